@@ -1,0 +1,7 @@
+"""jobsnb: AWS IoT Jobs fleets in JupyterLab."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

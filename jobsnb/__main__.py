@@ -1,0 +1,5 @@
+import sys
+
+from jobsnb.cli import main
+
+sys.exit(main())

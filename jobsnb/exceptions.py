@@ -1,0 +1,51 @@
+"""Exceptions raised by jobsnb.
+
+The tree::
+
+    JobsnbError                    base of everything jobsnb raises on purpose
+    ├── InvalidParameterError      a bad argument, raised before any network call (a ValueError)
+    └── ServiceStartError          the local service could not start (port taken, bad option)
+
+    JobsnbWarning                  base of jobsnb's warnings
+"""
+
+from __future__ import annotations
+
+__all__ = ["InvalidParameterError", "JobsnbError", "JobsnbWarning", "ServiceStartError"]
+
+
+class JobsnbError(Exception):
+    """Base class of every exception jobsnb raises on purpose."""
+
+
+class InvalidParameterError(JobsnbError, ValueError):
+    """An argument broke a rule; ``field`` names the argument and ``rule`` says what it must be.
+
+    Examples
+    --------
+    >>> from jobsnb.limits import check_job_id
+    >>> try:
+    ...     check_job_id("no spaces allowed")
+    ... except InvalidParameterError as error:
+    ...     print(error.field)
+    jobId
+    """
+
+    def __init__(self, field: str, rule: str, value: object = None) -> None:
+        self.field = field
+        self.rule = rule
+        self.value = value
+        super().__init__(f"{field}: {rule} (got {_short_repr(value)})")
+
+
+class ServiceStartError(JobsnbError):
+    """The local IoT Jobs service could not start."""
+
+
+class JobsnbWarning(UserWarning):
+    """Base class of jobsnb's warnings."""
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,155 @@
+"""AWS IoT Jobs limits and statuses, in one place.
+
+The local service answers ``InvalidRequestException`` when a request breaks one of these rules,
+and jobsnb's client checks the same rules before it sends anything. Each ``check_*`` function
+returns its value when it is valid and raises :class:`~jobsnb.exceptions.InvalidParameterError`
+naming the field and the rule when it is not.
+
+Examples
+--------
+>>> from jobsnb.limits import STATUSES, check_status_details
+>>> STATUSES[0], STATUSES[-1]
+('QUEUED', 'REMOVED')
+>>> check_status_details({"progress": "40%"})
+{'progress': '40%'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from jobsnb.exceptions import InvalidParameterError
+
+__all__ = [
+    "DEVICE_STATUSES",
+    "MAX_PENDING_SUMMARIES",
+    "PENDING_STATUSES",
+    "RETRYABLE_FAILURES",
+    "STATUSES",
+    "TERMINAL_STATUSES",
+    "check_execution_number",
+    "check_expected_version",
+    "check_job_id",
+    "check_status_details",
+    "check_step_timeout",
+    "check_thing_name",
+]
+
+#: Every job execution status, in the order a rollout moves through them (the categorical order).
+STATUSES: Final = (
+    "QUEUED",
+    "IN_PROGRESS",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "REJECTED",
+    "CANCELED",
+    "REMOVED",
+)
+PENDING_STATUSES: Final = frozenset({"QUEUED", "IN_PROGRESS"})
+TERMINAL_STATUSES: Final = frozenset(STATUSES) - PENDING_STATUSES
+#: What UpdateJobExecution lets a device set.
+DEVICE_STATUSES: Final = frozenset({"IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"})
+#: Failure types a retry config can name, besides ALL.
+RETRYABLE_FAILURES: Final = frozenset({"FAILED", "TIMED_OUT"})
+
+#: GetPendingJobExecutions returns at most this many summaries.
+MAX_PENDING_SUMMARIES: Final = 10
+
+THING_NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9:_-]{1,128}")
+JOB_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+DETAILS_KEY_PATTERN: Final = re.compile(r"[a-zA-Z0-9:_-]{1,128}")
+# Control characters (C0, DEL, C1) are refused in statusDetails values.
+CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_DETAILS_PAIRS: Final = 10
+MAX_DETAILS_VALUE_LENGTH: Final = 1024
+STEP_TIMEOUT_RANGE: Final = (1, 10080)
+IN_PROGRESS_TIMEOUT_RANGE: Final = (1, 10080)
+
+
+def check_thing_name(value: object, field: str = "thingName") -> str:
+    """Return ``value`` if it is a valid thing name: 1–128 characters of ``[a-zA-Z0-9:_-]``."""
+    if not isinstance(value, str) or not THING_NAME_PATTERN.fullmatch(value):
+        raise InvalidParameterError(field, "must be 1-128 characters of [a-zA-Z0-9:_-]", value)
+    return value
+
+
+def check_job_id(value: object, field: str = "jobId", *, allow_next: bool = False) -> str:
+    """Return ``value`` if it is a valid job id: 1–64 characters of ``[a-zA-Z0-9_-]``.
+
+    ``allow_next`` also accepts ``$next`` (DescribeJobExecution).
+    """
+    if allow_next and value == "$next":
+        return "$next"
+    if not isinstance(value, str) or not JOB_ID_PATTERN.fullmatch(value):
+        raise InvalidParameterError(field, "must be 1-64 characters of [a-zA-Z0-9_-]", value)
+    return value
+
+
+def check_status_details(value: object, field: str = "statusDetails") -> dict[str, str]:
+    """Return ``value`` as a dict if it is a valid statusDetails map.
+
+    At most 10 pairs; keys 1–128 characters of ``[a-zA-Z0-9:_-]``; values strings of 1–1024
+    characters without control characters.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(field, "must be a map of strings to strings", value)
+    if len(value) > MAX_DETAILS_PAIRS:
+        raise InvalidParameterError(
+            field, f"must have at most {MAX_DETAILS_PAIRS} pairs", f"{len(value)} pairs"
+        )
+    for key, item in value.items():
+        if not isinstance(key, str) or not DETAILS_KEY_PATTERN.fullmatch(key):
+            raise InvalidParameterError(
+                f"{field} key", "must be 1-128 characters of [a-zA-Z0-9:_-]", key
+            )
+        if not isinstance(item, str):
+            raise InvalidParameterError(f"{field}[{key!r}]", "must be a string", item)
+        if not 1 <= len(item) <= MAX_DETAILS_VALUE_LENGTH:
+            raise InvalidParameterError(
+                f"{field}[{key!r}]", "must be 1-1024 characters long", f"{len(item)} characters"
+            )
+        if CONTROL_CHARACTERS.search(item):
+            raise InvalidParameterError(
+                f"{field}[{key!r}]", "must not contain control characters", item
+            )
+    return dict(value)
+
+
+def _check_int(value: object, field: str) -> int:
+    # bool is an int in Python but never a number on the wire.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParameterError(field, "must be an integer", value)
+    return value
+
+
+def check_step_timeout(
+    value: object, field: str = "stepTimeoutInMinutes", *, allow_cancel: bool = False
+) -> int:
+    """Return ``value`` if it is a step timeout in minutes: 1–10080 (or -1, ``allow_cancel``)."""
+    minutes = _check_int(value, field)
+    low, high = STEP_TIMEOUT_RANGE
+    if allow_cancel and minutes == -1:
+        return minutes
+    if not low <= minutes <= high:
+        extra = " or -1 to cancel the step timer" if allow_cancel else ""
+        raise InvalidParameterError(field, f"must be between {low} and {high}{extra}", value)
+    return minutes
+
+
+def check_expected_version(value: object, field: str = "expectedVersion") -> int:
+    """Return ``value`` if it is a version number (a positive integer)."""
+    version = _check_int(value, field)
+    if version < 1:
+        raise InvalidParameterError(field, "must be a positive integer", value)
+    return version
+
+
+def check_execution_number(value: object, field: str = "executionNumber") -> int:
+    """Return ``value`` if it is an execution number (a positive integer)."""
+    number = _check_int(value, field)
+    if number < 1:
+        raise InvalidParameterError(field, "must be a positive integer", value)
+    return number

@@ -1,0 +1,703 @@
+"""The local IoT Jobs service's state and operations, with no HTTP in sight.
+
+Methods are named like the boto3 operations they serve and return model objects; the
+``responses`` module turns those into AWS's JSON. Every public method expects the caller to
+hold ``self.lock`` and to have called ``self.tick()`` (the server does both per request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from jobsnb.limits import (
+    DEVICE_STATUSES,
+    MAX_PENDING_SUMMARIES,
+    STATUSES,
+    check_execution_number,
+    check_job_id,
+    check_status_details,
+    check_step_timeout,
+    check_thing_name,
+)
+from jobsnb.service.clock import Clock, SystemClock
+from jobsnb.service.engine import Engine
+from jobsnb.service.errors import (
+    ConflictException,
+    InvalidRequestException,
+    InvalidStateTransitionException,
+    ResourceAlreadyExistsException,
+    ResourceNotFoundException,
+    ValidationException,
+    VersionConflictException,
+)
+from jobsnb.service.executions import Execution
+from jobsnb.service.jobs import MAX_TARGETS, Job, check_document, parse_job_configs
+from jobsnb.service.paging import page
+from jobsnb.service.registry import Thing, ThingGroup, stable_id
+
+__all__ = ["JobsBackend"]
+
+
+class JobsBackend(Engine):
+    """Things, thing groups, jobs and executions of one account in one region.
+
+    Examples
+    --------
+    >>> from jobsnb.service import JobsBackend, ManualClock
+    >>> backend = JobsBackend(ManualClock(1_700_000_000))
+    >>> _ = backend.create_thing("sensor-1")
+    >>> job = backend.create_job("fw-2", targets=[backend.thing_arn("sensor-1")], document="{}")
+    >>> backend.start_next_pending_job_execution("sensor-1").status
+    'IN_PROGRESS'
+    """
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+    ) -> None:
+        super().__init__(clock or SystemClock())
+        self.region = region
+        self.account_id = account_id
+        self.endpoint_address = "http://127.0.0.1"
+        self.things: dict[str, Thing] = {}
+        self.thing_order: list[str] = []
+        self.groups: dict[str, ThingGroup] = {}
+        self.group_order: list[str] = []
+        self.job_order: list[str] = []
+        self.continuous_by_group: dict[str, list[Job]] = {}
+        self.commands: dict[str, tuple[str, str]] = {}
+
+    # ----------------------------------------------------------------- ARNs
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:iot:{self.region}:{self.account_id}:{kind}/{name}"
+
+    def thing_arn(self, name: str) -> str:
+        return self._arn("thing", name)
+
+    def group_arn(self, name: str) -> str:
+        return self._arn("thinggroup", name)
+
+    def _name_from_arn(self, arn: str, kind: str) -> str | None:
+        prefix = self._arn(kind, "")
+        return arn[len(prefix) :] if arn.startswith(prefix) else None
+
+    # ----------------------------------------------------------------- things
+    def create_thing(
+        self,
+        thing_name: str,
+        attributes: dict[str, str] | None = None,
+        thing_type: str | None = None,
+    ) -> Thing:
+        check_thing_name(thing_name)
+        attributes = dict(attributes or {})
+        existing = self.things.get(thing_name)
+        if existing is not None:
+            if existing.attributes != attributes or existing.thing_type != thing_type:
+                raise ResourceAlreadyExistsException(
+                    f"Thing {thing_name} already exists with different attributes"
+                )
+            return existing
+        arn = self.thing_arn(thing_name)
+        thing = Thing(thing_name, arn, stable_id(arn), attributes, thing_type)
+        self.things[thing_name] = thing
+        self.thing_order.append(thing_name)
+        return thing
+
+    def describe_thing(self, thing_name: str) -> Thing:
+        thing = self.things.get(thing_name)
+        if thing is None:
+            raise ResourceNotFoundException(f"Thing {thing_name} cannot be found.")
+        return thing
+
+    def update_thing(
+        self,
+        thing_name: str,
+        attributes: dict[str, str] | None = None,
+        merge: bool = False,
+        expected_version: int | None = None,
+        thing_type: str | None = None,
+        remove_thing_type: bool = False,
+    ) -> Thing:
+        thing = self.describe_thing(thing_name)
+        if expected_version is not None and expected_version != thing.version:
+            raise VersionConflictException(
+                f"The version for thing {thing_name} does not match the expected version."
+            )
+        if attributes is not None:
+            if merge:
+                thing.attributes.update(attributes)
+                thing.attributes = {k: v for k, v in thing.attributes.items() if v != ""}
+            else:
+                thing.attributes = dict(attributes)
+        if thing_type is not None:
+            thing.thing_type = thing_type
+        if remove_thing_type:
+            thing.thing_type = None
+        thing.version += 1
+        return thing
+
+    def delete_thing(self, thing_name: str, expected_version: int | None = None) -> None:
+        """Delete a thing: it leaves its groups and its pending executions become REMOVED."""
+        thing = self.describe_thing(thing_name)
+        if expected_version is not None and expected_version != thing.version:
+            raise VersionConflictException(
+                f"The version for thing {thing_name} does not match the expected version."
+            )
+        now = self.now()
+        for group_name in list(thing.groups):
+            self.remove_thing_from_thing_group(group_name, thing_name)
+        queue = self.by_thing.get(thing_name)
+        if queue is not None:
+            for execution in list(queue.pending):
+                self.finish(execution, "REMOVED", now)
+        del self.things[thing_name]
+        thing.deleted = True
+
+    def list_things(
+        self,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        attribute_name: str | None = None,
+        attribute_value: str | None = None,
+        use_prefix: bool = False,
+        thing_type: str | None = None,
+    ) -> tuple[list[Thing], str | None]:
+        def keep(name: str) -> Thing | None:
+            thing = self.things.get(name)
+            if thing is None or (thing_type is not None and thing.thing_type != thing_type):
+                return None
+            if attribute_name is not None:
+                value = thing.attributes.get(attribute_name)
+                if value is None:
+                    return None
+                if attribute_value is not None and not (
+                    value.startswith(attribute_value) if use_prefix else value == attribute_value
+                ):
+                    return None
+            return thing
+
+        return page(self.thing_order, keep, next_token, max_results)
+
+    # ----------------------------------------------------------------- thing groups
+    def create_thing_group(
+        self,
+        group_name: str,
+        description: str | None = None,
+        attributes: dict[str, str] | None = None,
+        parent: str | None = None,
+    ) -> ThingGroup:
+        check_thing_name(group_name, "thingGroupName")
+        existing = self.groups.get(group_name)
+        if existing is not None:
+            if existing.description != description or existing.parent != parent:
+                raise ResourceAlreadyExistsException(
+                    f"Thing group {group_name} already exists with different properties"
+                )
+            return existing
+        if parent is not None and parent not in self.groups:
+            raise InvalidRequestException(f"Parent thing group {parent} does not exist")
+        arn = self.group_arn(group_name)
+        group = ThingGroup(
+            group_name, arn, stable_id(arn), self.now(), description, dict(attributes or {}), parent
+        )
+        self.groups[group_name] = group
+        self.group_order.append(group_name)
+        return group
+
+    def describe_thing_group(self, group_name: str) -> ThingGroup:
+        group = self.groups.get(group_name)
+        if group is None:
+            raise ResourceNotFoundException(f"Thing group {group_name} cannot be found.")
+        return group
+
+    def delete_thing_group(self, group_name: str, expected_version: int | None = None) -> None:
+        group = self.groups.get(group_name)
+        if group is None:
+            return  # AWS answers success for a group that does not exist.
+        if expected_version is not None and expected_version != group.version:
+            raise VersionConflictException(f"The version for thing group {group_name} differs.")
+        if any(child.parent == group_name for child in self.groups.values()):
+            raise InvalidRequestException(f"Thing group {group_name} has child groups")
+        for thing_name in list(group.members):
+            self.remove_thing_from_thing_group(group_name, thing_name)
+        del self.groups[group_name]
+        group.deleted = True
+
+    def list_thing_groups(
+        self,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        parent: str | None = None,
+        name_prefix: str | None = None,
+    ) -> tuple[list[ThingGroup], str | None]:
+        def keep(name: str) -> ThingGroup | None:
+            group = self.groups.get(name)
+            if group is None or (parent is not None and group.parent != parent):
+                return None
+            if name_prefix is not None and not name.startswith(name_prefix):
+                return None
+            return group
+
+        return page(self.group_order, keep, next_token, max_results)
+
+    def _group_and_thing(
+        self,
+        group_name: str | None,
+        thing_name: str | None,
+        group_arn: str | None = None,
+        thing_arn: str | None = None,
+    ) -> tuple[ThingGroup, Thing]:
+        if group_name is None and group_arn is not None:
+            group_name = self._name_from_arn(group_arn, "thinggroup")
+        if thing_name is None and thing_arn is not None:
+            thing_name = self._name_from_arn(thing_arn, "thing")
+        if group_name is None or thing_name is None:
+            raise InvalidRequestException("A thing group and a thing, by name or ARN, are required")
+        group = self.describe_thing_group(group_name)
+        thing = self.describe_thing(thing_name)
+        return group, thing
+
+    def add_thing_to_thing_group(
+        self,
+        group_name: str | None,
+        thing_name: str | None,
+        group_arn: str | None = None,
+        thing_arn: str | None = None,
+    ) -> None:
+        group, thing = self._group_and_thing(group_name, thing_name, group_arn, thing_arn)
+        if thing.name in group.members:
+            return
+        group.members[thing.name] = None
+        group.member_order.append(thing.name)
+        thing.groups.add(group.name)
+        now = self.now()
+        for job in self.continuous_by_group.get(group.arn, ()):
+            if job.status == "IN_PROGRESS":
+                self.add_target(job, thing.name, now)
+
+    def remove_thing_from_thing_group(
+        self,
+        group_name: str | None,
+        thing_name: str | None,
+        group_arn: str | None = None,
+        thing_arn: str | None = None,
+    ) -> None:
+        group, thing = self._group_and_thing(group_name, thing_name, group_arn, thing_arn)
+        if thing.name not in group.members:
+            return
+        del group.members[thing.name]
+        thing.groups.discard(group.name)
+        now = self.now()
+        for job in self.continuous_by_group.get(group.arn, ()):
+            if job.status == "IN_PROGRESS" and not self._targets_thing(job, thing):
+                self.remove_target(job, thing.name, now)
+
+    def _targets_thing(self, job: Job, thing: Thing) -> bool:
+        if thing.arn in job.targets:
+            return True
+        return any(self.group_arn(name) in job.targets for name in thing.groups)
+
+    def _members(self, group: ThingGroup, recursive: bool) -> Iterable[str]:
+        yield from (name for name in group.member_order if name in group.members)
+        if recursive:
+            for child in self.groups.values():
+                if child.parent == group.name:
+                    yield from self._members(child, True)
+
+    def list_things_in_thing_group(
+        self,
+        group_name: str,
+        recursive: bool = False,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> tuple[list[str], str | None]:
+        group = self.describe_thing_group(group_name)
+        if recursive:
+            names = list(dict.fromkeys(self._members(group, True)))
+            return page(names, lambda name: name, next_token, max_results)
+        return page(
+            group.member_order,
+            lambda name: name if name in group.members else None,
+            next_token,
+            max_results,
+        )
+
+    # ----------------------------------------------------------------- jobs
+    def create_job(
+        self,
+        job_id: str,
+        targets: list[str],
+        document: str,
+        description: str | None = None,
+        target_selection: str = "SNAPSHOT",
+        timeout_config: dict[str, Any] | None = None,
+        retry_config: dict[str, Any] | None = None,
+        rollout_config: dict[str, Any] | None = None,
+        abort_config: dict[str, Any] | None = None,
+    ) -> Job:
+        check_job_id(job_id)
+        if job_id in self.jobs:
+            raise ResourceAlreadyExistsException(f"Job {job_id} already exists.")
+        if not isinstance(targets, list) or not 1 <= len(targets) <= MAX_TARGETS:
+            raise InvalidRequestException(f"targets must list 1 to {MAX_TARGETS} ARNs")
+        if target_selection not in ("SNAPSHOT", "CONTINUOUS"):
+            raise InvalidRequestException("targetSelection must be SNAPSHOT or CONTINUOUS")
+        check_document(document)
+        if description is not None and (
+            not isinstance(description, str) or len(description) > 2028
+        ):
+            raise InvalidRequestException("description must be a string of at most 2028 characters")
+        now = self.now()
+        job = Job(
+            job_id,
+            self._arn("job", job_id),
+            document,
+            list(dict.fromkeys(targets)),
+            target_selection,
+            now,
+            description,
+            last_updated_at=now,
+        )
+        parse_job_configs(job, timeout_config, retry_config, rollout_config, abort_config)
+        things = self._resolve_targets(job.targets)
+        if job.continuous:
+            for arn in job.targets:
+                if self._name_from_arn(arn, "thinggroup") is not None:
+                    self.continuous_by_group.setdefault(arn, []).append(job)
+        self.job_order.append(job_id)
+        self.launch(job, things)
+        return job
+
+    def _resolve_targets(self, targets: list[str]) -> list[str]:
+        names: dict[str, None] = {}
+        for arn in targets:
+            if not isinstance(arn, str):
+                raise InvalidRequestException("targets must be ARNs")
+            thing_name = self._name_from_arn(arn, "thing")
+            group_name = self._name_from_arn(arn, "thinggroup")
+            if thing_name is not None:
+                names[self.describe_thing(thing_name).name] = None
+            elif group_name is not None:
+                group = self.describe_thing_group(group_name)
+                names.update(dict.fromkeys(self._members(group, False)))
+            else:
+                raise InvalidRequestException(
+                    f"Target {arn} is not a thing or thing group ARN of account "
+                    f"{self.account_id} in {self.region}"
+                )
+        return list(names)
+
+    def describe_job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ResourceNotFoundException(f"Job {job_id} cannot be found.")
+        return job
+
+    def list_jobs(
+        self,
+        status: str | None = None,
+        target_selection: str | None = None,
+        thing_group_name: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> tuple[list[Job], str | None]:
+        group_arn = self.group_arn(thing_group_name) if thing_group_name else None
+
+        def keep(job_id: str) -> Job | None:
+            job = self.jobs.get(job_id)
+            if job is None or (status is not None and job.status != status):
+                return None
+            if target_selection is not None and job.target_selection != target_selection:
+                return None
+            if group_arn is not None and group_arn not in job.targets:
+                return None
+            return job
+
+        return page(self.job_order, keep, next_token, max_results)
+
+    def list_job_executions_for_job(
+        self,
+        job_id: str,
+        status: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> tuple[list[Execution], str | None]:
+        """The latest execution of every thing of the job (retries show in ``retryAttempt``)."""
+        job = self.describe_job(job_id)
+        _check_status_filter(status)
+
+        def keep(thing_name: str) -> Execution | None:
+            latest = job.latest(thing_name)
+            if latest is None or (status is not None and latest.status != status):
+                return None
+            return latest
+
+        return page(job.thing_order, keep, next_token, max_results)
+
+    def list_job_executions_for_thing(
+        self,
+        thing_name: str,
+        status: str | None = None,
+        job_id: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> tuple[list[Execution], str | None]:
+        """The latest execution of every job on the thing, terminal ones included."""
+        check_thing_name(thing_name)
+        _check_status_filter(status)
+        queue = self.by_thing.get(thing_name)
+        jobs = list(queue.jobs.values()) if queue is not None else []
+
+        def keep(job: Job) -> Execution | None:
+            latest = job.latest(thing_name) if job.job_id in self.jobs else None
+            if latest is None or (status is not None and latest.status != status):
+                return None
+            if job_id is not None and job.job_id != job_id:
+                return None
+            return latest
+
+        return page(jobs, keep, next_token, max_results)
+
+    def cancel_job(
+        self,
+        job_id: str,
+        force: bool = False,
+        reason_code: str | None = None,
+        comment: str | None = None,
+    ) -> Job:
+        job = self.describe_job(job_id)
+        if job.status == "COMPLETED":
+            raise InvalidRequestException(f"Job {job_id} is already COMPLETED.")
+        if job.status == "CANCELED" and not force:
+            return job
+        self.cancel(job, self.now(), force=force, reason=reason_code, comment=comment)
+        return job
+
+    def delete_job(self, job_id: str, force: bool = False) -> None:
+        job = self.describe_job(job_id)
+        if job.status == "IN_PROGRESS" and not force:
+            raise InvalidStateTransitionException(
+                f"Job {job_id} is IN_PROGRESS; cancel it first or delete with force=true."
+            )
+        for runs in list(job.executions.values()):
+            for execution in list(runs):
+                self.forget(execution)
+        for arn in job.targets:
+            jobs = self.continuous_by_group.get(arn)
+            if jobs is not None and job in jobs:
+                jobs.remove(job)
+        for name in job.thing_order:
+            queue = self.by_thing.get(name)
+            if queue is not None:
+                queue.jobs.pop(job_id, None)
+        job.status = "DELETION_IN_PROGRESS"
+        del self.jobs[job_id]
+
+    # ----------------------------------------------------------------- executions
+    def find_execution(
+        self, thing_name: str, job_id: str, execution_number: int | None = None
+    ) -> Execution:
+        check_thing_name(thing_name)
+        check_job_id(job_id)
+        job = self.jobs.get(job_id)
+        runs = job.executions.get(thing_name) if job is not None else None
+        if not runs:
+            raise ResourceNotFoundException(
+                f"Job execution of job {job_id} on thing {thing_name} cannot be found."
+            )
+        if execution_number is None:
+            return runs[-1]
+        for execution in runs:
+            if execution.execution_number == execution_number:
+                return execution
+        raise ResourceNotFoundException(
+            f"Execution number {execution_number} of job {job_id} on thing {thing_name} "
+            "cannot be found."
+        )
+
+    def cancel_job_execution(
+        self,
+        thing_name: str,
+        job_id: str,
+        force: bool = False,
+        expected_version: int | None = None,
+        status_details: dict[str, str] | None = None,
+    ) -> Execution:
+        execution = self.find_execution(thing_name, job_id)
+        if expected_version is not None and expected_version != execution.version:
+            raise VersionConflictException(
+                f"expectedVersion {expected_version} does not match the current version "
+                f"{execution.version}."
+            )
+        if not execution.pending:
+            raise InvalidStateTransitionException(
+                f"Job execution is already {execution.status} and cannot be canceled."
+            )
+        if execution.status == "IN_PROGRESS" and not force:
+            raise InvalidStateTransitionException(
+                "Job execution is IN_PROGRESS; cancel it with force=true."
+            )
+        if status_details is not None:
+            execution.details = check_status_details(status_details)
+        self.finish(execution, "CANCELED", self.now(), force=force)
+        return execution
+
+    def delete_job_execution(
+        self, thing_name: str, job_id: str, execution_number: int, force: bool = False
+    ) -> None:
+        execution = self.find_execution(thing_name, job_id, execution_number)
+        if execution.status == "IN_PROGRESS" and not force:
+            raise InvalidStateTransitionException(
+                "Job execution is IN_PROGRESS; delete it with force=true."
+            )
+        self.forget(execution)
+        self.check_completed(execution.job, self.now())
+
+    # ----------------------------------------------------------------- data plane
+    def get_pending_job_executions(
+        self, thing_name: str
+    ) -> tuple[list[Execution], list[Execution]]:
+        """The next (at most 10) pending executions, split into IN_PROGRESS and QUEUED."""
+        check_thing_name(thing_name)
+        queue = self.by_thing.get(thing_name)
+        if queue is None:
+            return [], []
+        first = queue.ordered_pending()[:MAX_PENDING_SUMMARIES]
+        in_progress = [ex for ex in first if ex.status == "IN_PROGRESS"]
+        queued = [ex for ex in first if ex.status == "QUEUED"]
+        return in_progress, queued
+
+    def start_next_pending_job_execution(
+        self,
+        thing_name: str,
+        status_details: dict[str, str] | None = None,
+        step_timeout_minutes: int | None = None,
+    ) -> Execution | None:
+        check_thing_name(thing_name)
+        if status_details is not None:
+            status_details = check_status_details(status_details)
+        if step_timeout_minutes is not None:
+            check_step_timeout(step_timeout_minutes)
+        queue = self.by_thing.get(thing_name)
+        execution = queue.next_pending() if queue is not None else None
+        if execution is None:
+            return None
+        now = self.now()
+        if execution.status == "QUEUED":
+            self.start(execution, now)
+            if status_details is not None:
+                execution.details = status_details
+        self.set_step_timer(execution, step_timeout_minutes, now)
+        return execution
+
+    def describe_job_execution(
+        self, thing_name: str, job_id: str, execution_number: int | None = None
+    ) -> Execution | None:
+        """The latest (or numbered) execution; ``$next`` gives the next pending one, or None."""
+        if execution_number is not None:
+            check_execution_number(execution_number)
+        if job_id == "$next":
+            check_thing_name(thing_name)
+            queue = self.by_thing.get(thing_name)
+            return queue.next_pending() if queue is not None else None
+        return self.find_execution(thing_name, job_id, execution_number)
+
+    def update_job_execution(
+        self,
+        thing_name: str,
+        job_id: str,
+        status: str,
+        status_details: dict[str, str] | None = None,
+        step_timeout_minutes: int | None = None,
+        expected_version: int | None = None,
+        execution_number: int | None = None,
+    ) -> Execution:
+        """A device's report. Checks run in the spec's order: exists, version, terminal, status."""
+        if execution_number is not None:
+            check_execution_number(execution_number)
+        execution = self.find_execution(thing_name, job_id, execution_number)
+        if expected_version is not None and expected_version != execution.version:
+            raise InvalidStateTransitionException(
+                f"VersionMismatch: expectedVersion {expected_version} does not match the current "
+                f"versionNumber {execution.version}."
+            )
+        if not execution.pending:
+            raise InvalidStateTransitionException(
+                f"Job execution is in the terminal state {execution.status} and cannot be updated."
+            )
+        if status not in DEVICE_STATUSES:
+            if status == "QUEUED":
+                raise InvalidStateTransitionException(
+                    f"A job execution cannot move from {execution.status} to QUEUED."
+                )
+            raise InvalidRequestException(
+                f"status must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED (got {status!r})."
+            )
+        if status_details is not None:
+            status_details = check_status_details(status_details)
+        if step_timeout_minutes is not None:
+            check_step_timeout(step_timeout_minutes, allow_cancel=True)
+        now = self.now()
+        if status == "IN_PROGRESS":
+            if execution.status == "QUEUED":
+                self.start(execution, now)
+            else:
+                execution.version += 1
+                execution.last_updated_at = now
+            if status_details is not None:
+                execution.details = status_details
+            self.set_step_timer(execution, step_timeout_minutes, now)
+        else:
+            if status_details is not None:
+                execution.details = status_details
+            self.finish(execution, status, now)
+        return execution
+
+    def start_command_execution(
+        self,
+        target_arn: str,
+        command_arn: str,
+        parameters: dict[str, Any] | None = None,
+        execution_timeout_seconds: int | None = None,
+        client_token: str | None = None,
+    ) -> str:
+        """Start a command on a thing; the same clientToken with the same request is idempotent.
+
+        decision: the local service has no command registry, so any well-formed command ARN of
+        this account is accepted; the target must be an existing thing.
+        """
+        if not command_arn.startswith(self._arn("command", "")) or len(command_arn) <= len(
+            self._arn("command", "")
+        ):
+            raise ValidationException(f"commandArn {command_arn!r} is not a command ARN")
+        thing_name = self._name_from_arn(target_arn, "thing")
+        if thing_name is None:
+            raise ValidationException(f"targetArn {target_arn!r} is not a thing ARN")
+        self.describe_thing(thing_name)
+        request = json.dumps(
+            [target_arn, command_arn, parameters, execution_timeout_seconds], sort_keys=True
+        )
+        fingerprint = hashlib.sha256(request.encode()).hexdigest()
+        if client_token is not None:
+            seen = self.commands.get(client_token)
+            if seen is not None:
+                if seen[0] != fingerprint:
+                    raise ConflictException(
+                        f"clientToken {client_token} was used with a different request"
+                    )
+                return seen[1]
+        execution_id = str(uuid.uuid4())
+        if client_token is not None:
+            self.commands[client_token] = (fingerprint, execution_id)
+        return execution_id
+
+
+def _check_status_filter(status: str | None) -> None:
+    if status is not None and status not in STATUSES:
+        raise InvalidRequestException(f"status must be one of {', '.join(STATUSES)}")

@@ -1,0 +1,270 @@
+"""The execution state machine and everything the service clock drives.
+
+Executions are indexed by job (``Job.executions``) and by thing (``ThingQueue``), so no request
+costs more as the fleet grows. Timers and rollout releases wait in one heap ordered by due time;
+:meth:`Engine.tick` applies everything that is due, in time order and at the time it was due,
+before each request (the lazy part) and from the server's sweep thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Iterable
+
+from jobsnb.limits import TERMINAL_STATUSES
+from jobsnb.service.clock import Clock
+from jobsnb.service.executions import Execution
+from jobsnb.service.jobs import Job
+
+__all__ = ["Engine", "ThingQueue"]
+
+_TIMEOUT = 0
+_RELEASE = 1
+_FAILURES = ("FAILED", "REJECTED", "TIMED_OUT")
+
+
+class ThingQueue:
+    """One thing's executions: the pending ones (for the "next" order) and its jobs in order."""
+
+    __slots__ = ("jobs", "pending")
+
+    def __init__(self) -> None:
+        self.pending: list[Execution] = []
+        self.jobs: dict[str, Job] = {}
+
+    def next_pending(self) -> Execution | None:
+        return min(self.pending, key=Execution.next_order) if self.pending else None
+
+    def ordered_pending(self) -> list[Execution]:
+        return sorted(self.pending, key=Execution.next_order)
+
+
+class Engine:
+    """State transitions of executions, and the timers, retries, rollouts and aborts they cause."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        # One lock for the whole state: a request's work is microseconds, and one lock makes
+        # racing StartNext/Update calls on one thing simply serial.
+        self.lock = threading.RLock()
+        self.jobs: dict[str, Job] = {}
+        self.by_thing: dict[str, ThingQueue] = {}
+        self._heap: list[tuple[float, int, int, Execution | Job]] = []
+        self._seq = itertools.count()
+
+    # ----------------------------------------------------------------- the clock
+    def now(self) -> float:
+        return self.clock.now()
+
+    def tick(self) -> float:
+        """Apply every timer and rollout release due by now; return now."""
+        now = self.clock.now()
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, _, kind, target = heapq.heappop(heap)
+            if kind == _TIMEOUT:
+                assert isinstance(target, Execution)
+                # Entries go stale when a timer is reset; only the current deadline counts.
+                if target.deadline() == due:
+                    self.finish(target, "TIMED_OUT", due)
+            else:
+                assert isinstance(target, Job)
+                if target.next_release_at == due:
+                    self._release(target, due)
+        return now
+
+    def next_due(self) -> float | None:
+        return self._heap[0][0] if self._heap else None
+
+    def _schedule(self, due: float, kind: int, target: Execution | Job) -> None:
+        heapq.heappush(self._heap, (due, next(self._seq), kind, target))
+
+    # ----------------------------------------------------------------- executions
+    def queue(self, job: Job, thing_name: str, at: float, retry_attempt: int = 0) -> Execution:
+        runs = job.executions.get(thing_name)
+        if runs is None:
+            runs = job.executions[thing_name] = []
+            job.thing_order.append(thing_name)
+        number = runs[-1].execution_number + 1 if runs else 1
+        execution = Execution(job, thing_name, number, at, next(self._seq), retry_attempt)
+        runs.append(execution)
+        job.counts["QUEUED"] += 1
+        job.pending_count += 1
+        thing = self.by_thing.get(thing_name)
+        if thing is None:
+            thing = self.by_thing[thing_name] = ThingQueue()
+        thing.pending.append(execution)
+        thing.jobs[job.job_id] = job
+        return execution
+
+    def _move(self, execution: Execution, status: str, at: float) -> None:
+        counts = execution.job.counts
+        counts[execution.status] -= 1
+        counts[status] += 1
+        execution.status = status
+        execution.version += 1
+        execution.last_updated_at = at
+
+    def start(self, execution: Execution, at: float) -> None:
+        """QUEUED → IN_PROGRESS: startedAt once, and the job's in-progress timer."""
+        self._move(execution, "IN_PROGRESS", at)
+        if execution.started_at is None:
+            execution.started_at = at
+        minutes = execution.job.in_progress_minutes
+        if minutes is not None and execution.progress_deadline is None:
+            execution.progress_deadline = at + minutes * 60
+            self._schedule_timeout(execution)
+
+    def set_step_timer(self, execution: Execution, minutes: int | None, at: float) -> None:
+        """Replace the step timer; -1 removes it; it never runs past the in-progress deadline."""
+        if minutes is None:
+            return
+        if minutes == -1:
+            execution.step_deadline = None
+            return
+        deadline = at + minutes * 60
+        if execution.progress_deadline is not None:
+            deadline = min(deadline, execution.progress_deadline)
+        execution.step_deadline = deadline
+        self._schedule_timeout(execution)
+
+    def _schedule_timeout(self, execution: Execution) -> None:
+        deadline = execution.deadline()
+        if deadline is not None:
+            self._schedule(deadline, _TIMEOUT, execution)
+
+    def finish(self, execution: Execution, status: str, at: float, force: bool = False) -> None:
+        """Move a pending execution to terminal ``status`` and apply what follows from it."""
+        assert status in TERMINAL_STATUSES
+        was_in_progress = execution.status == "IN_PROGRESS"
+        self._move(execution, status, at)
+        execution.step_deadline = execution.progress_deadline = None
+        execution.force_canceled = force and was_in_progress
+        job = execution.job
+        job.pending_count -= 1
+        job.last_updated_at = at
+        self.by_thing[execution.thing_name].pending.remove(execution)
+        if (
+            status in ("FAILED", "TIMED_OUT")
+            and job.status == "IN_PROGRESS"
+            and execution.retry_attempt < job.retries_allowed(status)
+        ):
+            self.queue(job, execution.thing_name, at, execution.retry_attempt + 1)
+        if status == "SUCCEEDED" and job.rollout is not None:
+            job.rollout.succeeded_since_increase += 1
+        if status in _FAILURES:
+            self._check_abort(job, at)
+        self.check_completed(job, at)
+
+    def forget(self, execution: Execution) -> None:
+        """Remove one execution from every index (DeleteJobExecution, DeleteJob)."""
+        job = execution.job
+        job.counts[execution.status] -= 1
+        runs = job.executions[execution.thing_name]
+        runs.remove(execution)
+        if not runs:
+            del job.executions[execution.thing_name]
+        if execution.pending:
+            job.pending_count -= 1
+            self.by_thing[execution.thing_name].pending.remove(execution)
+        execution.step_deadline = execution.progress_deadline = None
+
+    # ----------------------------------------------------------------- jobs
+    def launch(self, job: Job, things: Iterable[str]) -> None:
+        """Queue ``things`` for a new job, all at once or through its rollout."""
+        at = job.created_at
+        self.jobs[job.job_id] = job
+        if job.rollout is None:
+            for name in things:
+                self.queue(job, name, at)
+        else:
+            job.unreleased.extend(things)
+            self._release(job, at)
+        self.check_completed(job, at)
+
+    def add_target(self, job: Job, thing_name: str, at: float) -> None:
+        """A thing joined a CONTINUOUS job's group: give it an execution unless it has one."""
+        latest = job.latest(thing_name)
+        if latest is not None and latest.status != "REMOVED":
+            return
+        if job.rollout is not None and job.unreleased:
+            job.unreleased.append(thing_name)
+        else:
+            self.queue(job, thing_name, at)
+
+    def remove_target(self, job: Job, thing_name: str, at: float) -> None:
+        """A thing left a CONTINUOUS job's groups: its pending execution becomes REMOVED."""
+        latest = job.latest(thing_name)
+        if latest is not None and latest.pending:
+            self.finish(latest, "REMOVED", at)
+        elif thing_name in job.unreleased:
+            job.unreleased.remove(thing_name)
+
+    def _release(self, job: Job, at: float) -> None:
+        rollout = job.rollout
+        assert rollout is not None
+        job.next_release_at = None
+        if job.status != "IN_PROGRESS":
+            return
+        for _ in range(min(rollout.rate, len(job.unreleased))):
+            self.queue(job, job.unreleased.popleft(), at)
+            rollout.notified_since_increase += 1
+        rollout.maybe_increase()
+        if job.unreleased:
+            job.next_release_at = at + 60.0
+            self._schedule(job.next_release_at, _RELEASE, job)
+
+    def cancel(
+        self, job: Job, at: float, *, force: bool, reason: str | None, comment: str | None
+    ) -> None:
+        """CancelJob and aborts: QUEUED executions (IN_PROGRESS too when ``force``) → CANCELED."""
+        job.status = "CANCELED"
+        job.force_canceled = job.force_canceled or force
+        job.reason_code = reason if reason is not None else job.reason_code
+        job.comment = comment if comment is not None else job.comment
+        job.last_updated_at = at
+        job.unreleased.clear()
+        job.next_release_at = None
+        for name in job.thing_order:
+            latest = job.latest(name)
+            if latest is None:
+                continue
+            if latest.status == "QUEUED" or (force and latest.status == "IN_PROGRESS"):
+                self.finish(latest, "CANCELED", at, force=force)
+
+    def _check_abort(self, job: Job, at: float) -> None:
+        if job.status != "IN_PROGRESS" or not job.abort_criteria:
+            return
+        counts = job.counts
+        executed = sum(counts[status] for status in ("SUCCEEDED", *_FAILURES))
+        for criterion in job.abort_criteria:
+            if executed < criterion.min_executed:
+                continue
+            kinds = _FAILURES if criterion.failure_type == "ALL" else (criterion.failure_type,)
+            failures = sum(counts[kind] for kind in kinds)
+            if failures * 100.0 / executed >= criterion.threshold_percentage:
+                self.cancel(
+                    job,
+                    at,
+                    force=False,
+                    reason="ABORTED",
+                    comment=(
+                        f"Aborted: {failures} of {executed} executed things "
+                        f"{criterion.failure_type} (threshold "
+                        f"{criterion.threshold_percentage}%)"
+                    ),
+                )
+                return
+
+    def check_completed(self, job: Job, at: float) -> None:
+        if (
+            job.status == "IN_PROGRESS"
+            and not job.continuous
+            and job.pending_count == 0
+            and not job.unreleased
+        ):
+            job.status = "COMPLETED"
+            job.completed_at = at
+            job.last_updated_at = at

@@ -1,0 +1,269 @@
+"""A job: its document, targets, configs (timeout, retry, rollout, abort) and its executions."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobsnb.limits import IN_PROGRESS_TIMEOUT_RANGE, STATUSES
+from jobsnb.service.errors import InvalidRequestException
+from jobsnb.service.executions import Execution
+
+__all__ = ["AbortCriterion", "Job", "Rollout", "parse_job_configs"]
+
+MAX_DOCUMENT_BYTES = 32 * 1024
+MAX_TARGETS = 100
+COUNTER_NAMES = {
+    "CANCELED": "numberOfCanceledThings",
+    "SUCCEEDED": "numberOfSucceededThings",
+    "FAILED": "numberOfFailedThings",
+    "REJECTED": "numberOfRejectedThings",
+    "QUEUED": "numberOfQueuedThings",
+    "IN_PROGRESS": "numberOfInProgressThings",
+    "REMOVED": "numberOfRemovedThings",
+    "TIMED_OUT": "numberOfTimedOutThings",
+}
+
+
+@dataclass(slots=True)
+class AbortCriterion:
+    failure_type: str
+    threshold_percentage: float
+    min_executed: int
+
+
+@dataclass(slots=True)
+class Rollout:
+    """How fast a job releases executions: a per-minute rate, optionally growing exponentially."""
+
+    maximum_per_minute: int | None
+    rate: int
+    increment_factor: float | None = None
+    notified_for_increase: int | None = None
+    succeeded_for_increase: int | None = None
+    notified_since_increase: int = 0
+    succeeded_since_increase: int = 0
+
+    def maybe_increase(self) -> None:
+        if self.increment_factor is None:
+            return
+        notified = self.notified_for_increase
+        succeeded = self.succeeded_for_increase
+        if (notified is not None and self.notified_since_increase >= notified) or (
+            succeeded is not None and self.succeeded_since_increase >= succeeded
+        ):
+            ceiling = self.maximum_per_minute or 1000
+            self.rate = min(ceiling, max(self.rate + 1, int(self.rate * self.increment_factor)))
+            self.notified_since_increase = 0
+            self.succeeded_since_increase = 0
+
+
+@dataclass(eq=False)
+class Job:
+    job_id: str
+    arn: str
+    document: str
+    targets: list[str]
+    target_selection: str
+    created_at: float
+    description: str | None = None
+    timeout_config: dict[str, Any] | None = None
+    retry_config: dict[str, Any] | None = None
+    rollout_config: dict[str, Any] | None = None
+    abort_config: dict[str, Any] | None = None
+    in_progress_minutes: int | None = None
+    retries: dict[str, int] = field(default_factory=dict)
+    abort_criteria: list[AbortCriterion] = field(default_factory=list)
+    rollout: Rollout | None = None
+    status: str = "IN_PROGRESS"
+    last_updated_at: float = 0.0
+    completed_at: float | None = None
+    force_canceled: bool = False
+    reason_code: str | None = None
+    comment: str | None = None
+    # Executions per thing, oldest first; thing_order lists things in the order they were added.
+    executions: dict[str, list[Execution]] = field(default_factory=dict)
+    thing_order: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    pending_count: int = 0
+    unreleased: deque[str] = field(default_factory=deque)
+    next_release_at: float | None = None
+
+    @property
+    def continuous(self) -> bool:
+        return self.target_selection == "CONTINUOUS"
+
+    def latest(self, thing_name: str) -> Execution | None:
+        runs = self.executions.get(thing_name)
+        return runs[-1] if runs else None
+
+    def retries_allowed(self, failure: str) -> int:
+        """How many retries a failure of this type gets: its own criterion first, then ALL."""
+        if failure in self.retries:
+            return self.retries[failure]
+        return self.retries.get("ALL", 0)
+
+    def process_details(self) -> dict[str, object]:
+        details: dict[str, object] = {
+            name: self.counts[status] for status, name in COUNTER_NAMES.items()
+        }
+        details["processingTargets"] = list(self.targets) if self.status == "IN_PROGRESS" else []
+        return details
+
+    def describe(self) -> dict[str, object]:
+        shape: dict[str, object] = {
+            "jobArn": self.arn,
+            "jobId": self.job_id,
+            "targetSelection": self.target_selection,
+            "status": self.status,
+            "forceCanceled": self.force_canceled,
+            "targets": list(self.targets),
+            "createdAt": self.created_at,
+            "lastUpdatedAt": self.last_updated_at,
+            "jobProcessDetails": self.process_details(),
+            "isConcurrent": False,
+        }
+        optional = {
+            "description": self.description,
+            "reasonCode": self.reason_code,
+            "comment": self.comment,
+            "completedAt": self.completed_at,
+            "timeoutConfig": self.timeout_config,
+            "jobExecutionsRetryConfig": self.retry_config,
+            "jobExecutionsRolloutConfig": self.rollout_config,
+            "abortConfig": self.abort_config,
+        }
+        shape.update({key: value for key, value in optional.items() if value is not None})
+        return shape
+
+    def summary(self) -> dict[str, object]:
+        shape: dict[str, object] = {
+            "jobArn": self.arn,
+            "jobId": self.job_id,
+            "targetSelection": self.target_selection,
+            "status": self.status,
+            "createdAt": self.created_at,
+            "lastUpdatedAt": self.last_updated_at,
+            "isConcurrent": False,
+        }
+        if self.completed_at is not None:
+            shape["completedAt"] = self.completed_at
+        return shape
+
+
+def _number(config: dict[str, Any], key: str, where: str, low: float, high: float) -> Any:
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InvalidRequestException(f"{where}.{key} must be a number from {low} to {high}")
+    return value
+
+
+def _struct(value: Any, where: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidRequestException(f"{where} must be a structure")
+    return value
+
+
+def check_document(document: Any) -> str:
+    if not isinstance(document, str):
+        raise InvalidRequestException("document is required and must be a JSON string")
+    if len(document.encode()) > MAX_DOCUMENT_BYTES:
+        raise InvalidRequestException(f"document must be at most {MAX_DOCUMENT_BYTES} bytes")
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        raise InvalidRequestException("document must be valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise InvalidRequestException("document must be a JSON object")
+    return document
+
+
+def parse_job_configs(
+    job: Job,
+    timeout_config: Any,
+    retry_config: Any,
+    rollout_config: Any,
+    abort_config: Any,
+) -> None:
+    """Check CreateJob's four configs (InvalidRequestException) and store them on ``job``."""
+    timeout = _struct(timeout_config, "timeoutConfig")
+    if timeout is not None and "inProgressTimeoutInMinutes" in timeout:
+        low, high = IN_PROGRESS_TIMEOUT_RANGE
+        job.in_progress_minutes = int(
+            _number(timeout, "inProgressTimeoutInMinutes", "timeoutConfig", low, high)
+        )
+    job.timeout_config = timeout
+
+    retry = _struct(retry_config, "jobExecutionsRetryConfig")
+    if retry is not None:
+        criteria = retry.get("criteriaList")
+        if not isinstance(criteria, list) or not 1 <= len(criteria) <= 2:
+            raise InvalidRequestException(
+                "jobExecutionsRetryConfig.criteriaList must have 1 or 2 criteria"
+            )
+        for criterion in criteria:
+            criterion = _struct(criterion, "jobExecutionsRetryConfig.criteriaList[]") or {}
+            failure = criterion.get("failureType")
+            if failure not in ("FAILED", "TIMED_OUT", "ALL"):
+                raise InvalidRequestException(
+                    "jobExecutionsRetryConfig failureType must be FAILED, TIMED_OUT or ALL"
+                )
+            if failure in job.retries:
+                raise InvalidRequestException(f"failureType {failure} is given twice")
+            job.retries[failure] = int(
+                _number(criterion, "numberOfRetries", "jobExecutionsRetryConfig", 0, 10)
+            )
+    job.retry_config = retry
+
+    rollout = _struct(rollout_config, "jobExecutionsRolloutConfig")
+    if rollout is not None:
+        maximum = rollout.get("maximumPerMinute")
+        if maximum is not None:
+            maximum = int(
+                _number(rollout, "maximumPerMinute", "jobExecutionsRolloutConfig", 1, 1000)
+            )
+        exponential = _struct(rollout.get("exponentialRate"), "exponentialRate")
+        if exponential is not None:
+            base = int(_number(exponential, "baseRatePerMinute", "exponentialRate", 1, 1000))
+            factor = float(_number(exponential, "incrementFactor", "exponentialRate", 1.1, 5))
+            increase = _struct(exponential.get("rateIncreaseCriteria"), "rateIncreaseCriteria")
+            if not increase:
+                raise InvalidRequestException("exponentialRate.rateIncreaseCriteria is required")
+            notified = increase.get("numberOfNotifiedThings")
+            succeeded = increase.get("numberOfSucceededThings")
+            if notified is not None:
+                _number(increase, "numberOfNotifiedThings", "rateIncreaseCriteria", 1, 1e9)
+            if succeeded is not None:
+                _number(increase, "numberOfSucceededThings", "rateIncreaseCriteria", 1, 1e9)
+            if (notified is None) == (succeeded is None):
+                raise InvalidRequestException(
+                    "rateIncreaseCriteria needs exactly one of numberOfNotifiedThings and "
+                    "numberOfSucceededThings"
+                )
+            job.rollout = Rollout(maximum, min(base, maximum or base), factor, notified, succeeded)
+        elif maximum is not None:
+            job.rollout = Rollout(maximum, maximum)
+    job.rollout_config = rollout
+
+    abort = _struct(abort_config, "abortConfig")
+    if abort is not None:
+        criteria = abort.get("criteriaList")
+        if not isinstance(criteria, list) or not criteria:
+            raise InvalidRequestException("abortConfig.criteriaList must have at least 1 criterion")
+        for criterion in criteria:
+            criterion = _struct(criterion, "abortConfig.criteriaList[]") or {}
+            failure = criterion.get("failureType")
+            if failure not in ("FAILED", "REJECTED", "TIMED_OUT", "ALL"):
+                raise InvalidRequestException(
+                    "abortConfig failureType must be FAILED, REJECTED, TIMED_OUT or ALL"
+                )
+            if criterion.get("action") != "CANCEL":
+                raise InvalidRequestException("abortConfig action must be CANCEL")
+            threshold = float(_number(criterion, "thresholdPercentage", "abortConfig", 0, 100))
+            minimum = int(_number(criterion, "minNumberOfExecutedThings", "abortConfig", 1, 1e9))
+            job.abort_criteria.append(AbortCriterion(failure, threshold, minimum))
+    job.abort_config = abort

@@ -1,0 +1,115 @@
+"""A parsed request, with typed access to its path, query and JSON body.
+
+A value of the wrong type is the client's error: it becomes the operation's validation error
+(InvalidRequestException, or ValidationException for StartCommandExecution), never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobsnb.service.errors import AwsError, InvalidRequestException
+
+__all__ = ["Request"]
+
+
+@dataclass
+class Request:
+    method: str
+    path: dict[str, str]
+    query: dict[str, str]
+    raw_body: bytes
+    invalid: type[AwsError] = InvalidRequestException
+    _body: dict[str, Any] | None = field(default=None, init=False)
+
+    def fail(self, message: str) -> AwsError:
+        return self.invalid(message)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        if self._body is None:
+            if not self.raw_body.strip():
+                self._body = {}
+            else:
+                try:
+                    parsed = json.loads(self.raw_body)
+                except (ValueError, UnicodeDecodeError):
+                    raise self.fail("The request body is not valid JSON.") from None
+                if not isinstance(parsed, dict):
+                    raise self.fail("The request body must be a JSON object.")
+                self._body = parsed
+        return self._body
+
+    # ------------------------------------------------------------------ body members
+    def string(self, name: str, *, required: bool = False) -> str | None:
+        value = self.body.get(name)
+        if value is None:
+            if required:
+                raise self.fail(f"{name} is required.")
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"{name} must be a string.")
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self.body.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(f"{name} must be an integer.")
+        return value
+
+    def boolean(self, name: str, default: bool = False) -> bool:
+        value = self.body.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(f"{name} must be a boolean.")
+        return value
+
+    def string_map(self, name: str) -> dict[str, str] | None:
+        value = self.body.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise self.fail(f"{name} must be a map of strings to strings.")
+        return value
+
+    def struct(self, name: str) -> dict[str, Any] | None:
+        value = self.body.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(f"{name} must be a structure.")
+        return value
+
+    def string_list(self, name: str) -> list[str] | None:
+        value = self.body.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{name} must be a list of strings.")
+        return value
+
+    # ------------------------------------------------------------------ query parameters
+    def query_string(self, name: str) -> str | None:
+        return self.query.get(name)
+
+    def query_int(self, name: str) -> int | None:
+        value = self.query.get(name)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise self.fail(f"{name} must be an integer.") from None
+
+    def query_bool(self, name: str, default: bool = False) -> bool:
+        value = self.query.get(name)
+        if value is None:
+            return default
+        if value not in ("true", "false"):
+            raise self.fail(f"{name} must be true or false.")
+        return value == "true"

@@ -1,0 +1,131 @@
+"""(plane, method, path) → operation, for both planes served on one port.
+
+The plane comes from the SigV4 credential scope of the Authorization header: ``iot`` is the
+control plane, anything else (``iot-jobs-data``, or no signature at all) the data plane.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from jobsnb.service import responses
+from jobsnb.service.backend import JobsBackend
+from jobsnb.service.errors import AwsError, InvalidRequestException, ValidationException
+from jobsnb.service.requests import Request
+
+__all__ = ["CONTROL", "DATA", "Route", "match", "plane_of"]
+
+DATA = "data"
+CONTROL = "control"
+
+Handler = Callable[[JobsBackend, Request], dict[str, Any]]
+
+_SCOPE = re.compile(r"Credential=[^/,\s]*/[^/,\s]*/[^/,\s]*/([^/,\s]*)/aws4_request")
+
+
+@dataclass(frozen=True)
+class Route:
+    plane: str
+    method: str
+    template: tuple[str, ...]
+    operation: str
+    handler: Handler
+    invalid: type[AwsError] = InvalidRequestException
+    # Which quota bucket throttles it; None for the control plane.
+    quota: str | None = None
+
+
+def _route(
+    plane: str,
+    method: str,
+    template: str,
+    operation: str,
+    handler: Handler,
+    **extra: Any,
+) -> Route:
+    return Route(plane, method, tuple(template.strip("/").split("/")), operation, handler, **extra)
+
+
+ROUTES: tuple[Route, ...] = (
+    # data plane; literal segments before placeholders so $next wins for StartNext
+    _route(DATA, "GET", "/things/{thingName}/jobs", "GetPendingJobExecutions",
+           responses.get_pending_job_executions, quota="read"),
+    _route(DATA, "PUT", "/things/{thingName}/jobs/$next", "StartNextPendingJobExecution",
+           responses.start_next_pending_job_execution, quota="write"),
+    _route(DATA, "GET", "/things/{thingName}/jobs/{jobId}", "DescribeJobExecution",
+           responses.describe_job_execution, quota="read"),
+    _route(DATA, "POST", "/things/{thingName}/jobs/{jobId}", "UpdateJobExecution",
+           responses.update_job_execution, quota="write"),
+    _route(DATA, "POST", "/command-executions", "StartCommandExecution",
+           responses.start_command_execution, quota="write", invalid=ValidationException),
+    # control plane
+    _route(CONTROL, "PUT", "/thing-groups/addThingToThingGroup", "AddThingToThingGroup",
+           responses.add_thing_to_thing_group),
+    _route(CONTROL, "PUT", "/thing-groups/removeThingFromThingGroup",
+           "RemoveThingFromThingGroup", responses.remove_thing_from_thing_group),
+    _route(CONTROL, "POST", "/things/{thingName}", "CreateThing", responses.create_thing),
+    _route(CONTROL, "GET", "/things/{thingName}", "DescribeThing", responses.describe_thing),
+    _route(CONTROL, "PATCH", "/things/{thingName}", "UpdateThing", responses.update_thing),
+    _route(CONTROL, "DELETE", "/things/{thingName}", "DeleteThing", responses.delete_thing),
+    _route(CONTROL, "GET", "/things", "ListThings", responses.list_things),
+    _route(CONTROL, "POST", "/thing-groups/{thingGroupName}", "CreateThingGroup",
+           responses.create_thing_group),
+    _route(CONTROL, "GET", "/thing-groups/{thingGroupName}", "DescribeThingGroup",
+           responses.describe_thing_group),
+    _route(CONTROL, "DELETE", "/thing-groups/{thingGroupName}", "DeleteThingGroup",
+           responses.delete_thing_group),
+    _route(CONTROL, "GET", "/thing-groups", "ListThingGroups", responses.list_thing_groups),
+    _route(CONTROL, "GET", "/thing-groups/{thingGroupName}/things", "ListThingsInThingGroup",
+           responses.list_things_in_thing_group),
+    _route(CONTROL, "PUT", "/jobs/{jobId}", "CreateJob", responses.create_job),
+    _route(CONTROL, "GET", "/jobs/{jobId}", "DescribeJob", responses.describe_job),
+    _route(CONTROL, "DELETE", "/jobs/{jobId}", "DeleteJob", responses.delete_job),
+    _route(CONTROL, "GET", "/jobs/{jobId}/job-document", "GetJobDocument",
+           responses.get_job_document),
+    _route(CONTROL, "GET", "/jobs", "ListJobs", responses.list_jobs),
+    _route(CONTROL, "PUT", "/jobs/{jobId}/cancel", "CancelJob", responses.cancel_job),
+    _route(CONTROL, "GET", "/jobs/{jobId}/things", "ListJobExecutionsForJob",
+           responses.list_job_executions_for_job),
+    _route(CONTROL, "GET", "/things/{thingName}/jobs", "ListJobExecutionsForThing",
+           responses.list_job_executions_for_thing),
+    _route(CONTROL, "GET", "/things/{thingName}/jobs/{jobId}", "DescribeJobExecution",
+           responses.describe_job_execution_control),
+    _route(CONTROL, "PUT", "/things/{thingName}/jobs/{jobId}/cancel", "CancelJobExecution",
+           responses.cancel_job_execution),
+    _route(CONTROL, "DELETE", "/things/{thingName}/jobs/{jobId}/executionNumber/{executionNumber}",
+           "DeleteJobExecution", responses.delete_job_execution),
+    _route(CONTROL, "GET", "/endpoint", "DescribeEndpoint", responses.describe_endpoint),
+)  # fmt: skip
+
+_BY_SHAPE: dict[tuple[str, str, int], list[Route]] = {}
+for _r in ROUTES:
+    _BY_SHAPE.setdefault((_r.plane, _r.method, len(_r.template)), []).append(_r)
+
+
+def plane_of(authorization: str | None) -> str:
+    """The plane a request is for, from the signing name in its SigV4 credential scope."""
+    if authorization:
+        found = _SCOPE.search(authorization)
+        if found is not None and found.group(1) == "iot":
+            return CONTROL
+    return DATA
+
+
+def match(plane: str, method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route and its decoded path parameters, or None when nothing matches."""
+    segments = raw_path.strip("/").split("/") if raw_path.strip("/") else []
+    for route in _BY_SHAPE.get((plane, method, len(segments)), ()):
+        params: dict[str, str] = {}
+        for pattern, raw in zip(route.template, segments, strict=True):
+            value = unquote(raw)
+            if pattern.startswith("{"):
+                params[pattern[1:-1]] = value
+            elif value != pattern:
+                break
+        else:
+            return route, params
+    return None
