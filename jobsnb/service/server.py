@@ -285,7 +285,11 @@ class LocalJobsService:
         self.backend.endpoint_address = self.url
         self._stopping.clear()
         self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="jobsnb-service", daemon=True),
+            threading.Thread(
+                target=self._server.serve_forever,
+                name="jobsnb-service",
+                daemon=True,
+            ),
             threading.Thread(target=self._sweep, name="jobsnb-sweep", daemon=True),
         ]
         for thread in self._threads:
@@ -298,7 +302,13 @@ class LocalJobsService:
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
+        # shutdown() waits for the accept loop's next poll; a connection wakes it at once.
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        wake_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        with contextlib.suppress(OSError):
+            socket.create_connection((wake_host, self.port), timeout=1).close()
+        stopper.join()
         server.server_close()
         for connection in list(server.connections):
             with contextlib.suppress(OSError):

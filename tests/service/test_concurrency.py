@@ -18,7 +18,7 @@ from botocore.config import Config
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-POOLED = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
+POOLED = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
 THREADS = 16
 JOIN_SECONDS = 60.0
 
@@ -212,3 +212,31 @@ def test_readers_see_consistent_pending_lists_while_writers_race(iot, service):
         assert len(in_progress) + len(queued) <= 10
     final = client.get_pending_job_executions(thingName="dev")
     assert (final["inProgressJobs"], final["queuedJobs"]) == ([], [])
+
+
+def test_racing_group_joins_give_each_thing_one_continuous_execution(iot, service):
+    garn = iot.create_thing_group(thingGroupName="fleet")["thingGroupArn"]
+    iot.create_job(jobId="cont", targets=[garn], document='{"n":1}', targetSelection="CONTINUOUS")
+    names = [f"dev-{i}" for i in range(8)]
+    for n in names:
+        iot.create_thing(thingName=n)
+    shared_iot = boto3.client(
+        "iot", endpoint_url=service.url, region_name=REGION, config=POOLED, **CREDENTIALS
+    )
+
+    def join(index: int) -> None:
+        # Two threads per thing, each adding it to the group twice.
+        for _ in range(2):
+            shared_iot.add_thing_to_thing_group(thingGroupName="fleet", thingName=names[index % 8])
+
+    run_threads(join)
+
+    client = data_client(service)
+    for n in names:
+        pending = client.get_pending_job_executions(thingName=n)
+        assert [s["jobId"] for s in pending["queuedJobs"]] == ["cont"]
+        assert pending["queuedJobs"][0]["executionNumber"] == 1
+    summaries = iot.list_job_executions_for_job(jobId="cont")["executionSummaries"]
+    assert sorted(s["thingArn"] for s in summaries) == sorted(thing_arn(n) for n in names)
+    details = iot.describe_job(jobId="cont")["job"]["jobProcessDetails"]
+    assert details["numberOfQueuedThings"] == 8

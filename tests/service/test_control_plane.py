@@ -11,7 +11,8 @@ from botocore.config import Config
 
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+# total_max_attempts, not max_attempts: botocore reads max_attempts as retries (1 = one retry).
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 START = 1_700_000_000.0  # the ``clock`` fixture's start
 ACCOUNT = "123456789012"
 COUNTERS = (
@@ -299,13 +300,29 @@ def test_list_job_executions_for_unknown_job_is_404(iot):
         iot.list_job_executions_for_job(jobId="ghost")
 
 
-def test_list_job_executions_max_results_above_250_is_rejected(iot):
+LISTS = {
+    "list_things": ({}, "things"),
+    "list_things_in_thing_group": ({"thingGroupName": "g"}, "things"),
+    "list_jobs": ({}, "jobs"),
+    "list_job_executions_for_job": ({"jobId": "job1"}, "executionSummaries"),
+    "list_job_executions_for_thing": ({"thingName": "t"}, "executionSummaries"),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(LISTS))
+def test_list_max_results_is_1_to_250(service, iot, operation):
     make_job(iot, "job1", "t")
-    with pytest.raises(iot.exceptions.InvalidRequestException) as exc:
-        iot.list_job_executions_for_job(jobId="job1", maxResults=251)
-    assert status_of(exc) == 400
-    resp = iot.list_job_executions_for_job(jobId="job1", maxResults=250)
-    assert len(resp["executionSummaries"]) == 1
+    iot.create_thing_group(thingGroupName="g")
+    iot.add_thing_to_thing_group(thingGroupName="g", thingName="t")
+    kwargs, key = LISTS[operation]
+    raw = unvalidated_iot(service)
+    for bad in (251, 0):
+        with pytest.raises(raw.exceptions.InvalidRequestException) as exc:
+            getattr(raw, operation)(maxResults=bad, **kwargs)
+        assert status_of(exc) == 400
+    resp = getattr(iot, operation)(maxResults=250, **kwargs)
+    assert len(resp[key]) == 1
+    assert "nextToken" not in resp
 
 
 def test_list_job_executions_for_thing_includes_terminal_and_pages(iot, data):

@@ -489,6 +489,33 @@ def test_describe_unknown_is_404(
     assert_error(excinfo, "ResourceNotFoundException", 404)
 
 
+@pytest.mark.parametrize(("status", "version"), [("CANCELED", 2), ("REMOVED", 2), ("TIMED_OUT", 3)])
+def test_service_changes_bump_version(
+    status: str,
+    version: int,
+    data: Any,
+    iot: Any,
+    clock: Any,
+    make_things: Any,
+    make_job: Any,
+) -> None:
+    thing, job = bring_to(status, data, iot, clock, make_things, make_job)
+    assert describe(data, thing, job)["versionNumber"] == version
+
+
+def test_forced_cancel_of_in_progress_bumps_version(
+    data: Any, iot: Any, clock: Any, one_job: tuple[str, str]
+) -> None:
+    data.start_next_pending_job_execution(thingName="t1", statusDetails={"a": "1"})
+    clock.advance(15)
+    iot.cancel_job_execution(jobId="j1", thingName="t1", force=True)
+    execution = describe(data, "t1", "j1")
+    assert (execution["status"], execution["versionNumber"]) == ("CANCELED", 3)
+    assert execution["lastUpdatedAt"] == T0 + 15
+    with pytest.raises(data.exceptions.InvalidStateTransitionException):
+        data.update_job_execution(thingName="t1", jobId="j1", status="SUCCEEDED")
+
+
 # --- UpdateJobExecution: transitions ------------------------------------------------------------
 
 

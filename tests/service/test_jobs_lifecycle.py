@@ -366,3 +366,73 @@ def test_failed_criteria_does_not_retry_timeouts(iot, data, service):
     latest = iot.describe_job_execution(thingName="t", jobId="job1")["execution"]
     assert (latest["status"], latest["executionNumber"]) == ("TIMED_OUT", 1)
     assert job(iot, "job1")["status"] == "COMPLETED"
+
+
+# --- more target-selection edges ---------------------------------------------------------------
+
+
+def test_thing_targeted_directly_and_through_group_gets_one_execution(iot, data):
+    garn = make_group(iot, "g", "both", "member")
+    iot.create_job(jobId="job1", targets=[thing_arn("both"), garn], document=DOC)
+    assert pending_ids(data, "both") == ["job1"]
+    summaries = iot.list_job_executions_for_job(jobId="job1")["executionSummaries"]
+    assert sorted(s["thingArn"] for s in summaries) == [thing_arn("both"), thing_arn("member")]
+    assert job(iot, "job1")["jobProcessDetails"]["numberOfQueuedThings"] == 2
+
+
+def test_thing_in_two_target_groups_gets_one_continuous_execution(iot, data):
+    g1 = make_group(iot, "g1", "a")
+    g2 = make_group(iot, "g2", "b")
+    iot.create_job(jobId="cont", targets=[g1, g2], document=DOC, targetSelection="CONTINUOUS")
+    iot.add_thing_to_thing_group(thingGroupName="g2", thingName="a")
+    make_things(iot, "c")
+    iot.add_thing_to_thing_group(thingGroupName="g1", thingName="c")
+    iot.add_thing_to_thing_group(thingGroupName="g2", thingName="c")
+    assert pending_ids(data, "a") == ["cont"]
+    assert pending_ids(data, "c") == ["cont"]
+    summaries = iot.list_job_executions_for_job(jobId="cont")["executionSummaries"]
+    assert sorted(s["thingArn"] for s in summaries) == [thing_arn(n) for n in "abc"]
+
+
+def test_removed_thing_in_progress_execution_becomes_removed(iot, data):
+    garn = make_group(iot, "g", "busy", "done")
+    iot.create_job(jobId="cont", targets=[garn], document=DOC, targetSelection="CONTINUOUS")
+    data.start_next_pending_job_execution(thingName="busy")
+    data.update_job_execution(thingName="done", jobId="cont", status="SUCCEEDED")
+    iot.remove_thing_from_thing_group(thingGroupName="g", thingName="busy")
+    iot.remove_thing_from_thing_group(thingGroupName="g", thingName="done")
+    busy = iot.describe_job_execution(thingName="busy", jobId="cont")["execution"]
+    assert (busy["status"], busy["versionNumber"]) == ("REMOVED", 3)
+    done = iot.describe_job_execution(thingName="done", jobId="cont")["execution"]
+    assert (done["status"], done["versionNumber"]) == ("SUCCEEDED", 2)
+    assert pending_ids(data, "busy") == []
+    details = job(iot, "cont")["jobProcessDetails"]
+    assert (details["numberOfRemovedThings"], details["numberOfSucceededThings"]) == (1, 1)
+
+
+def test_canceled_continuous_job_gives_no_execution_to_new_members(iot, data):
+    garn = make_group(iot, "g", "a")
+    iot.create_job(jobId="cont", targets=[garn], document=DOC, targetSelection="CONTINUOUS")
+    iot.cancel_job(jobId="cont")
+    make_things(iot, "late")
+    iot.add_thing_to_thing_group(thingGroupName="g", thingName="late")
+    assert pending_ids(data, "late") == []
+    assert not has_execution(iot, "late", "cont")
+
+
+def test_service_changes_bump_version(iot, data, service):
+    names = ["t0", "t1", "t2"]
+    make_job(
+        iot,
+        "job1",
+        names,
+        timeoutConfig={"inProgressTimeoutInMinutes": 1},
+        abortConfig=abort_config("TIMED_OUT", 10.0, 1),
+    )
+    data.start_next_pending_job_execution(thingName="t0")
+    service.advance(61)
+    timed_out = iot.describe_job_execution(thingName="t0", jobId="job1")["execution"]
+    assert (timed_out["status"], timed_out["versionNumber"]) == ("TIMED_OUT", 3)
+    for n in names[1:]:
+        aborted = iot.describe_job_execution(thingName=n, jobId="job1")["execution"]
+        assert (aborted["status"], aborted["versionNumber"]) == ("CANCELED", 2)

@@ -515,3 +515,23 @@ def test_canceled_never_retried(data: Any, iot: Any, make_things: Any, make_job:
     iot.cancel_job_execution(jobId="j1", thingName="t1")
     latest = describe(data)
     assert (latest["executionNumber"], latest["status"]) == (1, "CANCELED")
+
+
+def test_retry_attempt_counts_up_in_the_control_plane(
+    data: Any, iot: Any, make_things: Any, make_job: Any
+) -> None:
+    make_things("t1")
+    make_job("j1", ["t1"], jobExecutionsRetryConfig=retry_config(("FAILED", 2)))
+
+    def latest() -> tuple[int, int]:
+        listed = iot.list_job_executions_for_job(jobId="j1")["executionSummaries"]
+        summary = max(
+            (s["jobExecutionSummary"] for s in listed), key=lambda s: s["executionNumber"]
+        )
+        return summary["executionNumber"], summary["retryAttempt"]
+
+    assert latest() == (1, 0)
+    update(data, "FAILED")
+    assert latest() == (2, 1)
+    update(data, "FAILED")
+    assert latest() == (3, 2)

@@ -355,6 +355,7 @@ def test_throttle_429_is_throttling_exception() -> None:
                 data.get_pending_job_executions(thingName="t1")
             except data.exceptions.ThrottlingException as error:
                 throttled.append(error)
+                break
         assert throttled
         response = throttled[0].response
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
@@ -461,6 +462,51 @@ def test_timestamps_on_the_wire_are_integers(service: Any, clock: Any, seeded: N
         assert item["startedAt"] in (T0 + 10, T0 + 11)
         assert type(item["versionNumber"]) is int
         assert type(item["executionNumber"]) is int
+
+
+SUMMARY_KEYS = {"jobId", "queuedAt", "lastUpdatedAt", "versionNumber", "executionNumber"}
+EXECUTION_KEYS = {
+    "jobId",
+    "thingName",
+    "status",
+    "statusDetails",
+    "queuedAt",
+    "lastUpdatedAt",
+    "versionNumber",
+    "executionNumber",
+}
+
+
+def test_raw_shapes_have_exactly_the_modelled_keys(service: Any, seeded: None) -> None:
+    """botocore drops unknown members, so extra keys are only visible on the wire."""
+    pending = raw(service.url, "GET", "/things/t1/jobs").json()
+    assert set(pending) == {"inProgressJobs", "queuedJobs"}
+    assert set(pending["queuedJobs"][0]) == SUMMARY_KEYS
+
+    described = raw(service.url, "GET", "/things/t1/jobs/j1").json()
+    assert set(described) == {"execution"}
+    assert set(described["execution"]) == EXECUTION_KEYS | {"jobDocument"}
+
+    started = raw(service.url, "PUT", "/things/t1/jobs/$next", body={}).json()
+    assert set(started) == {"execution"}
+    assert set(started["execution"]) == EXECUTION_KEYS | {"startedAt", "jobDocument"}
+
+    pending = raw(service.url, "GET", "/things/t1/jobs").json()
+    assert set(pending["inProgressJobs"][0]) == SUMMARY_KEYS | {"startedAt"}
+
+    updated = raw(service.url, "POST", "/things/t1/jobs/j1", body={"status": "IN_PROGRESS"})
+    assert (updated.status, updated.json()) == (200, {})
+    updated = raw(
+        service.url,
+        "POST",
+        "/things/t1/jobs/j1",
+        body={"status": "IN_PROGRESS", "includeJobExecutionState": True},
+    )
+    assert set(updated.json()) == {"executionState"}
+    assert set(updated.json()["executionState"]) == {"status", "statusDetails", "versionNumber"}
+
+    nothing = raw(service.url, "PUT", "/things/t2/jobs/$next", body={})
+    assert (nothing.status, nothing.json()) == (200, {})
 
 
 def test_status_details_are_a_flat_string_map(service: Any, seeded: None) -> None:

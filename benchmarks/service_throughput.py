@@ -1,0 +1,593 @@
+"""Throughput of the local IoT Jobs service through boto3, against a do-nothing responder.
+
+What it measures, in one run:
+
+* requests/s of ``GetPendingJobExecutions`` and ``UpdateJobExecution`` made with an unmodified
+  boto3 ``iot-jobs-data`` client (retries off, one keep-alive connection, sequential calls);
+* against three servers, each in its own subprocess so the client's GIL is not shared with the
+  server (the way a notebook talks to ``jobsnb serve``):
+
+  - **baseline**: a do-nothing stdlib ``http.server`` responder (HTTP/1.1 keep-alive,
+    TCP_NODELAY, each response sent in one write) answering canned JSON of the same shape the
+    service sends (GetPending: 1 in-progress + 9 queued summaries; Update: ``{}``), so boto3
+    does the same parsing work and the ratio isolates the server's cost;
+  - **service (empty)**: ``python -m jobsnb serve``, seeded over HTTP through the control plane
+    with one thing in a group and 10 jobs targeting the group;
+  - **service (loaded)**: this script's ``--serve-loaded`` mode, a ``LocalJobsService`` holding
+    100,000 things in one group and 10 jobs on the group (1,000,000 executions); the measured
+    thing is one fleet member, so both services answer GetPending with the same 10 summaries;
+
+* the ratios service/baseline (target >= 0.8) and loaded/empty (no slowdown beyond noise);
+* the resident memory (VmRSS from /proc) of the loaded process before and after building the
+  state, measured with no tracemalloc running (tracing would inflate it), and bytes per
+  execution (target: 1,000,000 executions in under 1 GB).
+
+The loaded state is built through ``svc.backend`` directly, in the serving process: 100,000
+CreateThing + AddThingToThingGroup calls over HTTP would take minutes at ~1,000 calls/s, and the
+state lives in the server's memory, so it has to be built there. Measurement rounds are
+interleaved across the three servers (round 1 of each, then round 2 of each, ...) so drift on
+the machine hits all of them alike; the table shows the median round and the best one.
+
+Run it (``make bench`` does the first)::
+
+    .venv/bin/python benchmarks/service_throughput.py            # full: ~1 min
+    .venv/bin/python benchmarks/service_throughput.py --quick    # smoke: 10,000 things, ~20 s
+    .venv/bin/python benchmarks/service_throughput.py --calls 5000 --rounds 5
+
+It is a measurement: it exits 0 even when a target is missed, and prints MISS lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import queue
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+PENDING = 10  # executions pending on the measured thing: GetPending's full 10-summary answer
+GROUP = "bench-fleet"
+DOCUMENT = '{"operation":"benchmark"}'
+RATIO_TARGET = 0.8
+MEMORY_TARGET = 1_000_000_000  # bytes, for 1,000,000 executions
+MEMORY_TARGET_EXECUTIONS = 1_000_000
+MIN_NOISE = 0.05  # loaded/empty passes when within max(5 %, the rounds' own spread)
+OPERATIONS = ("GetPendingJobExecutions", "UpdateJobExecution")
+
+
+def _job_id(index: int) -> str:
+    return f"bench-job-{index:02d}"
+
+
+def _thing_name(index: int) -> str:
+    return f"bench-thing-{index:06d}"
+
+
+def _rss_bytes(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS and VmHWM (peak) of a process, in bytes, from /proc/<pid>/status."""
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) * 1024
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _print_line(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload), flush=True)
+
+
+def _stop_on_sigterm() -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+# ---------------------------------------------------------------------------- baseline mode
+def _canned_pending() -> bytes:
+    """GetPending's answer for a thing with 1 in-progress and 9 queued executions."""
+    now = int(time.time())
+
+    def summary(index: int, started: bool) -> dict[str, int | str]:
+        shape: dict[str, int | str] = {
+            "jobId": _job_id(index),
+            "queuedAt": now,
+            "lastUpdatedAt": now,
+            "versionNumber": 2 if started else 1,
+            "executionNumber": 1,
+        }
+        if started:
+            shape["startedAt"] = now
+        return shape
+
+    body = {
+        "inProgressJobs": [summary(0, True)],
+        "queuedJobs": [summary(index, False) for index in range(1, PENDING)],
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+class _BaselineHandler(BaseHTTPRequestHandler):
+    """Answers every request with fixed JSON, headers and body in one write."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    pending_body = b'{"inProgressJobs":[],"queuedJobs":[]}'
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = self.pending_body if self.command == "GET" else b"{}"
+        head = (
+            "HTTP/1.1 200 OK\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\n"
+            f"Connection: {'close' if self.close_connection else 'keep-alive'}\r\n\r\n"
+        )
+        self.wfile.write(head.encode("latin-1") + body)
+
+    do_GET = do_POST = do_PUT = _answer  # noqa: N815 - http.server's naming
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _BaselineServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+
+def serve_baseline(host: str, port: int) -> int:
+    """The do-nothing responder: print {"url": ...} on stdout, serve until SIGTERM/SIGINT."""
+    _BaselineHandler.pending_body = _canned_pending()
+    server = _BaselineServer((host, port), _BaselineHandler)
+    _stop_on_sigterm()
+    _print_line({"url": f"http://{host}:{server.server_address[1]}"})
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+# ---------------------------------------------------------------------------- loaded mode
+def serve_loaded(host: str, port: int, things: int, jobs: int) -> int:
+    """Build ``things`` x ``jobs`` executions in a service, print a JSON line, serve."""
+    from jobsnb.service import LocalJobsService
+
+    service = LocalJobsService(host, port)
+    backend = service.backend
+    gc.collect()
+    before = _rss_bytes()
+    started = time.perf_counter()
+    with backend.lock:
+        backend.create_thing_group(GROUP)
+        for index in range(things):
+            name = _thing_name(index)
+            backend.create_thing(name)
+            backend.add_thing_to_thing_group(GROUP, name)
+        for index in range(jobs):
+            backend.create_job(_job_id(index), [backend.group_arn(GROUP)], DOCUMENT)
+    build_seconds = time.perf_counter() - started
+    gc.collect()
+    after = _rss_bytes()
+    executions = sum(len(job.executions) for job in backend.jobs.values())
+    _stop_on_sigterm()
+    service.start()
+    _print_line(
+        {
+            "url": service.url,
+            "thing": _thing_name(things // 2),
+            "things": things,
+            "jobs": jobs,
+            "executions": executions,
+            "build_seconds": round(build_seconds, 2),
+            "rss_before": before["VmRSS"],
+            "rss_after": after["VmRSS"],
+            "rss_peak": after["VmHWM"],
+        }
+    )
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop()
+    return 0
+
+
+# ---------------------------------------------------------------------------- subprocesses
+def _start(
+    stack: contextlib.ExitStack, command: list[str], timeout: float
+) -> tuple[subprocess.Popen[str], str]:
+    """Start a server subprocess, register its cleanup and return it with its first line."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    stack.callback(_stop, process)
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    try:
+        line = lines.get(timeout=timeout)
+    except queue.Empty:
+        raise RuntimeError(f"{command} printed nothing in {timeout:.0f} s") from None
+    if not line:
+        raise RuntimeError(f"{command} exited with {process.wait()} before printing its URL")
+    return process, line
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def _self_command(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), *args]
+
+
+# ---------------------------------------------------------------------------- clients
+def _client(service: str, url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def _seed_over_http(url: str) -> str:
+    """One thing in a group, 10 jobs on the group, through the control plane; the thing."""
+    iot = _client("iot", url)
+    thing = _thing_name(0)
+    iot.create_thing(thingName=thing)
+    iot.create_thing_group(thingGroupName=GROUP)
+    iot.add_thing_to_thing_group(thingGroupName=GROUP, thingName=thing)
+    group_arn = f"arn:aws:iot:{REGION}:{ACCOUNT}:thinggroup/{GROUP}"
+    for index in range(PENDING):
+        iot.create_job(jobId=_job_id(index), targets=[group_arn], document=DOCUMENT)
+    return thing
+
+
+@dataclass
+class Target:
+    """One server under test and the boto3 calls that measure it."""
+
+    label: str
+    url: str
+    thing: str
+    is_service: bool
+    process: subprocess.Popen[str] | None = None
+    job_id: str = _job_id(0)
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    # operation -> [client CPU seconds, server CPU seconds, calls] summed over the rounds
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    data: Any = None
+
+    def prepare(self) -> None:
+        """Start the thing's first execution (the one Update reports on) and check the answers."""
+        self.data = _client("iot-jobs-data", self.url)
+        if not self.is_service:
+            return
+        started = self.data.start_next_pending_job_execution(thingName=self.thing)
+        self.job_id = started["execution"]["jobId"]
+        pending = self.data.get_pending_job_executions(thingName=self.thing)
+        shape = (len(pending["inProgressJobs"]), len(pending["queuedJobs"]))
+        if shape != (1, PENDING - 1):
+            raise RuntimeError(f"{self.label}: GetPending answered {shape} summaries")
+
+    def call(self, operation: str) -> Callable[[int], object]:
+        data, thing, job_id = self.data, self.thing, self.job_id
+        if operation == "GetPendingJobExecutions":
+            return lambda i: data.get_pending_job_executions(thingName=thing)
+        return lambda i: data.update_job_execution(
+            thingName=thing,
+            jobId=job_id,
+            status="IN_PROGRESS",
+            statusDetails={"step": str(i), "phase": "downloading"},
+        )
+
+    def measure(self, operation: str, calls: int, offset: int = 0) -> float:
+        call = self.call(operation)
+        assert self.process is not None
+        pid = self.process.pid
+        server_cpu, client_cpu = _cpu_seconds(pid), time.process_time()
+        started = time.perf_counter()
+        for i in range(offset, offset + calls):
+            call(i)
+        rate = calls / (time.perf_counter() - started)
+        client_cpu, server_cpu = time.process_time() - client_cpu, _cpu_seconds(pid) - server_cpu
+        self.rates.setdefault(operation, []).append(rate)
+        totals = self.cpu.setdefault(operation, [0.0, 0.0, 0])
+        totals[0] += client_cpu
+        totals[1] += server_cpu
+        totals[2] += calls
+        return rate
+
+    def cpu_per_call(self, operation: str) -> tuple[float, float]:
+        """Client (boto3) and server CPU per call, in µs, over all measured rounds."""
+        client, server, calls = self.cpu[operation]
+        return client / calls * 1e6, server / calls * 1e6
+
+    def median(self, operation: str) -> float:
+        return statistics.median(self.rates[operation])
+
+    def best(self, operation: str) -> float:
+        return max(self.rates[operation])
+
+    def spread(self, operation: str) -> float:
+        """Relative spread of the rounds: (max - min) / median."""
+        rates = self.rates[operation]
+        return (max(rates) - min(rates)) / self.median(operation)
+
+
+# ---------------------------------------------------------------------------- the benchmark
+@dataclass
+class Settings:
+    calls: int
+    rounds: int
+    warmup: int
+    things: int
+    jobs: int
+
+
+def _fmt_rate(target: Target, operation: str) -> str:
+    return (
+        f"{target.median(operation):>7,.0f}/s  [best {target.best(operation):>6,.0f}, "
+        f"±{target.spread(operation) / 2:4.0%}]"
+    )
+
+
+def _mb(value: float) -> str:
+    return f"{value / 1e6:,.1f} MB"
+
+
+def run(settings: Settings) -> int:
+    _stop_on_sigterm()  # so a SIGTERM still stops the server subprocesses below
+    with contextlib.ExitStack() as stack:
+        print(
+            f"starting servers (loaded: {settings.things:,} things x {settings.jobs} jobs) ...",
+            flush=True,
+        )
+        loaded_process, loaded_line = _start(
+            stack,
+            _self_command(
+                "--serve-loaded",
+                "--port",
+                "0",
+                "--things",
+                str(settings.things),
+                "--jobs",
+                str(settings.jobs),
+            ),
+            timeout=900,
+        )
+        loaded_info = json.loads(loaded_line)
+        baseline_process, baseline_line = _start(
+            stack, _self_command("--serve-baseline", "--port", "0"), timeout=60
+        )
+        service_process, service_line = _start(
+            stack, [sys.executable, "-m", "jobsnb", "serve", "--port", "0"], timeout=60
+        )
+        found = re.search(r"http://\S+", service_line)
+        if found is None:
+            raise RuntimeError(f"jobsnb serve printed no URL: {service_line!r}")
+        service_url = found.group(0)
+        targets = [
+            Target(
+                "baseline responder",
+                json.loads(baseline_line)["url"],
+                _thing_name(0),
+                is_service=False,
+                process=baseline_process,
+            ),
+            Target(
+                "service (empty)",
+                service_url,
+                _seed_over_http(service_url),
+                is_service=True,
+                process=service_process,
+            ),
+            Target(
+                f"service ({loaded_info['executions']:,} executions)",
+                loaded_info["url"],
+                loaded_info["thing"],
+                is_service=True,
+                process=loaded_process,
+            ),
+        ]
+        baseline, empty, loaded = targets
+        for target in targets:
+            target.prepare()
+            for operation in OPERATIONS:
+                target.measure(operation, settings.warmup)
+            target.rates.clear()
+            target.cpu.clear()
+        print(
+            f"measuring: {settings.rounds} rounds x {settings.calls:,} sequential calls per "
+            f"operation and server, interleaved (warm-up {settings.warmup:,} calls) ...",
+            flush=True,
+        )
+        offset = settings.warmup
+        for round_ in range(settings.rounds):
+            # Rotate the order every round so no server always runs first or last.
+            shift = round_ % len(targets)
+            for target in targets[shift:] + targets[:shift]:
+                for operation in OPERATIONS[round_ % 2 :] + OPERATIONS[: round_ % 2]:
+                    target.measure(operation, settings.calls, offset)
+            offset += settings.calls
+        loaded_end = _rss_bytes(loaded_process.pid)
+        _report(settings, baseline, empty, loaded, loaded_info, loaded_end)
+    return 0
+
+
+def _report(
+    settings: Settings,
+    baseline: Target,
+    empty: Target,
+    loaded: Target,
+    info: dict[str, Any],
+    loaded_end: dict[str, int],
+) -> None:
+    width = 34
+    rule = "-" * (width + 2 * 40)
+    print()
+    print(
+        "jobsnb local service throughput: boto3 iot-jobs-data, sequential calls, one keep-alive "
+        f"connection\n{settings.rounds} rounds x {settings.calls:,} calls; median round "
+        "[best round, ± half the round-to-round spread]"
+    )
+    print(rule)
+    print(f"{'':<{width}}{OPERATIONS[0]:<40}{OPERATIONS[1]:<40}")
+    print(rule)
+    for target in (baseline, empty, loaded):
+        cells = "".join(f"{_fmt_rate(target, op):<40}" for op in OPERATIONS)
+        print(f"{target.label:<{width}}{cells}")
+    print(rule)
+    ratios: list[tuple[str, Target, Target]] = [
+        ("ratio service/baseline", empty, baseline),
+        ("ratio loaded/baseline", loaded, baseline),
+        ("ratio loaded/empty", loaded, empty),
+    ]
+    for label, top, bottom in ratios:
+        cells = "".join(f"{top.median(op) / bottom.median(op):<40.3f}" for op in OPERATIONS)
+        print(f"{label:<{width}}{cells}")
+    per_call = "".join(
+        f"{(1 / empty.median(op) - 1 / baseline.median(op)) * 1e6:<+40.0f}" for op in OPERATIONS
+    )
+    print(f"{'service - baseline, µs per call':<{width}}{per_call}")
+    print(rule)
+    print(f"{'CPU µs per call: client + server':<{width}}")
+    for target in (baseline, empty, loaded):
+        cells = ""
+        for op in OPERATIONS:
+            client, server = target.cpu_per_call(op)
+            wall = 1e6 / target.median(op)
+            cells += f"{f'{client:5.0f} + {server:4.0f}  (wall {wall:4.0f})':<40}"
+        print(f"{'  ' + target.label:<{width}}{cells}")
+    print(rule)
+    executions = info["executions"]
+    delta = info["rss_after"] - info["rss_before"]
+    print(
+        f"loaded state: {info['things']:,} things, {info['jobs']} jobs, {executions:,} executions, "
+        f"built in {info['build_seconds']:.1f} s through svc.backend"
+    )
+    print(
+        f"  RSS before load {_mb(info['rss_before'])}, after load {_mb(info['rss_after'])} "
+        f"(delta {_mb(delta)}, {delta / max(executions, 1):,.0f} bytes/execution), "
+        f"peak {_mb(info['rss_peak'])}, after the benchmark {_mb(loaded_end['VmRSS'])}"
+    )
+    print(rule)
+
+    verdicts: list[tuple[bool, str]] = []
+    for op in OPERATIONS:
+        ratio = empty.median(op) / baseline.median(op)
+        verdicts.append(
+            (
+                ratio >= RATIO_TARGET,
+                f"{op}: service/baseline {ratio:.3f} (target >= {RATIO_TARGET})",
+            )
+        )
+    for op in OPERATIONS:
+        ratio = loaded.median(op) / empty.median(op)
+        noise = max(MIN_NOISE, empty.spread(op), loaded.spread(op))
+        verdicts.append(
+            (
+                ratio >= 1 - noise,
+                f"{op}: loaded/empty {ratio:.3f} (no slowdown beyond noise: >= {1 - noise:.3f})",
+            )
+        )
+    scale = MEMORY_TARGET_EXECUTIONS / max(executions, 1)
+    projected = info["rss_before"] + delta * scale
+    memory = info["rss_after"] if scale == 1 else projected
+    how = "process RSS" if scale == 1 else "projected process RSS at 1,000,000 executions"
+    verdicts.append(
+        (
+            memory < MEMORY_TARGET,
+            f"memory: {how} {_mb(memory)} (target < {_mb(MEMORY_TARGET)} for 1,000,000 executions)",
+        )
+    )
+    for passed, text in verdicts:
+        print(f"{'PASS' if passed else 'MISS'}  {text}")
+    misses = sum(not passed for passed, _ in verdicts)
+    print(f"{misses} target(s) missed" if misses else "all targets met")
+
+
+# ---------------------------------------------------------------------------- command line
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="smoke run: fewer calls, 10k things")
+    parser.add_argument("--calls", type=int, default=None, help="calls per round (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="measured rounds (default 3)")
+    parser.add_argument("--warmup", type=int, default=None, help="warm-up calls (default 200)")
+    parser.add_argument("--things", type=int, default=None, help="loaded things (default 100000)")
+    parser.add_argument("--jobs", type=int, default=10, help="jobs on the loaded fleet")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--serve-baseline", action="store_true", help=argparse.SUPPRESS)
+    mode.add_argument("--serve-loaded", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    things = args.things if args.things is not None else (10_000 if args.quick else 100_000)
+    if args.serve_baseline:
+        return serve_baseline(args.host, args.port)
+    if args.serve_loaded:
+        return serve_loaded(args.host, args.port, things, args.jobs)
+    settings = Settings(
+        calls=args.calls if args.calls is not None else (400 if args.quick else 2000),
+        rounds=args.rounds,
+        warmup=args.warmup if args.warmup is not None else (50 if args.quick else 200),
+        things=things,
+        jobs=args.jobs,
+    )
+    if settings.calls < 1 or settings.rounds < 1 or settings.warmup < 1 or settings.things < 1:
+        raise SystemExit("--calls, --rounds, --warmup and --things must be >= 1")
+    if settings.jobs < PENDING:
+        raise SystemExit(f"--jobs must be >= {PENDING}: GetPending is compared at 10 summaries")
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""The thing registry operations: things, thing groups and their members.
+
+A mixin of :class:`~jobsnb.service.backend.JobsBackend`, which reacts to membership changes
+(CONTINUOUS jobs follow their groups) through the ``_joined_group``/``_left_group``/
+``_deleted_thing`` hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from jobsnb.limits import check_thing_name
+from jobsnb.service.errors import (
+    InvalidRequestException,
+    ResourceAlreadyExistsException,
+    ResourceNotFoundException,
+    VersionConflictException,
+)
+from jobsnb.service.paging import page
+from jobsnb.service.registry import Thing, ThingGroup, stable_id
+
+__all__ = ["ThingRegistry"]
+
+
+class ThingRegistry:
+    """Things and thing groups of one account in one region, with ARNs built from both."""
+
+    region: str
+    account_id: str
+
+    def __init__(self, region: str, account_id: str) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.things: dict[str, Thing] = {}
+        self.thing_order: list[str] = []
+        self.groups: dict[str, ThingGroup] = {}
+        self.group_order: list[str] = []
+
+    if TYPE_CHECKING:
+
+        def now(self) -> float: ...  # provided by the Engine beside this mixin
+
+    def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
+        """Called after ``thing`` joined ``group``."""
+
+    def _left_group(self, group: ThingGroup, thing: Thing) -> None:
+        """Called after ``thing`` left ``group``."""
+
+    def _deleted_thing(self, thing: Thing) -> None:
+        """Called when ``thing`` is about to be deleted (it has left its groups already)."""
+
+    # ----------------------------------------------------------------- ARNs
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:iot:{self.region}:{self.account_id}:{kind}/{name}"
+
+    def thing_arn(self, name: str) -> str:
+        return self._arn("thing", name)
+
+    def group_arn(self, name: str) -> str:
+        return self._arn("thinggroup", name)
+
+    def _name_from_arn(self, arn: str, kind: str) -> str | None:
+        prefix = self._arn(kind, "")
+        return arn[len(prefix) :] if arn.startswith(prefix) else None
+
+    # ----------------------------------------------------------------- things
+    def create_thing(
+        self,
+        thing_name: str,
+        attributes: dict[str, str] | None = None,
+        thing_type: str | None = None,
+    ) -> Thing:
+        check_thing_name(thing_name)
+        attributes = dict(attributes or {})
+        existing = self.things.get(thing_name)
+        if existing is not None:
+            if existing.attributes != attributes or existing.thing_type != thing_type:
+                raise ResourceAlreadyExistsException(
+                    f"Thing {thing_name} already exists with different attributes"
+                )
+            return existing
+        arn = self.thing_arn(thing_name)
+        thing = Thing(thing_name, arn, stable_id(arn), attributes, thing_type)
+        self.things[thing_name] = thing
+        self.thing_order.append(thing_name)
+        return thing
+
+    def describe_thing(self, thing_name: str) -> Thing:
+        thing = self.things.get(thing_name)
+        if thing is None:
+            raise ResourceNotFoundException(f"Thing {thing_name} cannot be found.")
+        return thing
+
+    def update_thing(
+        self,
+        thing_name: str,
+        attributes: dict[str, str] | None = None,
+        merge: bool = False,
+        expected_version: int | None = None,
+        thing_type: str | None = None,
+        remove_thing_type: bool = False,
+    ) -> Thing:
+        thing = self.describe_thing(thing_name)
+        if expected_version is not None and expected_version != thing.version:
+            raise VersionConflictException(
+                f"The version for thing {thing_name} does not match the expected version."
+            )
+        if attributes is not None:
+            if merge:
+                thing.attributes.update(attributes)
+                thing.attributes = {k: v for k, v in thing.attributes.items() if v != ""}
+            else:
+                thing.attributes = dict(attributes)
+        if thing_type is not None:
+            thing.thing_type = thing_type
+        if remove_thing_type:
+            thing.thing_type = None
+        thing.version += 1
+        return thing
+
+    def delete_thing(self, thing_name: str, expected_version: int | None = None) -> None:
+        """Delete a thing: it leaves its groups and its pending executions become REMOVED."""
+        thing = self.describe_thing(thing_name)
+        if expected_version is not None and expected_version != thing.version:
+            raise VersionConflictException(
+                f"The version for thing {thing_name} does not match the expected version."
+            )
+        for group_name in list(thing.groups):
+            self.remove_thing_from_thing_group(group_name, thing_name)
+        self._deleted_thing(thing)
+        del self.things[thing_name]
+        thing.deleted = True
+
+    def list_things(
+        self,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        attribute_name: str | None = None,
+        attribute_value: str | None = None,
+        use_prefix: bool = False,
+        thing_type: str | None = None,
+    ) -> tuple[list[Thing], str | None]:
+        def keep(name: str) -> Thing | None:
+            thing = self.things.get(name)
+            if thing is None or (thing_type is not None and thing.thing_type != thing_type):
+                return None
+            if attribute_name is not None:
+                value = thing.attributes.get(attribute_name)
+                if value is None:
+                    return None
+                if attribute_value is not None and not (
+                    value.startswith(attribute_value) if use_prefix else value == attribute_value
+                ):
+                    return None
+            return thing
+
+        return page(self.thing_order, keep, next_token, max_results)
+
+    # ----------------------------------------------------------------- thing groups
+    def create_thing_group(
+        self,
+        group_name: str,
+        description: str | None = None,
+        attributes: dict[str, str] | None = None,
+        parent: str | None = None,
+    ) -> ThingGroup:
+        check_thing_name(group_name, "thingGroupName")
+        existing = self.groups.get(group_name)
+        if existing is not None:
+            if existing.description != description or existing.parent != parent:
+                raise ResourceAlreadyExistsException(
+                    f"Thing group {group_name} already exists with different properties"
+                )
+            return existing
+        if parent is not None and parent not in self.groups:
+            raise InvalidRequestException(f"Parent thing group {parent} does not exist")
+        arn = self.group_arn(group_name)
+        group = ThingGroup(
+            group_name, arn, stable_id(arn), self.now(), description, dict(attributes or {}), parent
+        )
+        self.groups[group_name] = group
+        self.group_order.append(group_name)
+        return group
+
+    def describe_thing_group(self, group_name: str) -> ThingGroup:
+        group = self.groups.get(group_name)
+        if group is None:
+            raise ResourceNotFoundException(f"Thing group {group_name} cannot be found.")
+        return group
+
+    def delete_thing_group(self, group_name: str, expected_version: int | None = None) -> None:
+        group = self.groups.get(group_name)
+        if group is None:
+            return  # AWS answers success for a group that does not exist.
+        if expected_version is not None and expected_version != group.version:
+            raise VersionConflictException(f"The version for thing group {group_name} differs.")
+        if any(child.parent == group_name for child in self.groups.values()):
+            raise InvalidRequestException(f"Thing group {group_name} has child groups")
+        for thing_name in list(group.members):
+            self.remove_thing_from_thing_group(group_name, thing_name)
+        del self.groups[group_name]
+        group.deleted = True
+
+    def list_thing_groups(
+        self,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        parent: str | None = None,
+        name_prefix: str | None = None,
+    ) -> tuple[list[ThingGroup], str | None]:
+        def keep(name: str) -> ThingGroup | None:
+            group = self.groups.get(name)
+            if group is None or (parent is not None and group.parent != parent):
+                return None
+            if name_prefix is not None and not name.startswith(name_prefix):
+                return None
+            return group
+
+        return page(self.group_order, keep, next_token, max_results)
+
+    def _group_and_thing(
+        self,
+        group_name: str | None,
+        thing_name: str | None,
+        group_arn: str | None = None,
+        thing_arn: str | None = None,
+    ) -> tuple[ThingGroup, Thing]:
+        if group_name is None and group_arn is not None:
+            group_name = self._name_from_arn(group_arn, "thinggroup")
+        if thing_name is None and thing_arn is not None:
+            thing_name = self._name_from_arn(thing_arn, "thing")
+        if group_name is None or thing_name is None:
+            raise InvalidRequestException("A thing group and a thing, by name or ARN, are required")
+        group = self.describe_thing_group(group_name)
+        thing = self.describe_thing(thing_name)
+        return group, thing
+
+    def add_thing_to_thing_group(
+        self,
+        group_name: str | None,
+        thing_name: str | None,
+        group_arn: str | None = None,
+        thing_arn: str | None = None,
+    ) -> None:
+        group, thing = self._group_and_thing(group_name, thing_name, group_arn, thing_arn)
+        if thing.name in group.members:
+            return
+        group.members[thing.name] = None
+        group.member_order.append(thing.name)
+        thing.groups.add(group.name)
+        self._joined_group(group, thing)
+
+    def remove_thing_from_thing_group(
+        self,
+        group_name: str | None,
+        thing_name: str | None,
+        group_arn: str | None = None,
+        thing_arn: str | None = None,
+    ) -> None:
+        group, thing = self._group_and_thing(group_name, thing_name, group_arn, thing_arn)
+        if thing.name not in group.members:
+            return
+        del group.members[thing.name]
+        thing.groups.discard(group.name)
+        self._left_group(group, thing)
+
+    def _members(self, group: ThingGroup, recursive: bool) -> Iterable[str]:
+        yield from (name for name in group.member_order if name in group.members)
+        if recursive:
+            for child in self.groups.values():
+                if child.parent == group.name:
+                    yield from self._members(child, True)
+
+    def list_things_in_thing_group(
+        self,
+        group_name: str,
+        recursive: bool = False,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> tuple[list[str], str | None]:
+        group = self.describe_thing_group(group_name)
+        if recursive:
+            names = list(dict.fromkeys(self._members(group, True)))
+            return page(names, lambda name: name, next_token, max_results)
+        return page(
+            group.member_order,
+            lambda name: name if name in group.members else None,
+            next_token,
+            max_results,
+        )

@@ -1,0 +1,193 @@
+"""``jobsnb serve`` as a real subprocess: startup line, boto3 against it, flags, clean shutdown.
+
+Waiting for the subprocess to start is the one place these tests wait on real time.
+"""
+
+from __future__ import annotations
+
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+REGION = "us-east-1"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+# total_max_attempts, not max_attempts: botocore reads max_attempts as retries (1 = one retry).
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
+STARTUP_SECONDS = 30.0
+MODULE = [sys.executable, "-m", "jobsnb"]
+SCRIPT = [str(Path(sys.executable).parent / "jobsnb")]
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen[str], url: str, stderr: Path) -> None:
+        self.proc, self.url, self.stderr = proc, url, stderr
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service, endpoint_url=self.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=15)
+
+
+def first_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if selector.select(timeout=0.1):
+            return proc.stdout.readline()
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"no startup line (exit code {proc.poll()})")
+
+
+@contextmanager
+def serve(tmp_path: Path, *flags: str, command: list[str] = MODULE) -> Iterator[Server]:
+    stderr = tmp_path / f"stderr-{time.monotonic_ns()}.txt"
+    with stderr.open("w") as err:
+        proc = subprocess.Popen(
+            [*command, "serve", "--port", "0", *flags],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+    try:
+        line = first_line(proc)
+        match = URL.search(line)
+        assert match, f"first stdout line has no URL: {line!r}; stderr: {stderr.read_text()}"
+        yield Server(proc, match.group(0), stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=15)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def drive(server: Server) -> None:
+    """Seed through the control plane and run one execution through the data plane."""
+    iot, data = server.client("iot"), server.client("iot-jobs-data")
+    arn = iot.create_thing(thingName="cli-thing")["thingArn"]
+    iot.create_job(jobId="cli-job", targets=[arn], document='{"op":"cli"}')
+    queued = data.get_pending_job_executions(thingName="cli-thing")["queuedJobs"]
+    assert [s["jobId"] for s in queued] == ["cli-job"]
+    started = data.start_next_pending_job_execution(thingName="cli-thing")["execution"]
+    assert (started["jobId"], started["status"]) == ("cli-job", "IN_PROGRESS")
+    data.update_job_execution(thingName="cli-thing", jobId="cli-job", status="SUCCEEDED")
+    assert iot.describe_job(jobId="cli-job")["job"]["status"] == "COMPLETED"
+
+
+def assert_clean_exit(server: Server, code: int) -> None:
+    stderr = server.stderr.read_text()
+    assert code == 0, f"exit code {code}; stderr: {stderr[-2000:]}"
+    assert "Traceback" not in stderr, stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", [MODULE, SCRIPT], ids=["python-m", "console-script"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_drives_with_boto3_and_exits_cleanly(tmp_path, command, sig):
+    with serve(tmp_path, command=command) as server:
+        drive(server)
+        assert_clean_exit(server, server.stop(sig))
+
+
+def test_serve_binds_loopback_by_default(tmp_path):
+    with serve(tmp_path) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        tcp = Path("/proc/net/tcp")
+        if tcp.exists():
+            port = f"{server.port:04X}"
+            listening = [
+                line.split()[1]
+                for line in tcp.read_text().splitlines()[1:]
+                if line.split()[1].endswith(f":{port}") and line.split()[3] == "0A"
+            ]
+            assert listening == [f"0100007F:{port}"], listening
+        assert_clean_exit(server, server.stop())
+
+
+def test_throttle_flag_takes_effect(tmp_path):
+    with serve(tmp_path, "--throttle-rps", "2") as server:
+        data = server.client("iot-jobs-data")
+        codes = []
+        for _ in range(12):
+            try:
+                data.get_pending_job_executions(thingName="x")
+                codes.append("ok")
+            except ClientError as exc:
+                codes.append(exc.response["Error"]["Code"])
+        assert codes[0] == "ok"
+        assert "ThrottlingException" in codes
+        assert codes.count("ok") <= 4, codes
+        assert_clean_exit(server, server.stop())
+
+
+def test_fault_rate_flag_takes_effect(tmp_path):
+    with serve(tmp_path, "--fault-rate", "1.0", "--seed", "3") as server:
+        data, iot = server.client("iot-jobs-data"), server.client("iot")
+        for _ in range(3):
+            with pytest.raises(data.exceptions.ServiceUnavailableException):
+                data.get_pending_job_executions(thingName="x")
+        iot.create_thing(thingName="control-plane-still-works")
+        assert_clean_exit(server, server.stop())
+
+
+def test_latency_flag_takes_effect(tmp_path):
+    with serve(tmp_path, "--latency-ms", "100") as server:
+        data = server.client("iot-jobs-data")
+        data.get_pending_job_executions(thingName="x")  # warm the connection
+        began = time.perf_counter()
+        data.get_pending_job_executions(thingName="x")
+        assert time.perf_counter() - began >= 0.100
+        assert_clean_exit(server, server.stop())
+
+
+def test_explicit_host_flag(tmp_path):
+    with serve(tmp_path, "--host", "127.0.0.1") as server:
+        assert (
+            server.client("iot-jobs-data").get_pending_job_executions(thingName="x")["queuedJobs"]
+            == []
+        )
+        assert_clean_exit(server, server.stop())
+
+
+def test_help():
+    top = subprocess.run([*MODULE, "--help"], capture_output=True, text=True, timeout=60)
+    assert top.returncode == 0, top.stderr
+    assert "serve" in top.stdout
+    sub = subprocess.run([*MODULE, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert sub.returncode == 0, sub.stderr
+    for flag in ("--host", "--port", "--latency-ms", "--throttle-rps", "--fault-rate", "--seed"):
+        assert flag in sub.stdout, flag
+
+
+def test_bad_flag_value_is_a_usage_error(tmp_path):
+    proc = subprocess.run(
+        [*MODULE, "serve", "--port", "0", "--fault-rate", "lots"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "--fault-rate" in proc.stderr
