@@ -503,7 +503,13 @@ def test_list_jobs_max_results_query(svc, value):
         assert_error(reply, 400, "InvalidRequestException")
 
 
-LIST_PATHS = ["/things", "/jobs", "/jobs/qjob/things", "/things/qdev/jobs", "/thing-groups/g/things"]
+LIST_PATHS = [
+    "/things",
+    "/jobs",
+    "/jobs/qjob/things",
+    "/things/qdev/jobs",
+    "/thing-groups/g/things",
+]
 
 
 @FAST

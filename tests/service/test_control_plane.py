@@ -134,6 +134,45 @@ def test_delete_thing_removes_it(iot):
     assert names == ["keep"]
 
 
+def test_list_things_filters_by_attribute(iot):
+    iot.create_thing(thingName="a", attributePayload={"attributes": {"model": "x1"}})
+    iot.create_thing(thingName="b", attributePayload={"attributes": {"model": "x2"}})
+    iot.create_thing(thingName="c", attributePayload={"attributes": {"model": "x1"}})
+    iot.create_thing(thingName="d")
+    got = pages(iot.list_things, "things", attributeName="model", attributeValue="x1")
+    assert sorted(t["thingName"] for p in got for t in p) == ["a", "c"]
+    assert {t["thingName"]: t["attributes"] for p in got for t in p}["a"] == {"model": "x1"}
+
+
+def test_delete_thing_with_expected_version(iot):
+    make_things(iot, "t")
+    version = iot.describe_thing(thingName="t")["version"]
+    with pytest.raises(iot.exceptions.VersionConflictException) as exc:
+        iot.delete_thing(thingName="t", expectedVersion=version + 5)
+    assert status_of(exc) == 409
+    iot.describe_thing(thingName="t")
+    iot.delete_thing(thingName="t", expectedVersion=version)
+    with pytest.raises(iot.exceptions.ResourceNotFoundException):
+        iot.describe_thing(thingName="t")
+
+
+def test_deleted_thing_leaves_its_groups(iot):
+    make_things(iot, "t", "u")
+    iot.create_thing_group(thingGroupName="g")
+    iot.add_thing_to_thing_group(thingGroupName="g", thingName="t")
+    iot.add_thing_to_thing_group(thingGroupName="g", thingName="u")
+    iot.delete_thing(thingName="t")
+    assert members(iot, "g") == ["u"]
+
+
+def test_adding_a_member_twice_lists_it_once(iot):
+    make_things(iot, "t")
+    iot.create_thing_group(thingGroupName="g")
+    iot.add_thing_to_thing_group(thingGroupName="g", thingName="t")
+    iot.add_thing_to_thing_group(thingGroupArn=group_arn("g"), thingArn=thing_arn("t"))
+    assert members(iot, "g") == ["t"]
+
+
 def test_create_thing_group_returns_arn(iot):
     resp = iot.create_thing_group(thingGroupName="fleet-a")
     assert resp["thingGroupName"] == "fleet-a"
@@ -635,9 +674,10 @@ def test_cancel_unknown_job_is_404(iot):
 
 def test_cancel_job_execution_queued(iot, data):
     make_job(iot, "job1", "t", "u")
-    iot.cancel_job_execution(thingName="t", jobId="job1")
+    iot.cancel_job_execution(thingName="t", jobId="job1", statusDetails={"by": "operator"})
     ex = execution(iot, "t", "job1")
     assert ex["status"] == "CANCELED"
+    assert ex["statusDetails"] == {"detailsMap": {"by": "operator"}}
     assert ex["versionNumber"] == 2
     assert ex["forceCanceled"] is False
     assert data.get_pending_job_executions(thingName="t")["queuedJobs"] == []

@@ -69,7 +69,7 @@ def test_reads_over_budget_are_throttled_with_429():
 
 def test_reads_and_writes_have_separate_buckets():
     rps = 3
-    with running(throttle_rps=rps, jobs=4 * rps) as (_, data, _iot):
+    with running(throttle_rps=rps, jobs=4 * rps) as (_, data, iot):
         reads = [outcome(data.get_pending_job_executions, thingName="dev") for _ in range(4 * rps)]
         assert "ThrottlingException" in reads
         # Reads are exhausted; the write bucket is untouched.
@@ -82,6 +82,9 @@ def test_reads_and_writes_have_separate_buckets():
         assert "ThrottlingException" in writes
         assert writes[0] == "ok"
         assert rps - 1 <= writes.count("ok") <= rps + 2, writes
+        # A throttled call never reaches the model: only accepted updates bump the version.
+        ex = iot.describe_job_execution(thingName="dev", jobId="job0")["execution"]
+        assert ex["versionNumber"] == 2 + writes.count("ok")
 
 
 def test_control_plane_is_never_throttled():

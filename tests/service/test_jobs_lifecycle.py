@@ -184,6 +184,21 @@ def test_rollout_released_executions_are_queued_and_counted(iot, data, service):
     assert job(iot, "roll")["jobProcessDetails"]["numberOfQueuedThings"] == 2
 
 
+def test_canceled_rollout_releases_nothing_more(iot, data, service):
+    names = [f"t{i}" for i in range(4)]
+    make_job(iot, "roll", names, jobExecutionsRolloutConfig={"maximumPerMinute": 1})
+    assert released(data, names, "roll") == 1
+    iot.cancel_job(jobId="roll")
+    service.advance(10 * 60)
+    assert released(data, names, "roll") == 0
+    statuses = [
+        s["jobExecutionSummary"]["status"]
+        for s in iot.list_job_executions_for_job(jobId="roll")["executionSummaries"]
+    ]
+    assert "QUEUED" not in statuses
+    assert "CANCELED" in statuses
+
+
 def test_without_rollout_all_are_queued_at_once(iot, data):
     names = [f"t{i}" for i in range(6)]
     make_job(iot, "all", names)

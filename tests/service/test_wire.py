@@ -314,6 +314,42 @@ def test_malformed_json_body_is_400_not_500(service: Any, seeded: None) -> None:
     assert body["__type"] == "InvalidRequestException"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"targetArn": 5, "commandArn": "x"}', b"[]", b'{"commandArn": "x"}'],
+    ids=["malformed", "wrong-type", "not-an-object", "missing-target"],
+)
+def test_command_execution_bad_body_is_validation_exception(
+    body: bytes, service: Any, seeded: None
+) -> None:
+    parts = urllib.parse.urlsplit(service.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request(
+            "POST", "/command-executions", body=body, headers={"Content-Type": "application/json"}
+        )
+        response = conn.getresponse()
+        status, headers, payload = response.status, response.getheaders(), response.read()
+    finally:
+        conn.close()
+    assert status == 400
+    assert {k.lower(): v for k, v in headers}["x-amzn-errortype"] == "ValidationException"
+    assert json.loads(payload)["__type"] == "ValidationException"
+
+
+def test_update_without_status_is_invalid_request(data_unchecked: Any, seeded: None) -> None:
+    with pytest.raises(data_unchecked.exceptions.InvalidRequestException) as excinfo:
+        data_unchecked.update_job_execution(thingName="t1", jobId="j1")
+    assert_boto_error(excinfo, "InvalidRequestException", 400)
+
+
+@pytest.mark.parametrize("query", ["executionNumber=abc", "executionNumber=1.5"])
+def test_non_numeric_execution_number_is_400(query: str, service: Any, seeded: None) -> None:
+    assert_aws_error(
+        raw(service.url, "GET", f"/things/t1/jobs/j1?{query}"), "InvalidRequestException", 400
+    )
+
+
 # --- 5xx and 429 bodies -------------------------------------------------------------------------
 
 
@@ -334,6 +370,57 @@ def test_fault_503_is_json_and_data_plane_only() -> None:
         assert_boto_error(excinfo, "ServiceUnavailableException", 503)
         iot = boto3.client("iot", **kwargs)
         assert iot.create_thing(thingName="t1")["thingName"] == "t1"
+
+
+DATA_OPERATIONS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("GetPendingJobExecutions", lambda data: data.get_pending_job_executions(thingName="t1")),
+    (
+        "DescribeJobExecution",
+        lambda data: data.describe_job_execution(thingName="t1", jobId="j1"),
+    ),
+    (
+        "StartNextPendingJobExecution",
+        lambda data: data.start_next_pending_job_execution(thingName="t1"),
+    ),
+    (
+        "UpdateJobExecution",
+        lambda data: data.update_job_execution(thingName="t1", jobId="j1", status="IN_PROGRESS"),
+    ),
+    (
+        "StartCommandExecution",
+        lambda data: data.start_command_execution(
+            targetArn="arn:aws:iot:us-east-1:123456789012:thing/t1",
+            commandArn="arn:aws:iot:us-east-1:123456789012:command/c",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("operation", "call"), DATA_OPERATIONS, ids=[op for op, _ in DATA_OPERATIONS]
+)
+def test_simulated_faults_use_a_shape_the_operation_models(
+    operation: str, call: Callable[[Any], Any]
+) -> None:
+    with LocalJobsService(clock=ManualClock(T0), fault_rate=1.0, seed=1) as svc:
+        kwargs: dict[str, Any] = {
+            "endpoint_url": svc.url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "config": NO_RETRIES,
+        }
+        boto3.client("iot", **kwargs).create_thing(thingName="t1")
+        data = boto3.client("iot-jobs-data", **kwargs)
+        modelled = {
+            shape.name for shape in data.meta.service_model.operation_model(operation).error_shapes
+        }
+        with pytest.raises(data.exceptions.ClientError) as excinfo:
+            call(data)
+        response = excinfo.value.response
+        assert response["Error"]["Code"] in modelled
+        assert response["ResponseMetadata"]["HTTPStatusCode"] >= 500
+        assert response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"] in modelled
 
 
 def test_throttle_429_is_throttling_exception() -> None:
@@ -617,3 +704,24 @@ def test_other_signing_region_still_routes_by_service(service: Any, seeded: None
         conn.close()
     assert response.status == 200
     assert "executionSummaries" in body
+
+
+# --- endpoints (spec section 8) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE", "AWS_ENDPOINT_URL"])
+def test_endpoint_from_environment(
+    variable: str, service: Any, seeded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, service.url)
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    data = session.client("iot-jobs-data", config=NO_RETRIES)
+    queued = data.get_pending_job_executions(thingName="t1")["queuedJobs"]
+    assert [s["jobId"] for s in queued] == ["j1"]
+
+
+def test_describe_endpoint_gives_the_service_address(iot: Any, service: Any) -> None:
+    address = iot.describe_endpoint(endpointType="iot:Jobs")["endpointAddress"]
+    assert urllib.parse.urlsplit(service.url).netloc in address
