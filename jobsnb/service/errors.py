@@ -12,6 +12,7 @@ __all__ = [
     "AwsError",
     "ConflictException",
     "InternalFailureException",
+    "InternalServerException",
     "InvalidRequestException",
     "InvalidStateTransitionException",
     "ResourceAlreadyExistsException",
@@ -75,3 +76,9 @@ class InternalFailureException(AwsError):
 
 class ServiceUnavailableException(AwsError):
     status = 503
+
+
+class InternalServerException(AwsError):
+    """StartCommandExecution's only modelled 5xx."""
+
+    status = 500

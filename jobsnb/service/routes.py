@@ -14,7 +14,13 @@ from urllib.parse import unquote
 
 from jobsnb.service import responses
 from jobsnb.service.backend import JobsBackend
-from jobsnb.service.errors import AwsError, InvalidRequestException, ValidationException
+from jobsnb.service.errors import (
+    AwsError,
+    InternalServerException,
+    InvalidRequestException,
+    ServiceUnavailableException,
+    ValidationException,
+)
 from jobsnb.service.requests import Request
 
 __all__ = ["CONTROL", "DATA", "Route", "match", "plane_of"]
@@ -35,6 +41,8 @@ class Route:
     operation: str
     handler: Handler
     invalid: type[AwsError] = InvalidRequestException
+    # What a simulated fault answers: a 5xx shape the operation's model lists.
+    unavailable: type[AwsError] = ServiceUnavailableException
     # Which quota bucket throttles it; None for the control plane.
     quota: str | None = None
 
@@ -61,7 +69,8 @@ ROUTES: tuple[Route, ...] = (
     _route(DATA, "POST", "/things/{thingName}/jobs/{jobId}", "UpdateJobExecution",
            responses.update_job_execution, quota="write"),
     _route(DATA, "POST", "/command-executions", "StartCommandExecution",
-           responses.start_command_execution, quota="write", invalid=ValidationException),
+           responses.start_command_execution, quota="write", invalid=ValidationException,
+           unavailable=InternalServerException),
     # control plane
     _route(CONTROL, "PUT", "/thing-groups/addThingToThingGroup", "AddThingToThingGroup",
            responses.add_thing_to_thing_group),

@@ -27,7 +27,6 @@ from jobsnb.service.errors import (
     InternalFailureException,
     InvalidRequestException,
     ResourceNotFoundException,
-    ServiceUnavailableException,
     ThrottlingException,
 )
 from jobsnb.service.faults import FaultInjector, TokenBucket
@@ -387,7 +386,7 @@ class LocalJobsService:
                 if bucket is not None and not bucket.take():
                     raise ThrottlingException("Rate exceeded")
                 if route.plane == DATA and self.faults.strikes():
-                    raise ServiceUnavailableException("Service unavailable (simulated fault)")
+                    raise route.unavailable("Service unavailable (simulated fault)")
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             request = Request(method, params, query, body, invalid=route.invalid)
             backend = self.backend

@@ -497,6 +497,69 @@ def test_create_job_rejects_bad_target_selection(service, iot):
         )
 
 
+def _abort(**change: Any) -> dict[str, Any]:
+    criteria = {
+        "failureType": "FAILED",
+        "action": "CANCEL",
+        "thresholdPercentage": 50.0,
+        "minNumberOfExecutedThings": 1,
+    }
+    return {"abortConfig": {"criteriaList": [{**criteria, **change}]}}
+
+
+def _retry(failure_type: str = "FAILED", retries: int = 1, count: int = 1) -> dict[str, Any]:
+    criteria = {"failureType": failure_type, "numberOfRetries": retries}
+    return {"jobExecutionsRetryConfig": {"criteriaList": [criteria] * count}}
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"jobExecutionsRolloutConfig": {"maximumPerMinute": 0}},
+        {"jobExecutionsRolloutConfig": {"maximumPerMinute": 1001}},
+        {"timeoutConfig": {"inProgressTimeoutInMinutes": 0}},
+        {"timeoutConfig": {"inProgressTimeoutInMinutes": 10081}},
+        _retry(retries=11),
+        _retry(count=3),
+        _retry(failure_type="REJECTED"),
+        _abort(thresholdPercentage=100.5),
+        _abort(minNumberOfExecutedThings=0),
+        _abort(action="STOP"),
+        _abort(failureType="SOMETIMES"),
+        {"abortConfig": {"criteriaList": []}},
+    ],
+    ids=lambda c: json.dumps(c, separators=(",", ":"))[:60],
+)
+def test_create_job_rejects_configs_out_of_range(service, iot, config):
+    make_things(iot, "t")
+    raw = unvalidated_iot(service)
+    with pytest.raises(raw.exceptions.InvalidRequestException) as exc:
+        raw.create_job(jobId="cfg", targets=[thing_arn("t")], document=DOC, **config)
+    assert status_of(exc) == 400
+    with pytest.raises(iot.exceptions.ResourceNotFoundException):
+        iot.describe_job(jobId="cfg")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"jobExecutionsRolloutConfig": {"maximumPerMinute": 1}},
+        {"jobExecutionsRolloutConfig": {"maximumPerMinute": 1000}},
+        {"timeoutConfig": {"inProgressTimeoutInMinutes": 1}},
+        {"timeoutConfig": {"inProgressTimeoutInMinutes": 10080}},
+        _retry(retries=10),
+        _retry(failure_type="ALL", retries=0),
+        _abort(thresholdPercentage=100.0),
+        _abort(failureType="ALL"),
+    ],
+    ids=lambda c: json.dumps(c, separators=(",", ":"))[:60],
+)
+def test_create_job_accepts_configs_at_their_limits(iot, config):
+    make_things(iot, "t")
+    iot.create_job(jobId="cfg", targets=[thing_arn("t")], document=DOC, **config)
+    assert iot.describe_job(jobId="cfg")["job"]["status"] == "IN_PROGRESS"
+
+
 # --- DescribeJob, GetJobDocument ---------------------------------------------------------------
 
 

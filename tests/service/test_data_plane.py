@@ -1067,3 +1067,39 @@ def test_start_command_execution_bad_input_is_validation_exception(
     with pytest.raises(data_unchecked.exceptions.ValidationException) as excinfo:
         data_unchecked.start_command_execution(**kwargs)
     assert_error(excinfo, "ValidationException", 400)
+
+
+# --- interplay with the control plane -----------------------------------------------------------
+
+
+def test_cancel_job_without_force_leaves_in_progress_to_the_device(
+    data: Any, iot: Any, make_things: Any, make_job: Any
+) -> None:
+    make_things("t1", "t2")
+    make_job("j1", ["t1", "t2"])
+    data.start_next_pending_job_execution(thingName="t1")
+    iot.cancel_job(jobId="j1")
+    assert describe(data, "t2", "j1")["status"] == "CANCELED"
+    assert pending_ids(data, "t2") == ([], [])
+    assert pending_ids(data, "t1") == (["j1"], [])
+    state = update(data, "t1", "j1", "SUCCEEDED", includeJobExecutionState=True)
+    assert state["executionState"] == {
+        "status": "SUCCEEDED",
+        "statusDetails": {},
+        "versionNumber": 3,
+    }
+
+
+def test_large_unicode_document_round_trips(data: Any, make_things: Any, make_job: Any) -> None:
+    document = json.dumps(
+        {"blob": "\u00e9\u65e5" * 3000, "steps": list(range(500))}, ensure_ascii=False
+    )
+    make_things("t1")
+    make_job("j1", ["t1"], document=document)
+    assert data.start_next_pending_job_execution(thingName="t1")["execution"]["jobDocument"] == (
+        document
+    )
+    assert describe(data, "t1", "j1")["jobDocument"] == document
+    assert update(data, "t1", "j1", "SUCCEEDED", includeJobDocument=True) == {
+        "jobDocument": document
+    }

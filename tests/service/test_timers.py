@@ -535,3 +535,31 @@ def test_retry_attempt_counts_up_in_the_control_plane(
     assert latest() == (2, 1)
     update(data, "FAILED")
     assert latest() == (3, 2)
+
+
+# --- rollout, as the devices see it -------------------------------------------------------------
+
+
+def test_rollout_releases_executions_by_the_service_clock(
+    data: Any, service: Any, make_things: Any, make_job: Any
+) -> None:
+    things = ["t1", "t2", "t3"]
+    make_things(*things)
+    make_job("j1", things, jobExecutionsRolloutConfig={"maximumPerMinute": 1})
+
+    def queued_at() -> list[int]:
+        return sorted(
+            summary["queuedAt"]
+            for thing in things
+            for summary in data.get_pending_job_executions(thingName=thing)["queuedJobs"]
+        )
+
+    assert queued_at() == [T0]
+    service.advance(30)
+    assert queued_at() == [T0]
+    service.advance(30)
+    assert queued_at() == [T0, T0 + 60]
+    service.advance(60)
+    assert queued_at() == [T0, T0 + 60, T0 + 120]
+    service.advance(600)
+    assert queued_at() == [T0, T0 + 60, T0 + 120]

@@ -479,6 +479,24 @@ def test_thing_names_with_colons_raw(path_name: str, service: Any, iot: Any) -> 
     assert response.json()["execution"]["thingName"] == "a:b"
 
 
+def test_job_id_is_percent_decoded(service: Any, seeded: None) -> None:
+    response = raw(service.url, "GET", "/things/t%31/jobs/%6A1")
+    assert response.status == 200
+    assert (response.json()["execution"]["thingName"], response.json()["execution"]["jobId"]) == (
+        "t1",
+        "j1",
+    )
+
+
+def test_path_is_decoded_once_not_twice(service: Any, iot: Any) -> None:
+    arn = iot.create_thing(thingName="a:b")["thingArn"]
+    iot.create_job(jobId="j1", targets=[arn], document="{}")
+    # %253A decodes once to "%3A", which is not a valid thing name: decoding twice would find a:b
+    assert_aws_error(
+        raw(service.url, "GET", "/things/a%253Ab/jobs/j1"), "InvalidRequestException", 400
+    )
+
+
 @pytest.mark.parametrize("next_segment", ["$next", "%24next"])
 def test_start_next_route(next_segment: str, service: Any, seeded: None) -> None:
     response = raw(service.url, "PUT", f"/things/t1/jobs/{next_segment}", body={})
@@ -493,6 +511,12 @@ def test_describe_next_route(next_segment: str, service: Any, seeded: None) -> N
     assert response.status == 200
     execution = response.json()["execution"]
     assert (execution["jobId"], execution["status"]) == ("j1", "QUEUED")
+
+
+def test_start_next_without_a_body(service: Any, seeded: None) -> None:
+    response = raw(service.url, "PUT", "/things/t1/jobs/$next")
+    assert response.status == 200
+    assert response.json()["execution"]["status"] == "IN_PROGRESS"
 
 
 def test_boto3_next_routes(data: Any, seeded: None) -> None:
