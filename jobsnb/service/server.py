@@ -16,6 +16,7 @@ import socketserver
 import threading
 import time
 import uuid
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -171,6 +172,8 @@ class _Handler(socketserver.StreamRequestHandler):
             "Content-Type: application/json\r\n"
             f"Content-Length: {len(payload)}\r\n"
             f"x-amzn-RequestId: {request_id}\r\n"
+            # The service clock's time, so clients can age executions in simulated time too.
+            f"Date: {formatdate(self.server.service.clock.now(), usegmt=True)}\r\n"
             f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n"
         )
         if status >= 400:

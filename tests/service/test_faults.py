@@ -54,13 +54,15 @@ def outcome(call: Any, **kwargs: Any) -> str:
 def test_reads_over_budget_are_throttled_with_429():
     rps = 5
     with running(throttle_rps=rps) as (_, data, _iot):
+        began = time.monotonic()
         results = [
             outcome(data.get_pending_job_executions, thingName="dev") for _ in range(4 * rps)
         ]
+        refill = (time.monotonic() - began) * rps
         assert results[0] == "ok"
         assert set(results) == {"ok", "ThrottlingException"}
-        # The burst allows about one second's worth; refill during the burst is a fraction.
-        assert rps <= results.count("ok") <= rps + 2, results
+        # The burst allows one second's worth, plus what refilled while it ran.
+        assert rps <= results.count("ok") <= rps + refill + 1, results
         # DescribeJobExecution shares the read bucket that GetPending has just emptied.
         with pytest.raises(data.exceptions.ThrottlingException) as exc:
             data.describe_job_execution(thingName="dev", jobId="job0")
@@ -75,13 +77,15 @@ def test_reads_and_writes_have_separate_buckets():
         # Reads are exhausted; the write bucket is untouched.
         started = data.start_next_pending_job_execution(thingName="dev")
         assert started["execution"]["jobId"] == "job0"
+        began = time.monotonic()
         writes = [
             outcome(data.update_job_execution, thingName="dev", jobId="job0", status="IN_PROGRESS")
             for _ in range(4 * rps)
         ]
+        refill = (time.monotonic() - began) * rps
         assert "ThrottlingException" in writes
         assert writes[0] == "ok"
-        assert rps - 1 <= writes.count("ok") <= rps + 2, writes
+        assert rps - 1 <= writes.count("ok") <= rps + refill + 1, writes
         # A throttled call never reaches the model: only accepted updates bump the version.
         ex = iot.describe_job_execution(thingName="dev", jobId="job0")["execution"]
         assert ex["versionNumber"] == 2 + writes.count("ok")
