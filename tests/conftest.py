@@ -6,15 +6,9 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from jobsnb.service import LocalJobsService, ManualClock
-
-REGION = "us-east-1"
-# Any credentials work against the local service; these never leave loopback.
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-# Retries off: a test that expects a 429 or 503 must see it, not botocore's retry.
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+from tests.aws import CREDENTIALS, NO_RETRIES, REGION
 
 START = 1_700_000_000.0
 

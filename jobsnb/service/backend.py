@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from jobsnb.limits import (
+    CONTROL_CHARACTERS,
     DEVICE_STATUSES,
     MAX_PENDING_SUMMARIES,
     STATUSES,
@@ -115,9 +116,11 @@ class JobsBackend(ThingRegistry, Engine):
             raise InvalidRequestException("targetSelection must be SNAPSHOT or CONTINUOUS")
         check_document(document)
         if description is not None and (
-            not isinstance(description, str) or len(description) > 2028
+            len(description) > 2028 or CONTROL_CHARACTERS.search(description)
         ):
-            raise InvalidRequestException("description must be a string of at most 2028 characters")
+            raise InvalidRequestException(
+                "description must be at most 2028 characters, without control characters"
+            )
         now = self.now()
         job = Job(
             job_id,

@@ -10,7 +10,6 @@ import boto3
 import pytest
 from botocore.config import Config
 
-ACCOUNT = "123456789012"
 THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 GROUP_ARN = "arn:aws:iot:us-east-1:123456789012:thinggroup/{}"
 DOCUMENT = {"operation": "reboot"}
@@ -51,5 +50,5 @@ def data_unchecked(service: Any) -> Any:
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
     )

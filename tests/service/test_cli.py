@@ -18,13 +18,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-REGION = "us-east-1"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-# total_max_attempts, not max_attempts: botocore reads max_attempts as retries (1 = one retry).
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+from tests.aws import CREDENTIALS, NO_RETRIES, REGION
+
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
 STARTUP_SECONDS = 30.0
 MODULE = [sys.executable, "-m", "jobsnb"]

@@ -15,9 +15,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+from tests.aws import ACCOUNT, CREDENTIALS, REGION
+
 POOLED = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
 THREADS = 16
 JOIN_SECONDS = 60.0

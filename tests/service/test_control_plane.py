@@ -9,12 +9,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-REGION = "us-east-1"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-# total_max_attempts, not max_attempts: botocore reads max_attempts as retries (1 = one retry).
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+from tests.aws import ACCOUNT, CREDENTIALS, NO_RETRIES, REGION
+
 START = 1_700_000_000.0  # the ``clock`` fixture's start
-ACCOUNT = "123456789012"
 COUNTERS = (
     "numberOfCanceledThings",
     "numberOfSucceededThings",

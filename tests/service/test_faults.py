@@ -12,16 +12,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from jobsnb.service import LocalJobsService, ManualClock
+from tests.aws import CREDENTIALS, NO_RETRIES, REGION
 
-REGION = "us-east-1"
 ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-# total_max_attempts, not max_attempts: botocore reads max_attempts as retries (1 = one retry).
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 START = 1_700_000_000.0
 
 

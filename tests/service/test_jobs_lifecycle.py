@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
+from tests.aws import ACCOUNT, REGION
+
 DOC = '{"operation":"update"}'
 
 

@@ -13,13 +13,12 @@ import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 
 from jobsnb.service import LocalJobsService, ManualClock
+from tests.aws import NO_RETRIES
 
 T0 = 1_700_000_000
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
 class Raw:
