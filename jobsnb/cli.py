@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from jobsnb import __version__
+from jobsnb._version import __version__
 from jobsnb.exceptions import JobsnbError
 
 __all__ = ["main"]

@@ -4,6 +4,7 @@ The tree::
 
     JobsnbError                    base of everything jobsnb raises on purpose
     ├── InvalidParameterError      a bad argument, raised before any network call (a ValueError)
+    ├── FanoutError                calls of a fan-out failed for good (with on_error="raise")
     └── ServiceStartError          the local service could not start (port taken, bad option)
 
     JobsnbWarning                  base of jobsnb's warnings
@@ -11,7 +12,15 @@ The tree::
 
 from __future__ import annotations
 
-__all__ = ["InvalidParameterError", "JobsnbError", "JobsnbWarning", "ServiceStartError"]
+from typing import Any
+
+__all__ = [
+    "FanoutError",
+    "InvalidParameterError",
+    "JobsnbError",
+    "JobsnbWarning",
+    "ServiceStartError",
+]
 
 
 class JobsnbError(Exception):
@@ -36,6 +45,19 @@ class InvalidParameterError(JobsnbError, ValueError):
         self.rule = rule
         self.value = value
         super().__init__(f"{field}: {rule} (got {_short_repr(value)})")
+
+
+class FanoutError(JobsnbError):
+    """Some calls of a fan-out failed for good; raised when asked for with ``on_error="raise"``.
+
+    ``errors`` is the errors DataFrame (one row per failed call: thing, job, operation, AWS error
+    code, message, attempts) and ``partial`` the frame of everything that did succeed.
+    """
+
+    def __init__(self, message: str, *, errors: Any, partial: Any) -> None:
+        super().__init__(message)
+        self.errors = errors
+        self.partial = partial
 
 
 class ServiceStartError(JobsnbError):

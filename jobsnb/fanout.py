@@ -1,10 +1,61 @@
-"""Many things → many calls: a bounded pool, a request budget, retries, progress, errors as rows."""
+"""Many things → many calls: a bounded pool, a request budget, retries, progress, errors as rows.
+
+:func:`fan_out` runs one call per item on a thread pool that shares one boto3 client (clients
+are thread-safe). Every call first takes a token from a :class:`RequestBudget` (AWS's quotas are
+per account, so one budget per quota group is shared by all workers), retries throttling, 5xx and
+connection errors with jittered exponential back-off, and slows the budget down when AWS
+throttles. Every item ends as exactly one result or one :class:`CallError`: nothing is lost, and
+one item's failure never stops the others.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-__all__ = ["CallError"]
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from jobsnb.exceptions import InvalidParameterError
+
+__all__ = ["CallError", "FanoutResult", "RequestBudget", "RetryPolicy", "fan_out"]
+
+T = TypeVar("T")
+
+#: Error codes worth another try: throttling and the services' 5xx answers.
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "InternalFailureException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+_CONNECTION_ERRORS = (
+    EndpointConnectionError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+    ConnectTimeoutError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +69,219 @@ class CallError:
     message: str
     attempts: int
     http_status: int | None = None
+
+
+class RequestBudget:
+    """A token bucket shared by all workers, slowing down when the service throttles.
+
+    ``rate`` requests per second at most, with a small burst. On a throttle the rate drops by a
+    third (not below ``rate / 20``); each success wins back 1% of the nominal rate.
+
+    Examples
+    --------
+    >>> budget = RequestBudget(200)
+    >>> budget.acquire()  # returns at once while tokens are left
+    >>> budget.rate
+    200.0
+    """
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        if rate <= 0:
+            raise InvalidParameterError("rate", "must be a positive number of requests/s", rate)
+        self.nominal = float(rate)
+        self.rate = float(rate)
+        # A small burst: AWS's own buckets start full, so staying near the mean rate is what
+        # keeps a long fan-out clear of 429s.
+        self.capacity = float(burst) if burst is not None else max(1.0, self.nominal / 10)
+        self._tokens = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+        self.throttles = 0
+
+    def acquire(self) -> None:
+        """Block until a request may go out."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                wait_for = (1.0 - self._tokens) / self.rate
+            time.sleep(wait_for)
+
+    def throttled(self) -> None:
+        """The service answered 429: slow down."""
+        with self._lock:
+            self.throttles += 1
+            self.rate = max(self.nominal / 20, self.rate * 2 / 3)
+
+    def succeeded(self) -> None:
+        """A call went through: speed back up towards the nominal rate."""
+        if self.rate < self.nominal:
+            with self._lock:
+                self.rate = min(self.nominal, self.rate + self.nominal / 100)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry: full-jitter exponential back-off.
+
+    Examples
+    --------
+    >>> policy = RetryPolicy(max_attempts=5, base_delay=0.1, max_delay=2.0)
+    >>> 0 <= policy.delay(3) <= 0.8
+    True
+    """
+
+    max_attempts: int = 10
+    base_delay: float = 0.05
+    max_delay: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise InvalidParameterError("max_attempts", "must be at least 1", self.max_attempts)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+@dataclass
+class FanoutResult(Generic[T]):
+    """What a fan-out gave back, aligned with its items."""
+
+    items: Sequence[T]
+    responses: list[dict[str, Any] | None]
+    errors: list[CallError] = field(default_factory=list)
+    calls: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def succeeded(self) -> list[tuple[T, dict[str, Any]]]:
+        return [
+            (item, response)
+            for item, response in zip(self.items, self.responses, strict=True)
+            if response is not None
+        ]
+
+
+def _classify(error: Exception) -> tuple[str, str, int | None, bool]:
+    """(error code, message, HTTP status, retryable) of an exception raised by a call."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code") or "Unknown")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        retryable = code in RETRYABLE_CODES or (isinstance(status, int) and status >= 500)
+        return code, str(details.get("Message") or error), status, retryable
+    if isinstance(error, _CONNECTION_ERRORS):
+        return type(error).__name__, str(error), None, True
+    return type(error).__name__, str(error), None, False
+
+
+def fan_out(
+    items: Sequence[T],
+    call: Callable[[T], dict[str, Any]],
+    *,
+    operation: str,
+    identify: Callable[[T], tuple[str, str | None]],
+    budget: RequestBudget | None,
+    workers: int = 16,
+    retry: RetryPolicy | None = None,
+    progress: bool = True,
+) -> FanoutResult[T]:
+    """Call ``call(item)`` for every item, concurrently, within ``budget``; lose nothing.
+
+    Parameters
+    ----------
+    items
+        What to call for (thing names, (thing, job) pairs, ...).
+    call
+        Makes one AWS call for one item and returns its response.
+    operation
+        The AWS operation's name, for errors and the progress bar.
+    identify
+        Gives (thing name, job id or None) of an item, for errors.
+    budget
+        The request budget the calls share; None for no limit.
+    workers
+        Threads making calls at once.
+    retry
+        Back-off for throttling, 5xx and connection errors.
+    progress
+        Show a progress bar (``tqdm.auto``) when the fan-out takes over a second.
+
+    Examples
+    --------
+    >>> result = fan_out(["a", "b"], lambda name: {"name": name}, operation="Echo",
+    ...                  identify=lambda name: (name, None), budget=None, progress=False)
+    >>> result.responses
+    [{'name': 'a'}, {'name': 'b'}]
+    """
+    retry = retry or RetryPolicy()
+    if workers < 1:
+        raise InvalidParameterError("workers", "must be at least 1", workers)
+    responses: list[dict[str, Any] | None] = [None] * len(items)
+    errors: list[CallError | None] = [None] * len(items)
+    calls = 0
+    calls_lock = threading.Lock()
+
+    def run(index: int) -> None:
+        nonlocal calls
+        item = items[index]
+        for attempt in range(1, retry.max_attempts + 1):
+            if budget is not None:
+                budget.acquire()
+            with calls_lock:
+                calls += 1
+            try:
+                responses[index] = call(item)
+            except Exception as error:
+                code, message, status, retryable = _classify(error)
+                if code in THROTTLING_CODES and budget is not None:
+                    budget.throttled()
+                if retryable and attempt < retry.max_attempts:
+                    time.sleep(retry.delay(attempt))
+                    continue
+                thing, job = identify(item)
+                errors[index] = CallError(thing, job, operation, code, message, attempt, status)
+                return
+            if budget is not None:
+                budget.succeeded()
+            return
+
+    started = time.perf_counter()
+    bar = _progress_bar(len(items), operation, progress)
+    executor = ThreadPoolExecutor(max_workers=min(workers, max(1, len(items))))
+    try:
+        pending: set[Future[None]] = {executor.submit(run, i) for i in range(len(items))}
+        while pending:
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                future.result()  # run() catches everything a call raises; this surfaces bugs
+            if bar is not None and done:
+                bar.update(len(done))
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    executor.shutdown(wait=True)
+    return FanoutResult(
+        items,
+        responses,
+        [error for error in errors if error is not None],
+        calls,
+        time.perf_counter() - started,
+    )
+
+
+def _progress_bar(total: int, operation: str, enabled: bool) -> Any:
+    if not enabled or total == 0:
+        return None
+    from tqdm.auto import tqdm
+
+    # delay=1: nothing is drawn for fan-outs that finish within a second.
+    return tqdm(total=total, desc=operation, unit="thing", delay=1.0, leave=False)

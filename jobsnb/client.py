@@ -1,0 +1,607 @@
+"""The fleet client: the IoT Jobs data plane fanned out across many things, as DataFrames.
+
+>>> import jobsnb
+>>> from jobsnb.service import LocalJobsService
+>>> with LocalJobsService() as service:
+...     client = jobsnb.connect(service.url)
+...     client.pending(["sensor-1", "sensor-2"], progress=False).empty
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+import pandas as pd
+
+from jobsnb import frames
+from jobsnb._clients import CONTROL_PLANE, DATA_PLANE, make_client, make_session
+from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
+from jobsnb.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
+from jobsnb.limits import (
+    DEVICE_STATUSES,
+    STATUSES,
+    check_execution_number,
+    check_expected_version,
+    check_job_id,
+    check_status_details,
+    check_step_timeout,
+    check_thing_name,
+)
+
+__all__ = ["FleetClient", "connect"]
+
+OnError = Literal["warn", "raise", "ignore"]
+Pair = tuple[str, str, int | None]
+
+#: AWS's published data-plane quotas, per account: reads and writes, requests per second.
+DEFAULT_READS_PER_SECOND = 200.0
+DEFAULT_WRITES_PER_SECOND = 200.0
+#: Control-plane job APIs allow about 10 requests per second each.
+DEFAULT_CONTROL_PER_SECOND = 10.0
+LIST_PAGE_SIZE = 250
+
+
+def connect(
+    endpoint_url: str | Any | None = None,
+    *,
+    profile_name: str | None = None,
+    region_name: str | None = None,
+    boto3_session: Any | None = None,
+    control_endpoint_url: str | None = None,
+    reads_per_second: float = DEFAULT_READS_PER_SECOND,
+    writes_per_second: float = DEFAULT_WRITES_PER_SECOND,
+    control_per_second: float = DEFAULT_CONTROL_PER_SECOND,
+    workers: int = 16,
+    retry: RetryPolicy | None = None,
+) -> FleetClient:
+    """Connect to the IoT Jobs data and control planes of an AWS account, or to the local service.
+
+    Parameters
+    ----------
+    endpoint_url
+        The data-plane endpoint. For the local service its URL (or the service or sandbox object
+        itself: anything with a ``url`` attribute), which serves both planes. Against AWS leave it
+        out: the account's ``iot:Jobs`` endpoint is found with the control plane's
+        DescribeEndpoint.
+    profile_name, region_name, boto3_session
+        Which AWS credentials and region to use (default: boto3's default chain).
+    control_endpoint_url
+        The control-plane endpoint, when it is not AWS's default for the region (default: the
+        same as ``endpoint_url`` when that is given).
+    reads_per_second, writes_per_second
+        Request budgets for data-plane reads (GetPendingJobExecutions, DescribeJobExecution) and
+        writes (StartNext, Update), shared by all calls of this client; AWS's quotas by default.
+    control_per_second
+        Request budget of the control-plane calls (list and describe jobs).
+    workers
+        Threads making calls at once; the connection pool is sized to match.
+    retry
+        Back-off for throttling, 5xx and connection errors (default: up to 10 attempts).
+
+    Examples
+    --------
+    >>> import jobsnb
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     client = jobsnb.connect(service)
+    ...     client.endpoint_url == service.url
+    True
+    """
+    url = getattr(endpoint_url, "url", endpoint_url)
+    if url is not None and not isinstance(url, str):
+        raise InvalidParameterError("endpoint_url", "must be a URL string or have a .url", url)
+    if workers < 1:
+        raise InvalidParameterError("workers", "must be at least 1", workers)
+    session = make_session(boto3_session, profile_name, region_name)
+    control = make_client(
+        CONTROL_PLANE,
+        session,
+        endpoint_url=control_endpoint_url or url,
+        region_name=region_name,
+        max_pool_connections=workers,
+    )
+    if url is None:
+        address = control.describe_endpoint(endpointType="iot:Jobs")["endpointAddress"]
+        url = address if "://" in address else f"https://{address}"
+    data = make_client(
+        DATA_PLANE, session, endpoint_url=url, region_name=region_name, max_pool_connections=workers
+    )
+    return FleetClient(
+        data,
+        control,
+        endpoint_url=url,
+        read_budget=RequestBudget(reads_per_second),
+        write_budget=RequestBudget(writes_per_second),
+        control_budget=RequestBudget(control_per_second),
+        workers=workers,
+        retry=retry,
+    )
+
+
+class FleetClient:
+    """Asks the IoT Jobs data plane about many things at once and answers with DataFrames.
+
+    Make one with :func:`jobsnb.connect`. Every method accepts one thing or thousands, runs the
+    calls concurrently within the client's request budgets, retries what can be retried, and
+    returns a typed DataFrame (schemas in :mod:`jobsnb.frames`). Calls that fail for good become
+    rows of ``frame.attrs["errors"]`` (and :attr:`last_errors`); ``on_error`` says whether they
+    also warn (default), raise :class:`~jobsnb.exceptions.FanoutError`, or pass silently.
+    """
+
+    def __init__(
+        self,
+        data_client: Any,
+        control_client: Any,
+        *,
+        endpoint_url: str,
+        read_budget: RequestBudget,
+        write_budget: RequestBudget,
+        control_budget: RequestBudget,
+        workers: int = 16,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.data = data_client
+        self.control = control_client
+        self.endpoint_url = endpoint_url
+        self.read_budget = read_budget
+        self.write_budget = write_budget
+        self.control_budget = control_budget
+        self.workers = workers
+        self.retry = retry or RetryPolicy()
+        self.last_errors: pd.DataFrame = frames.errors_frame([])
+
+    def __repr__(self) -> str:
+        return f"FleetClient(endpoint_url={self.endpoint_url!r}, workers={self.workers})"
+
+    # ------------------------------------------------------------------ reads
+    def pending(
+        self,
+        things: str | Iterable[str] | pd.Series | pd.DataFrame,
+        *,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """Pending executions (IN_PROGRESS and QUEUED) of every thing: GetPendingJobExecutions.
+
+        One row per pending execution, in the order the device would get them, with
+        ``queue_age`` and ``in_progress_for`` measured at one ``snapshot_at`` (the service's
+        time). Things with nothing pending have no rows; things whose call failed are in
+        ``frame.attrs["errors"]``.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     client = jobsnb.connect(service)
+        ...     list(client.pending("sensor-1", progress=False).columns[:3])
+        ['thing_name', 'job_id', 'status']
+        """
+        names = _thing_names(things)
+        _check_on_error(on_error)
+        result = self._fan_out(
+            names,
+            lambda name: self.data.get_pending_job_executions(thingName=name),
+            "GetPendingJobExecutions",
+            lambda name: (name, None),
+            self.read_budget,
+            progress,
+        )
+        snapshot_at = _service_time(result)
+        frame = frames.pending_frame(result.succeeded, snapshot_at)
+        return self._finish(frame, result, on_error)
+
+    def describe(
+        self,
+        executions: pd.DataFrame | Iterable[Sequence[Any] | Mapping[str, Any]],
+        *,
+        include_document: bool = False,
+        flatten_details: bool = False,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """Every field of each execution: DescribeJobExecution for (thing, job[, number]) pairs.
+
+        ``executions`` is a DataFrame with ``thing_name`` and ``job_id`` (and optionally
+        ``execution_number``) columns, such as the output of :meth:`pending`, or a list of
+        ``(thing, job)`` / ``(thing, job, execution_number)`` tuples or dicts with those keys.
+        ``status_details`` is a dict column; ``flatten_details`` adds one ``detail_<key>``
+        column per key, ``include_document`` the job document.
+        """
+        pairs = _execution_pairs(executions)
+        _check_on_error(on_error)
+
+        def describe_one(pair: Pair) -> dict[str, Any]:
+            thing, job, number = pair
+            kwargs: dict[str, Any] = {"includeJobDocument": include_document}
+            if number is not None:
+                kwargs["executionNumber"] = number
+            return self.data.describe_job_execution(thingName=thing, jobId=job, **kwargs)  # type: ignore[no-any-return]
+
+        result = self._fan_out(
+            pairs,
+            describe_one,
+            "DescribeJobExecution",
+            lambda pair: (pair[0], pair[1]),
+            self.read_budget,
+            progress,
+        )
+        records = [(pair[0], response.get("execution")) for pair, response in result.succeeded]
+        frame = frames.executions_frame(
+            records, include_document=include_document, flatten_details=flatten_details
+        )
+        return self._finish(frame, result, on_error)
+
+    # ------------------------------------------------------------------ writes
+    def start_next(
+        self,
+        things: str | Iterable[str] | pd.Series | pd.DataFrame,
+        *,
+        status_details: Mapping[str, str] | None = None,
+        step_timeout_minutes: int | None = None,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """StartNextPendingJobExecution on every thing: each starts its next pending execution.
+
+        One row per thing that answered: the execution it is now running (already IN_PROGRESS
+        ones come back unchanged), or a row with only ``thing_name`` set when it had nothing
+        pending.
+        """
+        names = _thing_names(things)
+        _check_on_error(on_error)
+        kwargs: dict[str, Any] = {}
+        if status_details is not None:
+            kwargs["statusDetails"] = check_status_details(status_details, "status_details")
+        if step_timeout_minutes is not None:
+            kwargs["stepTimeoutInMinutes"] = check_step_timeout(
+                step_timeout_minutes, "step_timeout_minutes"
+            )
+        result = self._fan_out(
+            names,
+            lambda name: self.data.start_next_pending_job_execution(thingName=name, **kwargs),
+            "StartNextPendingJobExecution",
+            lambda name: (name, None),
+            self.write_budget,
+            progress,
+        )
+        records = [(name, response.get("execution")) for name, response in result.succeeded]
+        return self._finish(frames.executions_frame(records), result, on_error)
+
+    def update(
+        self,
+        executions: pd.DataFrame | Iterable[Sequence[Any] | Mapping[str, Any]],
+        status: str,
+        *,
+        status_details: Mapping[str, str] | None = None,
+        expected_version: int | Literal["frame"] | None = "frame",
+        step_timeout_minutes: int | None = None,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """UpdateJobExecution on every (thing, job[, execution number]): report a status.
+
+        ``status`` is what a device may set: IN_PROGRESS, SUCCEEDED, FAILED or REJECTED.
+        ``expected_version="frame"`` (the default) sends each row's ``version_number`` as
+        ``expectedVersion`` when ``executions`` is a DataFrame that has one, so an execution
+        changed by someone else meanwhile is refused (an ``InvalidStateTransitionException``
+        error row) instead of overwritten; an int sends that version for all; None checks
+        nothing. Returns the new state of each updated execution.
+        """
+        if status not in DEVICE_STATUSES:
+            raise InvalidParameterError(
+                "status", f"must be one a device may set: {', '.join(sorted(DEVICE_STATUSES))}",
+                status,
+            )  # fmt: skip
+        pairs = _execution_pairs(executions)
+        _check_on_error(on_error)
+        versions = _expected_versions(executions, expected_version, len(pairs))
+        base: dict[str, Any] = {"status": status, "includeJobExecutionState": True}
+        if status_details is not None:
+            base["statusDetails"] = check_status_details(status_details, "status_details")
+        if step_timeout_minutes is not None:
+            base["stepTimeoutInMinutes"] = check_step_timeout(
+                step_timeout_minutes, "step_timeout_minutes", allow_cancel=True
+            )
+        items = list(zip(pairs, versions, strict=True))
+
+        def update_one(item: tuple[Pair, int | None]) -> dict[str, Any]:
+            (thing, job, number), version = item
+            kwargs = dict(base)
+            if number is not None:
+                kwargs["executionNumber"] = number
+            if version is not None:
+                kwargs["expectedVersion"] = version
+            return self.data.update_job_execution(thingName=thing, jobId=job, **kwargs)  # type: ignore[no-any-return]
+
+        result = self._fan_out(
+            items,
+            update_one,
+            "UpdateJobExecution",
+            lambda item: (item[0][0], item[0][1]),
+            self.write_budget,
+            progress,
+        )
+        records = [
+            (
+                thing,
+                {"jobId": job, "executionNumber": number, **response.get("executionState", {})},
+            )
+            for ((thing, job, number), _), response in result.succeeded
+        ]
+        return self._finish(frames.executions_frame(records), result, on_error)
+
+    # ------------------------------------------------------------------ control plane
+    def executions(
+        self,
+        job_ids: str | Iterable[str],
+        *,
+        status: str | None = None,
+        describe: bool = False,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """The whole fleet's executions of each job: the control plane's ListJobExecutionsForJob.
+
+        All statuses, terminal included, one row per thing (its latest execution;
+        ``retry_attempt`` counts the earlier ones). ``status`` filters on the service side.
+        ``describe=True`` adds every data-plane field of each execution (status details,
+        versions) through :meth:`describe`.
+        """
+        jobs = _job_ids(job_ids)
+        if status is not None and status not in STATUSES:
+            raise InvalidParameterError("status", f"must be one of {', '.join(STATUSES)}", status)
+        _check_on_error(on_error)
+
+        def list_all(job_id: str) -> dict[str, Any]:
+            summaries: list[dict[str, Any]] = []
+            kwargs: dict[str, Any] = {"jobId": job_id, "maxResults": LIST_PAGE_SIZE}
+            if status is not None:
+                kwargs["status"] = status
+            while True:
+                self.control_budget.acquire()
+                page = self.control.list_job_executions_for_job(**kwargs)
+                summaries.extend(page.get("executionSummaries", []))
+                token = page.get("nextToken")
+                if not token:
+                    return {"executionSummaries": summaries}
+                kwargs["nextToken"] = token
+
+        result = self._fan_out(
+            jobs,
+            list_all,
+            "ListJobExecutionsForJob",
+            lambda job_id: ("", job_id),
+            None,  # list_all takes from the control budget page by page
+            progress,
+        )
+        parts = [
+            frames.job_executions_frame(job_id, response["executionSummaries"])
+            for job_id, response in result.succeeded
+        ]
+        frame = _concat(parts, frames.job_executions_frame("", []))
+        if describe and not frame.empty:
+            details = self.describe(
+                frame[["thing_name", "job_id", "execution_number"]],
+                progress=progress,
+                on_error="ignore",  # its errors join this call's, reported once below
+            )
+            extra = [c for c in details.columns if c not in frame.columns or c == "status"]
+            frame = frame.merge(
+                details[["thing_name", "job_id", "execution_number", *extra]].rename(
+                    columns={"status": "described_status"}
+                ),
+                on=["thing_name", "job_id", "execution_number"],
+                how="left",
+            )
+            result.errors.extend(_errors_from(details))
+        return self._finish(frame, result, on_error)
+
+    def job_summary(
+        self,
+        job_ids: str | Iterable[str],
+        *,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """One row per job: its status and how many things (not attempts) ended in each status.
+
+        ``things_<status>`` counts distinct things by the status of their latest execution;
+        ``attempts_<status>`` are AWS's own counters, which count every retry.
+        """
+        jobs = _job_ids(job_ids)
+        _check_on_error(on_error)
+
+        def describe_job(job_id: str) -> dict[str, Any]:
+            self.control_budget.acquire()
+            return self.control.describe_job(jobId=job_id)  # type: ignore[no-any-return]
+
+        described = self._fan_out(
+            jobs, describe_job, "DescribeJob", lambda job_id: ("", job_id), None, progress
+        )
+        found = [job_id for job_id, _ in described.succeeded]
+        executions = (
+            self.executions(found, progress=progress, on_error="ignore")
+            if found
+            else frames.job_executions_frame("", [])
+        )
+        rows = [
+            (response["job"], executions[executions["job_id"] == job_id])
+            for job_id, response in described.succeeded
+        ]
+        described.errors.extend(_errors_from(executions))
+        return self._finish(frames.job_summary_frame(rows), described, on_error)
+
+    # ------------------------------------------------------------------ plumbing
+    def _fan_out(
+        self,
+        items: Sequence[Any],
+        call: Callable[[Any], dict[str, Any]],
+        operation: str,
+        identify: Callable[[Any], tuple[str, str | None]],
+        budget: RequestBudget | None,
+        progress: bool,
+    ) -> FanoutResult[Any]:
+        return fan_out(
+            items,
+            call,
+            operation=operation,
+            identify=identify,
+            budget=budget,
+            workers=self.workers,
+            retry=self.retry,
+            progress=progress,
+        )
+
+    def _finish(
+        self, frame: pd.DataFrame, result: FanoutResult[Any], on_error: OnError
+    ) -> pd.DataFrame:
+        errors = frames.errors_frame(result.errors)
+        self.last_errors = errors
+        frame.attrs["errors"] = errors
+        if result.errors:
+            summary = (
+                f"{len(result.errors)} of {len(result.items)} calls failed "
+                f"({', '.join(sorted({e.error_code for e in result.errors}))}); "
+                "see frame.attrs['errors']"
+            )
+            if on_error == "raise":
+                raise FanoutError(summary, errors=errors, partial=frame)
+            if on_error == "warn":
+                warnings.warn(summary, JobsnbWarning, stacklevel=3)
+        return frame
+
+
+# ---------------------------------------------------------------------- argument checks
+def _check_on_error(on_error: str) -> None:
+    if on_error not in ("warn", "raise", "ignore"):
+        raise InvalidParameterError("on_error", "must be 'warn', 'raise' or 'ignore'", on_error)
+
+
+def _thing_names(things: str | Iterable[str] | pd.Series | pd.DataFrame) -> list[str]:
+    """Validated, de-duplicated thing names, in the order given."""
+    if isinstance(things, str):
+        things = [things]
+    elif isinstance(things, pd.DataFrame):
+        if "thing_name" not in things.columns:
+            raise InvalidParameterError("things", "a DataFrame needs a thing_name column", None)
+        things = things["thing_name"]
+    names = list(things)
+    if not names:
+        raise InvalidParameterError("things", "must name at least one thing", names)
+    for index, name in enumerate(names):
+        check_thing_name(name, f"things[{index}]")
+    return list(dict.fromkeys(names))
+
+
+def _job_ids(job_ids: str | Iterable[str]) -> list[str]:
+    ids = [job_ids] if isinstance(job_ids, str) else list(job_ids)
+    if not ids:
+        raise InvalidParameterError("job_ids", "must name at least one job", ids)
+    for index, job_id in enumerate(ids):
+        check_job_id(job_id, f"job_ids[{index}]")
+    return list(dict.fromkeys(ids))
+
+
+def _execution_pairs(
+    executions: pd.DataFrame | Iterable[Sequence[Any] | Mapping[str, Any]],
+) -> list[Pair]:
+    """(thing, job, execution number or None) for each execution asked about, validated."""
+    if isinstance(executions, pd.DataFrame):
+        missing = [c for c in ("thing_name", "job_id") if c not in executions.columns]
+        if missing:
+            raise InvalidParameterError(
+                "executions",
+                f"a DataFrame needs the columns thing_name and job_id (missing: "
+                f"{', '.join(missing)}); client.pending() gives such a frame",
+                list(executions.columns),
+            )
+        numbers = (
+            executions["execution_number"]
+            if "execution_number" in executions.columns
+            else [None] * len(executions)
+        )
+        rows: list[Any] = list(
+            zip(executions["thing_name"], executions["job_id"], numbers, strict=True)
+        )
+    else:
+        rows = []
+        for row in executions:
+            if isinstance(row, Mapping):
+                rows.append((row.get("thing_name"), row.get("job_id"), row.get("execution_number")))
+            elif isinstance(row, str) or len(row) not in (2, 3):
+                raise InvalidParameterError(
+                    "executions", "each must be (thing, job) or (thing, job, execution_number)", row
+                )
+            else:
+                rows.append((row[0], row[1], row[2] if len(row) == 3 else None))
+    if not rows:
+        raise InvalidParameterError("executions", "must name at least one execution", rows)
+    pairs: list[Pair] = []
+    for index, (thing, job, number) in enumerate(rows):
+        check_thing_name(thing, f"executions[{index}].thing_name")
+        check_job_id(job, f"executions[{index}].job_id")
+        if number is None or pd.isna(number):
+            pairs.append((thing, job, None))
+        else:
+            pairs.append(
+                (thing, job, check_execution_number(int(number), f"executions[{index}].number"))
+            )
+    return pairs
+
+
+def _expected_versions(
+    executions: Any, expected_version: int | str | None, count: int
+) -> list[int | None]:
+    if expected_version is None:
+        return [None] * count
+    if expected_version == "frame":
+        if isinstance(executions, pd.DataFrame) and "version_number" in executions.columns:
+            return [
+                None if pd.isna(v) else check_expected_version(int(v), "version_number")
+                for v in executions["version_number"]
+            ]
+        return [None] * count
+    return [check_expected_version(expected_version, "expected_version")] * count
+
+
+# ---------------------------------------------------------------------- helpers
+def _service_time(result: FanoutResult[Any]) -> pd.Timestamp:
+    """The latest ``Date`` the service answered with (its clock), else the local UTC now."""
+    headers = {
+        response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        for _, response in result.succeeded
+    }
+    stamps = [parsedate_to_datetime(header) for header in headers if header]
+    if not stamps:
+        return pd.Timestamp.now(tz="UTC")
+    return pd.Timestamp(max(stamps)).tz_convert("UTC")
+
+
+def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return empty
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _errors_from(frame: pd.DataFrame) -> list[CallError]:
+    errors = frame.attrs.get("errors")
+    if errors is None or errors.empty:
+        return []
+    return [
+        CallError(
+            row.thing_name,
+            None if pd.isna(row.job_id) else row.job_id,
+            row.operation,
+            row.error_code,
+            row.message,
+            int(row.attempts),
+            None if pd.isna(row.http_status) else int(row.http_status),
+        )
+        for row in errors.itertuples(index=False)
+    ]
