@@ -307,7 +307,7 @@ class Target:
     process: subprocess.Popen[str]
     job_id: str = _job_id(0)
     rates: dict[str, list[float]] = field(default_factory=dict)
-    # operation -> [client CPU seconds, server CPU seconds, calls] summed over the rounds
+    # operation -> [wall seconds, client CPU seconds, server CPU seconds, calls], all rounds
     cpu: dict[str, list[float]] = field(default_factory=dict)
     data: Any = None
 
@@ -341,19 +341,18 @@ class Target:
         started = time.perf_counter()
         for i in range(offset, offset + calls):
             call(i)
-        rate = calls / (time.perf_counter() - started)
+        wall = time.perf_counter() - started
         client_cpu, server_cpu = time.process_time() - client_cpu, _cpu_seconds(pid) - server_cpu
-        self.rates.setdefault(operation, []).append(rate)
-        totals = self.cpu.setdefault(operation, [0.0, 0.0, 0])
-        totals[0] += client_cpu
-        totals[1] += server_cpu
-        totals[2] += calls
-        return rate
+        self.rates.setdefault(operation, []).append(calls / wall)
+        totals = self.cpu.setdefault(operation, [0.0, 0.0, 0.0, 0])
+        for index, value in enumerate((wall, client_cpu, server_cpu, calls)):
+            totals[index] += value
+        return calls / wall
 
-    def cpu_per_call(self, operation: str) -> tuple[float, float]:
-        """Client (boto3) and server CPU per call, in µs, over all measured rounds."""
-        client, server, calls = self.cpu[operation]
-        return client / calls * 1e6, server / calls * 1e6
+    def per_call(self, operation: str) -> tuple[float, float, float]:
+        """Wall time, client (boto3) CPU and server CPU per call in µs, over all rounds."""
+        wall, client, server, calls = self.cpu[operation]
+        return wall / calls * 1e6, client / calls * 1e6, server / calls * 1e6
 
     def median(self, operation: str) -> float:
         return statistics.median(self.rates[operation])
@@ -506,12 +505,11 @@ def _report(
     )
     print(f"{'service - baseline, µs/call (best)':<{width}}{per_call}")
     print(rule)
-    print(f"{'CPU µs per call: client + server':<{width}}(wall µs per call in the best round)")
+    print(f"{'µs per call, all rounds:':<{width}}CPU in client + CPU in server (wall)")
     for target in (baseline, empty, loaded):
         cells = ""
         for op in OPERATIONS:
-            client, server = target.cpu_per_call(op)
-            wall = 1e6 / target.best(op)
+            wall, client, server = target.per_call(op)
             cells += f"{f'{client:5.0f} + {server:4.0f}  (wall {wall:4.0f})':<40}"
         print(f"{'  ' + target.label:<{width}}{cells}")
     print(rule)
