@@ -31,6 +31,8 @@ unit: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/service_throughput.py
+	$(BIN)/python benchmarks/fanout.py
+	$(BIN)/python benchmarks/frames.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -544,6 +544,13 @@ def _execution_pairs(
     pairs: list[Pair] = []
     for index, (thing, job, number) in enumerate(rows):
         check_thing_name(thing, f"executions[{index}].thing_name")
+        if job is None or job is pd.NA or (isinstance(job, float) and pd.isna(job)):
+            raise InvalidParameterError(
+                f"executions[{index}].job_id",
+                f"is missing for thing {thing!r}: drop rows without a job first, e.g. "
+                "frame.dropna(subset=['job_id'])",
+                job,
+            )
         check_job_id(job, f"executions[{index}].job_id")
         if number is None or pd.isna(number):
             pairs.append((thing, job, None))

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.frames import STATUS_DTYPE
+from jobsnb.schema import STATUS_DTYPE
 
 __all__ = ["read_history", "to_history"]
 

@@ -26,6 +26,7 @@ __all__ = [
     "DEVICE_STATUSES",
     "MAX_PENDING_SUMMARIES",
     "PENDING_STATUSES",
+    "PROCESS_COUNTERS",
     "RETRYABLE_FAILURES",
     "STATUSES",
     "TERMINAL_STATUSES",
@@ -48,6 +49,11 @@ STATUSES: Final = (
     "CANCELED",
     "REMOVED",
 )
+#: DescribeJob's jobProcessDetails counter of each status (it counts attempts, not things).
+PROCESS_COUNTERS: Final = {
+    status: "numberOf" + "".join(word.capitalize() for word in status.split("_")) + "Things"
+    for status in STATUSES
+}
 PENDING_STATUSES: Final = frozenset({"QUEUED", "IN_PROGRESS"})
 TERMINAL_STATUSES: Final = frozenset(STATUSES) - PENDING_STATUSES
 #: What UpdateJobExecution lets a device set.

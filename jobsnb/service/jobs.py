@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobsnb.limits import IN_PROGRESS_TIMEOUT_RANGE, STATUSES
+from jobsnb.limits import IN_PROGRESS_TIMEOUT_RANGE, PROCESS_COUNTERS, STATUSES
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
 
@@ -15,16 +15,6 @@ __all__ = ["AbortCriterion", "Job", "Rollout", "parse_job_configs"]
 
 MAX_DOCUMENT_BYTES = 32 * 1024
 MAX_TARGETS = 100
-COUNTER_NAMES = {
-    "CANCELED": "numberOfCanceledThings",
-    "SUCCEEDED": "numberOfSucceededThings",
-    "FAILED": "numberOfFailedThings",
-    "REJECTED": "numberOfRejectedThings",
-    "QUEUED": "numberOfQueuedThings",
-    "IN_PROGRESS": "numberOfInProgressThings",
-    "REMOVED": "numberOfRemovedThings",
-    "TIMED_OUT": "numberOfTimedOutThings",
-}
 
 
 @dataclass(slots=True)
@@ -107,7 +97,7 @@ class Job:
 
     def process_details(self) -> dict[str, object]:
         details: dict[str, object] = {
-            name: self.counts[status] for status, name in COUNTER_NAMES.items()
+            name: self.counts[status] for status, name in PROCESS_COUNTERS.items()
         }
         details["processingTargets"] = list(self.targets) if self.status == "IN_PROGRESS" else []
         return details

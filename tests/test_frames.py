@@ -1,0 +1,508 @@
+"""jobsnb.frames: real boto3 responses from the local service → typed DataFrames."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import random
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import jobsnb.frames
+from benchmarks.frames import fleet_input, naive_pending_frame
+from jobsnb.exceptions import InvalidParameterError
+from jobsnb.fanout import CallError
+from jobsnb.frames import (
+    ERROR_COLUMNS,
+    EXECUTION_COLUMNS,
+    JOB_EXECUTION_COLUMNS,
+    JOB_SUMMARY_COLUMNS,
+    PENDING_COLUMNS,
+    STATUS_DTYPE,
+    Column,
+    empty_frame,
+    errors_frame,
+    executions_frame,
+    job_executions_frame,
+    job_summary_frame,
+    pending_frame,
+    schema_markdown,
+    summaries_frame,
+)
+from jobsnb.limits import STATUSES
+
+T0 = 1_700_000_000  # the clock fixture's start: 2023-11-14 22:13:20 UTC
+ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
+SCHEMAS = [PENDING_COLUMNS, EXECUTION_COLUMNS, JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS]
+SCHEMAS += [ERROR_COLUMNS]
+
+
+def utc(seconds: float) -> pd.Timestamp:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").as_unit("ns")
+
+
+def schema(columns: tuple[Column, ...] | list[Column]) -> dict[str, str]:
+    return {c.name: c.dtype for c in columns}
+
+
+def assert_typed(frame: pd.DataFrame, columns: tuple[Column, ...] | list[Column]) -> None:
+    """Columns, order and dtypes are the schema's; status is the full ordered categorical."""
+    assert frame.dtypes.to_dict() == schema(columns)
+    assert list(frame.columns) == [c.name for c in columns]
+    assert isinstance(frame.index, pd.RangeIndex)
+    if "status" in frame:
+        assert frame["status"].dtype == STATUS_DTYPE
+        assert frame["status"].cat.categories.tolist() == list(STATUSES)
+        assert frame["status"].cat.ordered
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            assert str(dtype.tz) == "UTC", name
+
+
+def make_things(iot: Any, *names: str) -> None:
+    for name in names:
+        iot.create_thing(thingName=name)
+
+
+def make_job(iot: Any, job_id: str, things: list[str], **kwargs: Any) -> None:
+    targets = [ARN.format(name) for name in things]
+    iot.create_job(jobId=job_id, targets=targets, document='{"op": "reboot"}', **kwargs)
+
+
+def pending(data: Any, *things: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(thing, data.get_pending_job_executions(thingName=thing)) for thing in things]
+
+
+def all_executions(iot: Any, job_id: str) -> list[dict[str, Any]]:
+    pages = iot.get_paginator("list_job_executions_for_job").paginate(jobId=job_id)
+    return [item for page in pages for item in page["executionSummaries"]]
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def test_status_dtype_is_all_eight_statuses_in_order() -> None:
+    assert STATUS_DTYPE.categories.tolist() == list(STATUSES)
+    assert STATUS_DTYPE.ordered
+    assert len(STATUSES) == 8
+
+
+@pytest.mark.parametrize("columns", SCHEMAS)
+def test_empty_frame_has_the_schema(columns: tuple[Column, ...]) -> None:
+    frame = empty_frame(columns)
+    assert len(frame) == 0
+    assert_typed(frame, columns)
+    assert len({c.name for c in columns}) == len(columns)
+
+
+def test_job_summary_columns_cover_every_status() -> None:
+    names = [c.name for c in JOB_SUMMARY_COLUMNS]
+    assert names[:5] == ["job_id", "job_status", "target_selection", "things", "attempts"]
+    assert names[5:13] == [f"things_{s.lower()}" for s in STATUSES]
+    assert names[13:] == [f"attempts_{s.lower()}" for s in STATUSES]
+
+
+def test_schema_markdown_has_a_row_per_column() -> None:
+    text = schema_markdown()
+    for columns in SCHEMAS:
+        for column in columns:
+            assert f"| `{column.name}` | `{column.dtype}` | {column.description} |" in text
+    assert "| `detail_<key>` | `string` | Optional." in text
+    assert text.count("| column | dtype | meaning |") == len(SCHEMAS)
+    assert text.endswith("|\n")
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(jobsnb.frames, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 9
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("build", "columns"),
+    [
+        (lambda: pending_frame([], utc(T0)), PENDING_COLUMNS),
+        (lambda: summaries_frame([], [], [], utc(T0)), PENDING_COLUMNS),
+        (lambda: executions_frame([]), EXECUTION_COLUMNS),
+        (lambda: job_executions_frame("j1", []), JOB_EXECUTION_COLUMNS),
+        (lambda: job_summary_frame([]), JOB_SUMMARY_COLUMNS),
+        (lambda: errors_frame([]), ERROR_COLUMNS),
+    ],
+)
+def test_empty_input_gives_the_empty_frame(build: Any, columns: tuple[Column, ...]) -> None:
+    frame = build()
+    assert_typed(frame, columns)
+    pd.testing.assert_frame_equal(frame, empty_frame(columns))
+
+
+# --- pending --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fleet(iot: Any, data: Any, clock: Any) -> list[tuple[str, dict[str, Any]]]:
+    """t1: j1 IN_PROGRESS (started at T0+20), j2 and j3 QUEUED; t2: j1 QUEUED; t3: nothing."""
+    make_things(iot, "t1", "t2", "t3")
+    make_job(iot, "j1", ["t1", "t2"])
+    clock.advance(10)
+    make_job(iot, "j2", ["t1"])
+    clock.advance(5)
+    make_job(iot, "j3", ["t1"])
+    clock.advance(5)
+    data.start_next_pending_job_execution(thingName="t1")
+    clock.advance(100)
+    return pending(data, "t1", "t3", "t2")
+
+
+def test_pending_frame_from_the_service(fleet: list[tuple[str, dict[str, Any]]]) -> None:
+    snapshot = utc(T0 + 120)
+    frame = pending_frame(fleet, snapshot)
+    assert_typed(frame, PENDING_COLUMNS)
+    assert frame["thing_name"].tolist() == ["t1", "t1", "t1", "t2"]
+    assert frame["job_id"].tolist() == ["j1", "j2", "j3", "j1"]
+    assert frame["status"].tolist() == ["IN_PROGRESS", "QUEUED", "QUEUED", "QUEUED"]
+    assert frame["queue_position"].tolist() == [0, 1, 2, 0]
+    assert frame["queued_at"].tolist() == [utc(T0), utc(T0 + 10), utc(T0 + 15), utc(T0)]
+    assert frame["started_at"].iloc[0] == utc(T0 + 20)
+    assert frame["started_at"].iloc[1:].isna().all()
+    assert frame["last_updated_at"].tolist() == [utc(T0 + 20), utc(T0 + 10), utc(T0 + 15), utc(T0)]
+    assert frame["version_number"].tolist() == [2, 1, 1, 1]
+    assert frame["execution_number"].tolist() == [1, 1, 1, 1]
+    assert (frame["snapshot_at"] == snapshot).all()
+    assert frame.attrs["snapshot_at"] == snapshot
+    assert frame["queue_age"].tolist() == [timedelta(seconds=s) for s in (120, 110, 105, 120)]
+    assert (frame["queue_age"] == frame["snapshot_at"] - frame["queued_at"]).all()
+    assert frame["in_progress_for"].iloc[0] == timedelta(seconds=100)
+    assert frame["in_progress_for"].iloc[1:].isna().all()
+    # The order is the one StartNext follows: a thing's queue_position 0 is what it picks.
+    assert frame["status"].value_counts().to_dict() == {
+        s: {"IN_PROGRESS": 1, "QUEUED": 3}.get(s, 0) for s in STATUSES
+    }
+
+
+def test_pending_frame_next_order_is_start_next_order(
+    fleet: list[tuple[str, dict[str, Any]]], data: Any
+) -> None:
+    frame = pending_frame(fleet, utc(T0 + 120))
+    t1 = frame[frame["thing_name"] == "t1"]
+    # Finish what t1 runs; StartNext then picks queue_position 1.
+    data.update_job_execution(thingName="t1", jobId="j1", status="SUCCEEDED")
+    started = data.start_next_pending_job_execution(thingName="t1")["execution"]
+    assert started["jobId"] == t1.loc[t1["queue_position"] == 1, "job_id"].item()
+
+
+def test_pending_frame_single_row_and_other_zone_snapshot(iot: Any, data: Any) -> None:
+    make_things(iot, "solo")
+    make_job(iot, "only", ["solo"])
+    snapshot = pd.Timestamp("2023-11-14 17:14:20", tz="America/New_York")
+    frame = pending_frame(pending(data, "solo"), snapshot)
+    assert_typed(frame, PENDING_COLUMNS)
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert (row["thing_name"], row["job_id"], row["status"]) == ("solo", "only", "QUEUED")
+    assert row["snapshot_at"] == utc(T0 + 60)
+    assert str(row["snapshot_at"].tz) == "UTC"
+    assert row["queue_age"] == timedelta(seconds=60)
+    assert pd.isna(row["in_progress_for"])
+    assert pd.isna(row["started_at"])
+
+
+def test_pending_frame_of_idle_things_is_empty_and_typed(iot: Any, data: Any) -> None:
+    make_things(iot, "idle")
+    frame = pending_frame(pending(data, "idle", "unknown"), utc(T0))
+    assert_typed(frame, PENDING_COLUMNS)
+    assert len(frame) == 0
+
+
+def test_snapshot_at_must_be_timezone_aware(fleet: list[tuple[str, dict[str, Any]]]) -> None:
+    with pytest.raises(InvalidParameterError, match="snapshot_at") as excinfo:
+        pending_frame(fleet, pd.Timestamp("2023-11-14 22:15:20"))
+    assert excinfo.value.field == "snapshot_at"
+
+
+def test_summaries_frame_checks_its_arguments() -> None:
+    summary = {"jobId": "j", "queuedAt": T0, "lastUpdatedAt": T0}
+    with pytest.raises(InvalidParameterError, match="same length"):
+        summaries_frame(["a", "b"], [summary], ["QUEUED"], utc(T0))
+    with pytest.raises(InvalidParameterError, match="statuses") as excinfo:
+        summaries_frame(["a"], [summary], ["PENDING"], utc(T0))
+    assert excinfo.value.value == "PENDING"
+
+
+def test_summaries_frame_tolerates_missing_keys() -> None:
+    frame = summaries_frame(["a"], [{"jobId": "j"}], ["QUEUED"], utc(T0))
+    assert_typed(frame, PENDING_COLUMNS)
+    row = frame.iloc[0]
+    assert row["job_id"] == "j"
+    assert pd.isna(row["queued_at"])
+    assert pd.isna(row["queue_age"])
+    assert pd.isna(row["version_number"])
+
+
+def test_in_progress_for_is_only_for_in_progress_rows() -> None:
+    summary = {"jobId": "j", "queuedAt": T0, "startedAt": T0 + 10, "lastUpdatedAt": T0 + 10}
+    frame = summaries_frame(["a", "a"], [summary] * 2, ["IN_PROGRESS", "QUEUED"], utc(T0 + 70))
+    assert frame["in_progress_for"].iloc[0] == timedelta(minutes=1)
+    assert pd.isna(frame["in_progress_for"].iloc[1])
+    assert frame["started_at"].tolist() == [utc(T0 + 10)] * 2
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_summaries_frame_equals_the_naive_way(shuffle: bool) -> None:
+    thing_names, summaries, statuses = fleet_input(3_000)
+    if shuffle:  # things interleaved: queue_position still counts earlier rows of the thing
+        rows = list(zip(thing_names, summaries, statuses, strict=True))
+        random.Random(7).shuffle(rows)
+        thing_names, summaries, statuses = (list(column) for column in zip(*rows, strict=True))
+    snapshot = utc(T0 + 3_600)
+    fast = summaries_frame(thing_names, summaries, statuses, snapshot)
+    naive = naive_pending_frame(thing_names, summaries, statuses, snapshot)
+    pd.testing.assert_frame_equal(fast, naive)
+    assert fast["in_progress_for"].notna().sum() == 300
+    assert fast["queue_position"].max() == 9
+
+
+def test_summaries_frame_equals_the_naive_way_on_service_data(
+    fleet: list[tuple[str, dict[str, Any]]],
+) -> None:
+    names, summaries, statuses = [], [], []
+    for thing, response in fleet:
+        for status, key in (("IN_PROGRESS", "inProgressJobs"), ("QUEUED", "queuedJobs")):
+            for summary in response[key]:
+                names.append(thing)
+                summaries.append(summary)
+                statuses.append(status)
+    snapshot = utc(T0 + 120)
+    naive = naive_pending_frame(names, summaries, statuses, snapshot)
+    pd.testing.assert_frame_equal(pending_frame(fleet, snapshot), naive)
+
+
+# --- executions (data plane) ------------------------------------------------------------------
+
+
+def test_executions_frame_from_describe_and_start_next(iot: Any, data: Any, clock: Any) -> None:
+    make_things(iot, "t1", "t2")
+    make_job(iot, "j1", ["t1"], timeoutConfig={"inProgressTimeoutInMinutes": 10})
+    clock.advance(30)
+    data.start_next_pending_job_execution(thingName="t1", statusDetails={"progress": "10%"})
+    clock.advance(60)
+    described = data.describe_job_execution(thingName="t1", jobId="j1")["execution"]
+    nothing = data.start_next_pending_job_execution(thingName="t2").get("execution")
+    assert nothing is None
+    frame = executions_frame([("t1", described), ("t2", nothing)])
+    assert_typed(frame, EXECUTION_COLUMNS)
+    first, second = frame.iloc[0], frame.iloc[1]
+    assert (first["thing_name"], first["job_id"], first["status"]) == ("t1", "j1", "IN_PROGRESS")
+    assert first["execution_number"] == 1
+    assert first["status_details"] == {"progress": "10%"}
+    assert first["queued_at"] == utc(T0)
+    assert first["started_at"] == utc(T0 + 30)
+    assert first["last_updated_at"] == utc(T0 + 30)
+    assert first["approximate_seconds_before_timed_out"] == 540
+    assert first["version_number"] == 2
+    # Nothing to start for t2: a row with the thing and NA, not a missing row.
+    assert second["thing_name"] == "t2"
+    assert second["status_details"] == {}
+    for name in ("job_id", "execution_number", "status", "queued_at", "version_number"):
+        assert pd.isna(second[name]), name
+    assert frame["status_details"].notna().all()
+    # The frame holds its own dicts, not the response's.
+    frame.loc[0, "status_details"]["progress"] = "changed"
+    assert described["statusDetails"] == {"progress": "10%"}
+
+
+def test_executions_frame_document_and_flattened_details(iot: Any, data: Any) -> None:
+    make_things(iot, "t1", "t2", "t3")
+    make_job(iot, "j1", ["t1", "t2", "t3"])
+    details = {"stepName": "download", "step-name": "a", "Progress:pct": "40", "b": "x"}
+    data.update_job_execution(
+        thingName="t1", jobId="j1", status="IN_PROGRESS", statusDetails=details
+    )
+    data.update_job_execution(
+        thingName="t2", jobId="j1", status="FAILED", statusDetails={"step_name": "flash"}
+    )
+    records = [
+        (thing, data.describe_job_execution(thingName=thing, jobId="j1")["execution"])
+        for thing in ("t1", "t2", "t3")
+    ]
+    frame = executions_frame(records, include_document=True, flatten_details=True)
+    detail_names = ["detail_b", "detail_progress_pct", "detail_step_name"]
+    detail_names += ["detail_step_name_2", "detail_step_name_3"]
+    optional = ["job_document", *detail_names]
+    assert list(frame.columns) == [c.name for c in EXECUTION_COLUMNS] + optional
+    assert all(frame[name].dtype == "string" for name in optional)
+    assert_typed(frame[[c.name for c in EXECUTION_COLUMNS]], EXECUTION_COLUMNS)
+    assert [json.loads(doc) for doc in frame["job_document"]] == [{"op": "reboot"}] * 3
+    # Clashing keys are numbered in sorted key order: "step-name", "stepName", "step_name".
+    assert frame["detail_progress_pct"].tolist() == ["40", pd.NA, pd.NA]
+    assert frame["detail_step_name"].tolist() == ["a", pd.NA, pd.NA]
+    assert frame["detail_step_name_2"].tolist() == ["download", pd.NA, pd.NA]
+    assert frame["detail_step_name_3"].tolist() == [pd.NA, "flash", pd.NA]
+    assert frame["detail_b"].tolist() == ["x", pd.NA, pd.NA]
+    assert frame["status"].tolist() == ["IN_PROGRESS", "FAILED", "QUEUED"]
+
+
+def test_executions_frame_flattens_each_key_once() -> None:
+    records = [("a", {"statusDetails": {"k": "1"}}), ("b", {"statusDetails": {"k": "2"}})]
+    frame = executions_frame(records, flatten_details=True)
+    assert frame["detail_k"].tolist() == ["1", "2"]
+    assert list(executions_frame([], flatten_details=True).columns) == [
+        c.name for c in EXECUTION_COLUMNS
+    ]
+
+
+def test_executions_frame_from_update_execution_state(iot: Any, data: Any) -> None:
+    make_things(iot, "t1")
+    make_job(iot, "j1", ["t1"])
+    response = data.update_job_execution(
+        thingName="t1", jobId="j1", status="SUCCEEDED", includeJobExecutionState=True
+    )
+    state = {"jobId": "j1", **response["executionState"]}
+    frame = executions_frame([("t1", state)], include_document=True)
+    row = frame.iloc[0]
+    assert (row["job_id"], row["status"], row["version_number"]) == ("j1", "SUCCEEDED", 2)
+    assert row["status_details"] == {}
+    for name in ("execution_number", "queued_at", "started_at", "job_document"):
+        assert pd.isna(row[name]), name
+
+
+def test_executions_frame_refuses_an_unknown_status() -> None:
+    with pytest.raises(InvalidParameterError, match="QUEUED, IN_PROGRESS"):
+        executions_frame([("t1", {"status": "PAUSED"})])
+
+
+# --- control plane ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local zone is America/New_York (boto3's tzlocal reads it when parsing)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+SUMMER = 1_720_000_000  # 2024-07-03 09:46:40 UTC, when New York is on EDT (UTC-4)
+
+
+def retried_job(iot: Any, data: Any, clock: Any) -> None:
+    """j1 on t1..t4 with one retry on failure, created at T0 (November: EST, UTC-5).
+
+    t1 FAILED then retried (execution 2, QUEUED); t2 SUCCEEDED; t3 REJECTED; t4 IN_PROGRESS,
+    started in July (EDT).
+    """
+    make_things(iot, "t1", "t2", "t3", "t4")
+    retry = {"criteriaList": [{"failureType": "FAILED", "numberOfRetries": 1}]}
+    make_job(iot, "j1", ["t1", "t2", "t3", "t4"], jobExecutionsRetryConfig=retry)
+    clock.advance(40)
+    data.update_job_execution(thingName="t1", jobId="j1", status="FAILED")
+    data.update_job_execution(thingName="t2", jobId="j1", status="SUCCEEDED")
+    data.update_job_execution(thingName="t3", jobId="j1", status="REJECTED")
+    clock.set(SUMMER)
+    data.start_next_pending_job_execution(thingName="t4")
+
+
+@pytest.mark.usefixtures("new_york")
+def test_job_executions_frame_converts_local_times_to_utc(iot: Any, data: Any, clock: Any) -> None:
+    retried_job(iot, data, clock)
+    items = all_executions(iot, "j1")
+    queued = items[0]["jobExecutionSummary"]["queuedAt"]
+    assert queued.utcoffset() == timedelta(hours=-5)  # boto3 really gave local (EST) times
+    frame = job_executions_frame("j1", items)
+    assert_typed(frame, JOB_EXECUTION_COLUMNS)
+    frame = frame.sort_values("thing_name", ignore_index=True)
+    assert frame["job_id"].tolist() == ["j1"] * 4
+    assert frame["thing_name"].tolist() == ["t1", "t2", "t3", "t4"]
+    assert frame["status"].tolist() == ["QUEUED", "SUCCEEDED", "REJECTED", "IN_PROGRESS"]
+    assert frame["execution_number"].tolist() == [2, 1, 1, 1]
+    assert frame["retry_attempt"].tolist() == [1, 0, 0, 0]
+    assert frame["queued_at"].tolist() == [utc(T0 + 40), utc(T0), utc(T0), utc(T0)]
+    assert frame["started_at"].isna().tolist() == [True, True, True, False]
+    assert frame["started_at"].iloc[3] == utc(SUMMER)  # EDT, one hour off EST
+    assert frame["last_updated_at"].tolist() == [utc(T0 + 40)] * 3 + [utc(SUMMER)]
+
+
+def test_job_summary_frame_counts_things_and_attempts(iot: Any, data: Any, clock: Any) -> None:
+    retried_job(iot, data, clock)
+    make_things(iot, "t5")
+    make_job(iot, "j2", ["t5"], targetSelection="CONTINUOUS")
+    jobs = [
+        (iot.describe_job(jobId=j)["job"], job_executions_frame(j, all_executions(iot, j)))
+        for j in ("j1", "j2")
+    ]
+    frame = job_summary_frame(jobs)
+    assert_typed(frame, JOB_SUMMARY_COLUMNS)
+    j1, j2 = (frame.iloc[i].to_dict() for i in (0, 1))
+    expected_things = {"queued": 1, "in_progress": 1, "succeeded": 1, "rejected": 1}
+    expected_attempts = {**expected_things, "failed": 1}
+    assert j1 == {
+        "job_id": "j1",
+        "job_status": "IN_PROGRESS",
+        "target_selection": "SNAPSHOT",
+        "things": 4,
+        "attempts": 5,
+        **{f"things_{s.lower()}": expected_things.get(s.lower(), 0) for s in STATUSES},
+        **{f"attempts_{s.lower()}": expected_attempts.get(s.lower(), 0) for s in STATUSES},
+    }
+    assert (j2["job_id"], j2["target_selection"], j2["things"], j2["attempts"]) == (
+        "j2",
+        "CONTINUOUS",
+        1,
+        1,
+    )
+    things = frame[[f"things_{s.lower()}" for s in STATUSES]].sum(axis=1)
+    attempts = frame[[f"attempts_{s.lower()}" for s in STATUSES]].sum(axis=1)
+    assert (things == frame["things"]).all()
+    assert (attempts == frame["attempts"]).all()
+
+
+def test_job_summary_frame_uses_each_things_latest_execution() -> None:
+    def item(thing: str, status: str, number: int) -> dict[str, Any]:
+        summary = {"status": status, "executionNumber": number, "retryAttempt": number - 1}
+        return {"thingArn": ARN.format(thing), "jobExecutionSummary": summary}
+
+    executions = job_executions_frame(
+        "j1", [item("a", "QUEUED", 2), item("a", "FAILED", 1), item("b", "SUCCEEDED", 1)]
+    )
+    job = {"jobId": "j1", "status": "IN_PROGRESS", "targetSelection": "SNAPSHOT"}
+    row = job_summary_frame([(job, executions)]).iloc[0]
+    assert (row["things"], row["things_queued"], row["things_failed"]) == (2, 1, 0)
+    assert row["things_succeeded"] == 1
+    # No jobProcessDetails: the attempt counters are unknown, not zero.
+    assert pd.isna(row["attempts"])
+    assert pd.isna(row["attempts_failed"])
+
+
+def test_job_summary_frame_refuses_another_jobs_executions() -> None:
+    executions = job_executions_frame("j2", [{"thingArn": ARN.format("a")}])
+    with pytest.raises(InvalidParameterError, match="j1"):
+        job_summary_frame([({"jobId": "j1"}, executions)])
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def test_errors_frame() -> None:
+    errors = [
+        CallError("t1", "j1", "DescribeJobExecution", "ResourceNotFoundException", "no", 1, 404),
+        CallError("t2", None, "GetPendingJobExecutions", "EndpointConnectionError", "down", 5),
+    ]
+    frame = errors_frame(errors)
+    assert_typed(frame, ERROR_COLUMNS)
+    assert frame.to_dict("list") == {
+        "thing_name": ["t1", "t2"],
+        "job_id": ["j1", None],
+        "operation": ["DescribeJobExecution", "GetPendingJobExecutions"],
+        "error_code": ["ResourceNotFoundException", "EndpointConnectionError"],
+        "message": ["no", "down"],
+        "attempts": [1, 5],
+        "http_status": [404, None],
+    }
+    assert frame["job_id"].isna().tolist() == [False, True]
+    assert frame["http_status"].isna().tolist() == [False, True]
