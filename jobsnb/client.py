@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
+from os import PathLike
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,6 +22,7 @@ from jobsnb import frames
 from jobsnb._clients import CONTROL_PLANE, DATA_PLANE, make_client, make_session
 from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
 from jobsnb.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
+from jobsnb.history import to_history
 from jobsnb.limits import (
     DEVICE_STATUSES,
     STATUSES,
@@ -359,17 +361,12 @@ class FleetClient:
 
         def list_all(job_id: str) -> dict[str, Any]:
             summaries: list[dict[str, Any]] = []
-            kwargs: dict[str, Any] = {"jobId": job_id, "maxResults": LIST_PAGE_SIZE}
+            kwargs: dict[str, Any] = {"jobId": job_id}
             if status is not None:
                 kwargs["status"] = status
-            while True:
-                self.control_budget.acquire()
-                page = self.control.list_job_executions_for_job(**kwargs)
+            for page in self._pages(self.control.list_job_executions_for_job, kwargs):
                 summaries.extend(page.get("executionSummaries", []))
-                token = page.get("nextToken")
-                if not token:
-                    return {"executionSummaries": summaries}
-                kwargs["nextToken"] = token
+            return {"executionSummaries": summaries}
 
         result = self._fan_out(
             jobs,
@@ -436,7 +433,69 @@ class FleetClient:
         described.errors.extend(_errors_from(executions))
         return self._finish(frames.job_summary_frame(rows), described, on_error)
 
+    def things(
+        self,
+        group: str | None = None,
+        *,
+        recursive: bool = False,
+        attribute: tuple[str, str] | None = None,
+    ) -> list[str]:
+        """Thing names: all things, or the members of thing ``group`` (ListThings /
+        ListThingsInThingGroup, every page).
+
+        ``attribute=(name, value)`` keeps the things whose attribute ``name`` equals ``value``
+        (with ``group=None``).
+        """
+        if group is not None:
+            check_thing_name(group, "group")
+            if attribute is not None:
+                raise InvalidParameterError("attribute", "cannot be combined with group", attribute)
+            pages = self._pages(
+                self.control.list_things_in_thing_group,
+                {"thingGroupName": group, "recursive": recursive},
+            )
+            return [name for page in pages for name in page.get("things", [])]
+        kwargs: dict[str, Any] = {}
+        if attribute is not None:
+            kwargs = {"attributeName": attribute[0], "attributeValue": attribute[1]}
+        pages = self._pages(self.control.list_things, kwargs)
+        return [thing["thingName"] for page in pages for thing in page.get("things", [])]
+
+    def groups(self) -> list[str]:
+        """Names of every thing group (ListThingGroups, every page)."""
+        pages = self._pages(self.control.list_thing_groups, {})
+        return [group["groupName"] for page in pages for group in page.get("thingGroups", [])]
+
+    def snapshot(
+        self,
+        things: str | Iterable[str] | pd.Series | pd.DataFrame,
+        path: str | PathLike[str],
+        *,
+        progress: bool = True,
+        on_error: OnError = "warn",
+    ) -> pd.DataFrame:
+        """:meth:`pending` for ``things``, appended to the Parquet history at ``path``.
+
+        Read the history back with :func:`jobsnb.history.read_history`.
+        """
+        frame = self.pending(things, progress=progress, on_error=on_error)
+        to_history(frame, path)
+        return frame
+
     # ------------------------------------------------------------------ plumbing
+    def _pages(self, operation: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Every page of a paginated control-plane list, within the control budget."""
+        pages: list[Any] = []
+        kwargs = {**kwargs, "maxResults": LIST_PAGE_SIZE}
+        while True:
+            self.control_budget.acquire()
+            page = operation(**kwargs)
+            pages.append(page)
+            token = page.get("nextToken")
+            if not token:
+                return pages
+            kwargs["nextToken"] = token
+
     def _fan_out(
         self,
         items: Sequence[Any],
