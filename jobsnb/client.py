@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from jobsnb import _arguments as arguments
 from jobsnb import frames
+from jobsnb._arguments import OnError, Pair
 from jobsnb._clients import CONTROL_PLANE, DATA_PLANE, make_client, make_session
 from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
 from jobsnb.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
@@ -26,9 +28,6 @@ from jobsnb.history import to_history
 from jobsnb.limits import (
     DEVICE_STATUSES,
     STATUSES,
-    check_execution_number,
-    check_expected_version,
-    check_job_id,
     check_status_details,
     check_step_timeout,
     check_thing_name,
@@ -36,8 +35,6 @@ from jobsnb.limits import (
 
 __all__ = ["FleetClient", "connect"]
 
-OnError = Literal["warn", "raise", "ignore"]
-Pair = tuple[str, str, int | None]
 
 #: AWS's published data-plane quotas, per account: reads and writes, requests per second.
 DEFAULT_READS_PER_SECOND = 200.0
@@ -96,8 +93,16 @@ def connect(
     url = getattr(endpoint_url, "url", endpoint_url)
     if url is not None and not isinstance(url, str):
         raise InvalidParameterError("endpoint_url", "must be a URL string or have a .url", url)
-    if workers < 1:
-        raise InvalidParameterError("workers", "must be at least 1", workers)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidParameterError("workers", "must be an integer >= 1", workers)
+    budgets = {
+        "reads_per_second": reads_per_second,
+        "writes_per_second": writes_per_second,
+        "control_per_second": control_per_second,
+    }
+    for name, rate in budgets.items():
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise InvalidParameterError(name, "must be a positive number of requests/s", rate)
     session = make_session(boto3_session, profile_name, region_name)
     control = make_client(
         CONTROL_PLANE,
@@ -183,8 +188,8 @@ class FleetClient:
         ...     list(client.pending("sensor-1", progress=False).columns[:3])
         ['thing_name', 'job_id', 'status']
         """
-        names = _thing_names(things)
-        _check_on_error(on_error)
+        names = arguments.thing_names(things)
+        arguments.check_on_error(on_error)
         result = self._fan_out(
             names,
             lambda name: self.data.get_pending_job_executions(thingName=name),
@@ -214,8 +219,8 @@ class FleetClient:
         ``status_details`` is a dict column; ``flatten_details`` adds one ``detail_<key>``
         column per key, ``include_document`` the job document.
         """
-        pairs = _execution_pairs(executions)
-        _check_on_error(on_error)
+        pairs = arguments.execution_pairs(executions)
+        arguments.check_on_error(on_error)
 
         def describe_one(pair: Pair) -> dict[str, Any]:
             thing, job, number = pair
@@ -254,8 +259,8 @@ class FleetClient:
         ones come back unchanged), or a row with only ``thing_name`` set when it had nothing
         pending.
         """
-        names = _thing_names(things)
-        _check_on_error(on_error)
+        names = arguments.thing_names(things)
+        arguments.check_on_error(on_error)
         kwargs: dict[str, Any] = {}
         if status_details is not None:
             kwargs["statusDetails"] = check_status_details(status_details, "status_details")
@@ -299,9 +304,9 @@ class FleetClient:
                 "status", f"must be one a device may set: {', '.join(sorted(DEVICE_STATUSES))}",
                 status,
             )  # fmt: skip
-        pairs = _execution_pairs(executions)
-        _check_on_error(on_error)
-        versions = _expected_versions(executions, expected_version, len(pairs))
+        pairs = arguments.execution_pairs(executions)
+        arguments.check_on_error(on_error)
+        versions = arguments.expected_versions(executions, expected_version, len(pairs))
         base: dict[str, Any] = {"status": status, "includeJobExecutionState": True}
         if status_details is not None:
             base["statusDetails"] = check_status_details(status_details, "status_details")
@@ -354,10 +359,10 @@ class FleetClient:
         ``describe=True`` adds every data-plane field of each execution (status details,
         versions) through :meth:`describe`.
         """
-        jobs = _job_ids(job_ids)
+        jobs = arguments.job_ids(job_ids)
         if status is not None and status not in STATUSES:
             raise InvalidParameterError("status", f"must be one of {', '.join(STATUSES)}", status)
-        _check_on_error(on_error)
+        arguments.check_on_error(on_error)
 
         def list_all(job_id: str) -> dict[str, Any]:
             summaries: list[dict[str, Any]] = []
@@ -410,8 +415,8 @@ class FleetClient:
         ``things_<status>`` counts distinct things by the status of their latest execution;
         ``attempts_<status>`` are AWS's own counters, which count every retry.
         """
-        jobs = _job_ids(job_ids)
-        _check_on_error(on_error)
+        jobs = arguments.job_ids(job_ids)
+        arguments.check_on_error(on_error)
 
         def describe_job(job_id: str) -> dict[str, Any]:
             self.control_budget.acquire()
@@ -533,106 +538,6 @@ class FleetClient:
             if on_error == "warn":
                 warnings.warn(summary, JobsnbWarning, stacklevel=3)
         return frame
-
-
-# ---------------------------------------------------------------------- argument checks
-def _check_on_error(on_error: str) -> None:
-    if on_error not in ("warn", "raise", "ignore"):
-        raise InvalidParameterError("on_error", "must be 'warn', 'raise' or 'ignore'", on_error)
-
-
-def _thing_names(things: str | Iterable[str] | pd.Series | pd.DataFrame) -> list[str]:
-    """Validated, de-duplicated thing names, in the order given."""
-    if isinstance(things, str):
-        things = [things]
-    elif isinstance(things, pd.DataFrame):
-        if "thing_name" not in things.columns:
-            raise InvalidParameterError("things", "a DataFrame needs a thing_name column", None)
-        things = things["thing_name"]
-    names = list(things)
-    if not names:
-        raise InvalidParameterError("things", "must name at least one thing", names)
-    for index, name in enumerate(names):
-        check_thing_name(name, f"things[{index}]")
-    return list(dict.fromkeys(names))
-
-
-def _job_ids(job_ids: str | Iterable[str]) -> list[str]:
-    ids = [job_ids] if isinstance(job_ids, str) else list(job_ids)
-    if not ids:
-        raise InvalidParameterError("job_ids", "must name at least one job", ids)
-    for index, job_id in enumerate(ids):
-        check_job_id(job_id, f"job_ids[{index}]")
-    return list(dict.fromkeys(ids))
-
-
-def _execution_pairs(
-    executions: pd.DataFrame | Iterable[Sequence[Any] | Mapping[str, Any]],
-) -> list[Pair]:
-    """(thing, job, execution number or None) for each execution asked about, validated."""
-    if isinstance(executions, pd.DataFrame):
-        missing = [c for c in ("thing_name", "job_id") if c not in executions.columns]
-        if missing:
-            raise InvalidParameterError(
-                "executions",
-                f"a DataFrame needs the columns thing_name and job_id (missing: "
-                f"{', '.join(missing)}); client.pending() gives such a frame",
-                list(executions.columns),
-            )
-        numbers = (
-            executions["execution_number"]
-            if "execution_number" in executions.columns
-            else [None] * len(executions)
-        )
-        rows: list[Any] = list(
-            zip(executions["thing_name"], executions["job_id"], numbers, strict=True)
-        )
-    else:
-        rows = []
-        for row in executions:
-            if isinstance(row, Mapping):
-                rows.append((row.get("thing_name"), row.get("job_id"), row.get("execution_number")))
-            elif isinstance(row, str) or len(row) not in (2, 3):
-                raise InvalidParameterError(
-                    "executions", "each must be (thing, job) or (thing, job, execution_number)", row
-                )
-            else:
-                rows.append((row[0], row[1], row[2] if len(row) == 3 else None))
-    if not rows:
-        raise InvalidParameterError("executions", "must name at least one execution", rows)
-    pairs: list[Pair] = []
-    for index, (thing, job, number) in enumerate(rows):
-        check_thing_name(thing, f"executions[{index}].thing_name")
-        if job is None or job is pd.NA or (isinstance(job, float) and pd.isna(job)):
-            raise InvalidParameterError(
-                f"executions[{index}].job_id",
-                f"is missing for thing {thing!r}: drop rows without a job first, e.g. "
-                "frame.dropna(subset=['job_id'])",
-                job,
-            )
-        check_job_id(job, f"executions[{index}].job_id")
-        if number is None or pd.isna(number):
-            pairs.append((thing, job, None))
-        else:
-            pairs.append(
-                (thing, job, check_execution_number(int(number), f"executions[{index}].number"))
-            )
-    return pairs
-
-
-def _expected_versions(
-    executions: Any, expected_version: int | str | None, count: int
-) -> list[int | None]:
-    if expected_version is None:
-        return [None] * count
-    if expected_version == "frame":
-        if isinstance(executions, pd.DataFrame) and "version_number" in executions.columns:
-            return [
-                None if pd.isna(v) else check_expected_version(int(v), "version_number")
-                for v in executions["version_number"]
-            ]
-        return [None] * count
-    return [check_expected_version(expected_version, "expected_version")] * count
 
 
 # ---------------------------------------------------------------------- helpers
