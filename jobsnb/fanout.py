@@ -226,11 +226,15 @@ def fan_out(
     errors: list[CallError | None] = [None] * len(items)
     calls = 0
     calls_lock = threading.Lock()
+    # Set when the caller is interrupted (KeyboardInterrupt in a notebook): workers stop retrying.
+    abandoned = threading.Event()
 
     def run(index: int) -> None:
         nonlocal calls
         item = items[index]
         for attempt in range(1, retry.max_attempts + 1):
+            if abandoned.is_set():
+                return
             if budget is not None:
                 budget.acquire()
             with calls_lock:
@@ -263,6 +267,7 @@ def fan_out(
             if bar is not None and done:
                 bar.update(len(done))
     except BaseException:
+        abandoned.set()
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
