@@ -23,7 +23,15 @@ from jobsnb import frames
 from jobsnb._arguments import OnError, Pair
 from jobsnb._clients import CONTROL_PLANE, DATA_PLANE, make_client, make_session
 from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
-from jobsnb.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
+from jobsnb.fanout import (
+    CallError,
+    CallFailed,
+    FanoutResult,
+    RequestBudget,
+    RetryPolicy,
+    call_with_retries,
+    fan_out,
+)
 from jobsnb.history import to_history
 from jobsnb.limits import (
     DEVICE_STATUSES,
@@ -297,7 +305,9 @@ class FleetClient:
         ``expectedVersion`` when ``executions`` is a DataFrame that has one, so an execution
         changed by someone else meanwhile is refused (an ``InvalidStateTransitionException``
         error row) instead of overwritten; an int sends that version for all; None checks
-        nothing. Returns the new state of each updated execution.
+        nothing. Returns the new state of each updated execution: UpdateJobExecution answers
+        only ``status``, ``status_details`` and ``version_number`` (the times stay NaT; call
+        :meth:`describe` on the result for every field).
         """
         if status not in DEVICE_STATUSES:
             raise InvalidParameterError(
@@ -336,7 +346,11 @@ class FleetClient:
         records = [
             (
                 thing,
-                {"jobId": job, "executionNumber": number, **response.get("executionState", {})},
+                {
+                    "jobId": job,
+                    **({"executionNumber": number} if number is not None else {}),
+                    **response.get("executionState", {}),
+                },
             )
             for ((thing, job, number), _), response in result.succeeded
         ]
@@ -377,7 +391,7 @@ class FleetClient:
             jobs,
             list_all,
             "ListJobExecutionsForJob",
-            lambda job_id: ("", job_id),
+            lambda job_id: (None, job_id),
             None,  # list_all takes from the control budget page by page
             progress,
         )
@@ -418,12 +432,13 @@ class FleetClient:
         jobs = arguments.job_ids(job_ids)
         arguments.check_on_error(on_error)
 
-        def describe_job(job_id: str) -> dict[str, Any]:
-            self.control_budget.acquire()
-            return self.control.describe_job(jobId=job_id)  # type: ignore[no-any-return]
-
         described = self._fan_out(
-            jobs, describe_job, "DescribeJob", lambda job_id: ("", job_id), None, progress
+            jobs,
+            lambda job_id: self.control.describe_job(jobId=job_id),
+            "DescribeJob",
+            lambda job_id: (None, job_id),
+            self.control_budget,
+            progress,
         )
         found = [job_id for job_id, _ in described.succeeded]
         executions = (
@@ -455,7 +470,7 @@ class FleetClient:
             check_thing_name(group, "group")
             if attribute is not None:
                 raise InvalidParameterError("attribute", "cannot be combined with group", attribute)
-            pages = self._pages(
+            pages = self._pages_or_raise(
                 self.control.list_things_in_thing_group,
                 {"thingGroupName": group, "recursive": recursive},
             )
@@ -463,12 +478,12 @@ class FleetClient:
         kwargs: dict[str, Any] = {}
         if attribute is not None:
             kwargs = {"attributeName": attribute[0], "attributeValue": attribute[1]}
-        pages = self._pages(self.control.list_things, kwargs)
+        pages = self._pages_or_raise(self.control.list_things, kwargs)
         return [thing["thingName"] for page in pages for thing in page.get("things", [])]
 
     def groups(self) -> list[str]:
         """Names of every thing group (ListThingGroups, every page)."""
-        pages = self._pages(self.control.list_thing_groups, {})
+        pages = self._pages_or_raise(self.control.list_thing_groups, {})
         return [group["groupName"] for page in pages for group in page.get("thingGroups", [])]
 
     def snapshot(
@@ -488,13 +503,26 @@ class FleetClient:
         return frame
 
     # ------------------------------------------------------------------ plumbing
+    def _pages_or_raise(self, operation: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
+        """:meth:`_pages` outside a fan-out: a call that failed for good raises its AWS error."""
+        try:
+            return self._pages(operation, kwargs)
+        except CallFailed as failed:
+            raise failed.error from None
+
     def _pages(self, operation: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
-        """Every page of a paginated control-plane list, within the control budget."""
+        """Every page of a paginated control-plane list, within the control budget.
+
+        Each page is retried on its own; one that fails for good raises
+        :class:`~jobsnb.fanout.CallFailed`, which a surrounding fan-out records without
+        listing again from the first page.
+        """
         pages: list[Any] = []
         kwargs = {**kwargs, "maxResults": LIST_PAGE_SIZE}
         while True:
-            self.control_budget.acquire()
-            page = operation(**kwargs)
+            page = call_with_retries(
+                lambda: operation(**kwargs), retry=self.retry, budget=self.control_budget
+            )
             pages.append(page)
             token = page.get("nextToken")
             if not token:
@@ -506,7 +534,7 @@ class FleetClient:
         items: Sequence[Any],
         call: Callable[[Any], dict[str, Any]],
         operation: str,
-        identify: Callable[[Any], tuple[str, str | None]],
+        identify: Callable[[Any], tuple[str | None, str | None]],
         budget: RequestBudget | None,
         progress: bool,
     ) -> FanoutResult[Any]:

@@ -28,9 +28,18 @@ from botocore.exceptions import (
 
 from jobsnb.exceptions import InvalidParameterError
 
-__all__ = ["CallError", "FanoutResult", "RequestBudget", "RetryPolicy", "fan_out"]
+__all__ = [
+    "CallError",
+    "CallFailed",
+    "FanoutResult",
+    "RequestBudget",
+    "RetryPolicy",
+    "call_with_retries",
+    "fan_out",
+]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: Error codes worth another try: throttling and the services' 5xx answers.
 RETRYABLE_CODES = frozenset(
@@ -62,7 +71,7 @@ _CONNECTION_ERRORS = (
 class CallError:
     """One item's call that failed for good: which thing and job, which operation, and why."""
 
-    thing_name: str
+    thing_name: str | None
     job_id: str | None
     operation: str
     error_code: str
@@ -167,6 +176,51 @@ class FanoutResult(Generic[T]):
         ]
 
 
+class CallFailed(Exception):
+    """A call failed for good after ``attempts`` tries; ``error`` is the last exception."""
+
+    def __init__(self, error: Exception, attempts: int) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.attempts = attempts
+
+
+def call_with_retries(
+    call: Callable[[], R],
+    *,
+    retry: RetryPolicy,
+    budget: RequestBudget | None,
+    abandoned: threading.Event | None = None,
+) -> R:
+    """``call()`` within ``budget``, retried by ``retry``; raises :class:`CallFailed` at the end.
+
+    A :class:`CallFailed` raised inside ``call`` (a nested retrying call) is final: it is
+    passed on, not retried again.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        if abandoned is not None and abandoned.is_set():
+            raise CallFailed(InterruptedError("the fan-out was interrupted"), attempt - 1)
+        if budget is not None:
+            budget.acquire()
+        try:
+            response = call()
+        except CallFailed:
+            raise
+        except Exception as error:
+            code, _, _, retryable = _classify(error)
+            if code in THROTTLING_CODES and budget is not None:
+                budget.throttled()
+            if retryable and attempt < retry.max_attempts:
+                time.sleep(retry.delay(attempt))
+                continue
+            raise CallFailed(error, attempt) from error
+        if budget is not None:
+            budget.succeeded()
+        return response
+
+
 def _classify(error: Exception) -> tuple[str, str, int | None, bool]:
     """(error code, message, HTTP status, retryable) of an exception raised by a call."""
     if isinstance(error, ClientError):
@@ -185,7 +239,7 @@ def fan_out(
     call: Callable[[T], dict[str, Any]],
     *,
     operation: str,
-    identify: Callable[[T], tuple[str, str | None]],
+    identify: Callable[[T], tuple[str | None, str | None]],
     budget: RequestBudget | None,
     workers: int = 16,
     retry: RetryPolicy | None = None,
@@ -229,31 +283,22 @@ def fan_out(
     # Set when the caller is interrupted (KeyboardInterrupt in a notebook): workers stop retrying.
     abandoned = threading.Event()
 
-    def run(index: int) -> None:
+    def counted(item: T) -> dict[str, Any]:
         nonlocal calls
+        with calls_lock:
+            calls += 1
+        return call(item)
+
+    def run(index: int) -> None:
         item = items[index]
-        for attempt in range(1, retry.max_attempts + 1):
-            if abandoned.is_set():
-                return
-            if budget is not None:
-                budget.acquire()
-            with calls_lock:
-                calls += 1
-            try:
-                responses[index] = call(item)
-            except Exception as error:
-                code, message, status, retryable = _classify(error)
-                if code in THROTTLING_CODES and budget is not None:
-                    budget.throttled()
-                if retryable and attempt < retry.max_attempts:
-                    time.sleep(retry.delay(attempt))
-                    continue
-                thing, job = identify(item)
-                errors[index] = CallError(thing, job, operation, code, message, attempt, status)
-                return
-            if budget is not None:
-                budget.succeeded()
-            return
+        try:
+            responses[index] = call_with_retries(
+                lambda: counted(item), retry=retry, budget=budget, abandoned=abandoned
+            )
+        except CallFailed as failed:
+            code, message, status, _ = _classify(failed.error)
+            thing, job = identify(item)
+            errors[index] = CallError(thing, job, operation, code, message, failed.attempts, status)
 
     started = time.perf_counter()
     bar = _progress_bar(len(items), operation, progress)

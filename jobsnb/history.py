@@ -74,6 +74,7 @@ def read_history(path: str | PathLike[str]) -> pd.DataFrame:
     frame = pd.concat([pd.read_parquet(file) for file in files], ignore_index=True)
     if "status" in frame.columns:
         frame["status"] = frame["status"].astype(STATUS_DTYPE)
+    frame["snapshot_at"] = frame["snapshot_at"].dt.as_unit("ns")
     for column in _JSON_COLUMNS:
         if column in frame.columns:
             frame[column] = [
@@ -94,4 +95,4 @@ def _snapshot_time(frame: pd.DataFrame, snapshot_at: pd.Timestamp | None) -> pd.
     stamp = pd.Timestamp(snapshot_at)
     if stamp.tzinfo is None:
         raise InvalidParameterError("snapshot_at", "must be timezone-aware (UTC)", snapshot_at)
-    return stamp.tz_convert("UTC")
+    return stamp.tz_convert("UTC").as_unit("ns")
