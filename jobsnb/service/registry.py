@@ -27,17 +27,8 @@ class Thing:
     deleted: bool = False
 
     def describe(self) -> dict[str, object]:
-        shape: dict[str, object] = {
-            "defaultClientId": self.name,
-            "thingName": self.name,
-            "thingId": self.thing_id,
-            "thingArn": self.arn,
-            "attributes": dict(self.attributes),
-            "version": self.version,
-        }
-        if self.thing_type:
-            shape["thingTypeName"] = self.thing_type
-        return shape
+        """DescribeThing's answer: the list summary plus ids."""
+        return {**self.summary(), "defaultClientId": self.name, "thingId": self.thing_id}
 
     def summary(self) -> dict[str, object]:
         shape: dict[str, object] = {
