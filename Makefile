@@ -20,8 +20,8 @@ lab: $(INSTALLED)
 test: lint typecheck unit
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check jobsnb tests benchmarks
-	$(BIN)/ruff format --check jobsnb tests benchmarks
+	$(BIN)/ruff check jobsnb tests benchmarks scripts
+	$(BIN)/ruff format --check jobsnb tests benchmarks scripts
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy

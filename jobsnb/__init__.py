@@ -23,6 +23,7 @@ from jobsnb.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from jobsnb._sandbox import Sandbox, sandbox
     from jobsnb.client import FleetClient, connect
     from jobsnb.fanout import RequestBudget, RetryPolicy
 
@@ -34,23 +35,33 @@ __all__ = [
     "JobsnbWarning",
     "RequestBudget",
     "RetryPolicy",
+    "Sandbox",
     "ServiceStartError",
     "__version__",
+    "charts",
     "connect",
+    "sandbox",
 ]
 
 # Imported on first use, so `jobsnb serve` and `import jobsnb.service` stay free of pandas.
+_SUBMODULES = ("charts", "history", "frames", "schema")
 _LAZY = {
     "FleetClient": "jobsnb.client",
     "connect": "jobsnb.client",
     "RequestBudget": "jobsnb.fanout",
     "RetryPolicy": "jobsnb.fanout",
+    # A private module: importing a submodule named `jobsnb.sandbox` would rebind the attribute
+    # `jobsnb.sandbox` from the function to the module.
+    "sandbox": "jobsnb._sandbox",
+    "Sandbox": "jobsnb._sandbox",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return import_module(f"jobsnb.{name}")
     raise AttributeError(f"module 'jobsnb' has no attribute {name!r}")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 
 from jobsnb._version import __version__
@@ -61,11 +62,15 @@ def make_client(
     endpoint_url: str | None = None,
     region_name: str | None = None,
     max_pool_connections: int = 10,
+    signed: bool = True,
 ) -> Any:
     """A boto3 client for ``service`` ("iot" or "iot-jobs-data") with jobsnb's Config.
 
     Against a loopback endpoint, a missing region defaults to us-east-1 and missing credentials
     to placeholder keys, so the local service works on a machine without AWS configuration.
+    ``signed=False`` makes a client that sends no SigV4 signature, as a device authenticating
+    with its X.509 certificate does (the simulated fleet's devices use one); it needs no
+    credentials and is also cheaper per call.
     """
     if service not in (DATA_PLANE, CONTROL_PLANE):
         raise InvalidParameterError(
@@ -75,7 +80,7 @@ def make_client(
     extra: dict[str, Any] = {}
     if is_local_endpoint(endpoint_url):
         region = region or DEFAULT_LOCAL_REGION
-        if session.get_credentials() is None:
+        if signed and session.get_credentials() is None:
             extra.update(_LOCAL_CREDENTIALS)
     if region is None:
         raise InvalidParameterError(
@@ -89,6 +94,7 @@ def make_client(
         user_agent_extra=f"jobsnb/{__version__}",
         connect_timeout=10,
         read_timeout=30,
+        **({} if signed else {"signature_version": UNSIGNED}),
     )
     return session.client(
         service, endpoint_url=endpoint_url, region_name=region, config=config, **extra

@@ -48,12 +48,35 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=None, help="seed for repeatable faults")
     serve.add_argument("--region", default="us-east-1", help="region used in ARNs")
     serve.add_argument("--account-id", default="123456789012", help="account id used in ARNs")
+    serve.add_argument(
+        "--fleet",
+        type=int,
+        default=0,
+        metavar="N",
+        help="populate N simulated devices and run their jobs (the sandbox fleet); 0: none",
+    )
+    serve.add_argument("--fleet-seed", type=int, default=0, help="seed of the simulated fleet")
+    serve.add_argument(
+        "--fleet-speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second for the fleet's clock (default 1: real time)",
+    )
     return parser
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from jobsnb.service import LocalJobsService
+    import time
 
+    from jobsnb.exceptions import InvalidParameterError
+    from jobsnb.service import LocalJobsService, ManualClock
+
+    if args.fleet < 0:
+        raise InvalidParameterError("--fleet", "must be >= 0", args.fleet)
+    if not args.fleet_speed > 0:
+        raise InvalidParameterError("--fleet-speed", "must be > 0", args.fleet_speed)
+    # The fleet drives a manual clock from the current time at --fleet-speed (1: real time).
+    clock = ManualClock(time.time()) if args.fleet else None
     service = LocalJobsService(
         args.host,
         args.port,
@@ -63,6 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         region=args.region,
         account_id=args.account_id,
+        clock=clock,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -70,12 +94,24 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     service.start()
-    print(f"jobsnb local IoT Jobs service listening on {service.url}", flush=True)
+    fleet = None
     try:
+        suffix = ""
+        if args.fleet:
+            from jobsnb.service.fleet import Fleet
+            from jobsnb.service.fleet_plan import plan_fleet
+
+            fleet = Fleet(service, plan_fleet(args.fleet, args.fleet_seed))
+            fleet.populate()
+            fleet.run(args.fleet_speed)
+            suffix = f" (fleet: {args.fleet} things, seed {args.fleet_seed}, {args.fleet_speed:g}x)"
+        print(f"jobsnb local IoT Jobs service listening on {service.url}{suffix}", flush=True)
         service.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if fleet is not None:
+            fleet.close()
         service.stop()
     print("jobsnb local IoT Jobs service stopped", flush=True)
     return 0

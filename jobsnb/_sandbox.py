@@ -1,0 +1,286 @@
+"""A living sandbox fleet: the local service, populated and run by simulated devices.
+
+One call gives a notebook a fleet in the middle of a rollout, with no AWS account:
+
+>>> import jobsnb
+>>> with jobsnb.sandbox(things=60, seed=1, warm_up="30min") as sb:
+...     _ = sb.advance("2h")                    # two hours of rollout, in well under a second
+...     sorted(sb.status_counts())[:2]
+['CANCELED', 'FAILED']
+
+:func:`sandbox` starts a :class:`~jobsnb.service.LocalJobsService` on a manual clock, builds the
+fleet through the control plane (things with ``model``/``region``/``firmware_version``
+attributes, a group per region and per hardware model) and runs the seeded plan of
+:mod:`jobsnb.service.fleet_plan`: firmware updates with rollout rates, timeouts and retries, a
+CONTINUOUS certificate rotation, a reboot, a risky config push with an abort config, and a hotfix
+the operator cancels. Devices act only through the data plane (:mod:`jobsnb.service.fleet`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jobsnb.exceptions import InvalidParameterError
+from jobsnb.service.clock import ManualClock
+from jobsnb.service.fleet import Fleet
+from jobsnb.service.fleet_plan import (
+    DEFAULT_MODELS,
+    DEFAULT_REGIONS,
+    FleetConfig,
+    HardwareModel,
+    PlannedJob,
+    plan_fleet,
+)
+from jobsnb.service.server import LocalJobsService
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "DEFAULT_REGIONS",
+    "FleetConfig",
+    "HardwareModel",
+    "PlannedJob",
+    "Sandbox",
+    "parse_duration",
+    "sandbox",
+]
+
+Duration = str | float | int | timedelta
+#: Where simulated time starts unless told otherwise: fixed, so a seed gives the same history.
+DEFAULT_START = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0, "sec": 1.0}
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(d|h|min|m|sec|s)")
+
+
+def parse_duration(value: Duration, field: str = "duration") -> float:
+    """Seconds in ``value``: a number of seconds, a timedelta or text such as ``"1h30m"``.
+
+    Examples
+    --------
+    >>> parse_duration("2h"), parse_duration("1h30min"), parse_duration(90)
+    (7200.0, 5400.0, 90.0)
+    """
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        parts = _PART.findall(text)
+        if not parts or "".join(number + unit for number, unit in parts) != text:
+            raise InvalidParameterError(
+                field, "must be seconds, a timedelta or text like '90s', '15min', '2h', '1d'", value
+            )
+        seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    else:
+        raise InvalidParameterError(field, "must be seconds, a timedelta or text like '2h'", value)
+    if not seconds >= 0 or seconds == float("inf"):
+        raise InvalidParameterError(field, "must be a finite duration >= 0", value)
+    return seconds
+
+
+class Sandbox:
+    """A running local service with a simulated fleet; close it (or use ``with``) to stop both.
+
+    Attributes
+    ----------
+    service
+        The :class:`~jobsnb.service.LocalJobsService` (``request_counts``, ``backend``, ...).
+    fleet
+        The :class:`~jobsnb.service.fleet.Fleet` driving the devices.
+    seed, plan
+        The seed and the plan it gave.
+    """
+
+    def __init__(self, service: LocalJobsService, fleet: Fleet) -> None:
+        self.service = service
+        self.fleet = fleet
+        self.plan = fleet.plan
+        self.seed = fleet.plan.seed
+
+    # ----------------------------------------------------------------- what is there
+    @property
+    def url(self) -> str:
+        """The service's URL: both planes (``jobsnb.connect(sandbox)`` works too)."""
+        return self.service.url
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.service.url
+
+    @property
+    def things(self) -> list[str]:
+        """Names of the devices enrolled so far."""
+        return self.fleet.enrolled
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Each thing group and its current members, from the service."""
+        backend = self.service.backend
+        with backend.lock:
+            return {
+                name: [thing for thing in group.member_order if thing in group.members]
+                for name, group in backend.groups.items()
+            }
+
+    @property
+    def jobs(self) -> list[PlannedJob]:
+        """The jobs of the plan (each with ``job_id`` and ``launch_after`` seconds)."""
+        return list(self.plan.jobs)
+
+    @property
+    def now(self) -> datetime:
+        """The service clock, as a UTC datetime."""
+        return datetime.fromtimestamp(self.service.clock.now(), UTC)
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Simulated time since the fleet started."""
+        return timedelta(seconds=self.service.clock.now() - self.fleet.start)
+
+    @property
+    def running(self) -> bool:
+        """True while a live run (:meth:`run`) advances the clock in the background."""
+        return self.fleet.running
+
+    def status_counts(self) -> dict[str, int]:
+        """Executions per status over every job (attempts, as AWS's job counters count them)."""
+        backend = self.service.backend
+        totals: dict[str, int] = {}
+        with backend.lock:
+            for job in backend.jobs.values():
+                for status, count in job.counts.items():
+                    if count:
+                        totals[status] = totals.get(status, 0) + count
+        return totals
+
+    # ----------------------------------------------------------------- time
+    def advance(self, duration: Duration) -> Sandbox:
+        """Run ``duration`` of rollout on the service clock (``"2h"``, ``"15min"``, seconds).
+
+        Returns the sandbox, so a notebook cell ``sb.advance("1h")`` shows what changed.
+        """
+        self.fleet.advance(parse_duration(duration))
+        return self
+
+    def advance_until_settled(self, limit: Duration = "2d", step: Duration = "10min") -> Sandbox:
+        """Advance in ``step``s until every job is done as far as the plan goes, or ``limit``."""
+        deadline = self.service.clock.now() + parse_duration(limit, "limit")
+        chunk = parse_duration(step, "step")
+        if chunk <= 0:
+            raise InvalidParameterError("step", "must be > 0", step)
+        while not self.fleet.settled() and self.service.clock.now() < deadline:
+            self.fleet.advance_to(min(deadline, self.service.clock.now() + chunk))
+        return self
+
+    def run(self, speed: float = 60.0, interval: float = 0.1) -> Sandbox:
+        """Run live in the background at ``speed`` simulated seconds per second (60: a minute/s)."""
+        self.fleet.run(speed, interval)
+        return self
+
+    def stop(self) -> None:
+        """Stop a live run; the clock stays where it got to."""
+        self.fleet.pause()
+
+    pause = stop
+
+    def close(self) -> None:
+        """Stop the live run, the devices and the service."""
+        self.fleet.close()
+        self.service.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.things)
+
+    def __repr__(self) -> str:
+        try:
+            url = self.service.url
+        except Exception:
+            return f"<Sandbox seed={self.seed} closed>"
+        counts = ", ".join(f"{status} {count}" for status, count in self.status_counts().items())
+        return (
+            f"<Sandbox {url} seed={self.seed}: {len(self.things)} things, "
+            f"{len(self.service.backend.groups)} groups, {len(self.service.backend.jobs)} of "
+            f"{len(self.plan.jobs)} jobs launched; {self.now:%Y-%m-%d %H:%M} UTC "
+            f"(+{self.elapsed}){' live' if self.running else ''}; executions: {counts or 'none'}>"
+        )
+
+
+def sandbox(
+    things: int = 300,
+    *,
+    seed: int = 0,
+    config: FleetConfig | None = None,
+    warm_up: Duration = "45min",
+    start: datetime | float | None = None,
+    workers: int = 8,
+    port: int = 0,
+    latency_ms: float = 0.0,
+    **service_options: Any,
+) -> Sandbox:
+    """Start the local service with a simulated fleet, populated and mid-rollout.
+
+    Parameters
+    ----------
+    things
+        Devices at the start (1 to 100,000); a few more enrol later.
+    seed
+        Same seed, same fleet and same history (thing names, attributes, jobs and the final
+        status, details and version of every execution).
+    config
+        The behaviour distributions (:class:`FleetConfig`); the defaults are a plausible fleet.
+    warm_up
+        Simulated time run before returning, so the fleet is already mid-rollout (0: none).
+    start
+        Simulated start time (datetime or epoch seconds); fixed by default for reproducibility.
+    workers
+        Threads that populate the fleet over the control plane.
+    port, latency_ms, service_options
+        Passed to :class:`~jobsnb.service.LocalJobsService`.
+
+    Returns
+    -------
+    Sandbox
+        With ``url``, ``things``, ``groups``, ``jobs``, ``advance()``, ``run()``, ``close()``.
+
+    Examples
+    --------
+    >>> import boto3, jobsnb
+    >>> with jobsnb.sandbox(things=40, seed=2, warm_up="1h") as sb:
+    ...     iot = boto3.client("iot", endpoint_url=sb.url, region_name="us-east-1",
+    ...                        aws_access_key_id="x", aws_secret_access_key="x")
+    ...     len(iot.list_things(maxResults=100)["things"]) >= 40
+    True
+    """
+    plan = plan_fleet(things, seed, config)
+    warm = parse_duration(warm_up, "warm_up")
+    if isinstance(start, datetime):
+        if start.tzinfo is None:
+            raise InvalidParameterError("start", "must be timezone-aware (e.g. UTC)", start)
+        epoch = start.timestamp()
+    elif start is None:
+        epoch = DEFAULT_START.timestamp()
+    elif isinstance(start, int | float) and not isinstance(start, bool):
+        epoch = float(start)
+    else:
+        raise InvalidParameterError("start", "must be a datetime or epoch seconds", start)
+    service = LocalJobsService(
+        port=port, latency_ms=latency_ms, clock=ManualClock(epoch), **service_options
+    )
+    service.start()
+    try:
+        fleet = Fleet(service, plan, workers=workers)
+        fleet.populate()
+        fleet.advance(warm)
+    except BaseException:
+        service.stop()
+        raise
+    return Sandbox(service, fleet)

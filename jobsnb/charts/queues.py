@@ -1,0 +1,274 @@
+"""How long executions have waited, and how long the running ones have run: :func:`queue_age`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from jobsnb.charts._checks import check_by, check_frame, require_columns
+from jobsnb.charts._grid import facet_groups, grid, labels, natural_key
+from jobsnb.charts._sources import feeds
+from jobsnb.charts._style import HIGHLIGHT, STATUS_COLORS, TimeUnit, finish, note_figure, time_unit
+from jobsnb.exceptions import InvalidParameterError
+
+__all__ = ["queue_age"]
+
+_COLUMNS = ("thing_name", "job_id", "status", "queued_at", "queue_age", "in_progress_for")
+#: Above this many rows per panel, boxes show only their outliers as points (``points="auto"``).
+_ALL_POINTS_LIMIT = 500
+
+Points = Literal["auto", "all", "outliers", False]
+Timeouts = Mapping[str, Any] | pd.Timedelta | float | None
+
+
+@feeds("pending")
+def queue_age(
+    frame: pd.DataFrame,
+    *,
+    by: str = "job_id",
+    facet: str | None = None,
+    timeouts: Timeouts = None,
+    oldest: int = 3,
+    points: Points = "auto",
+    title: str | None = "Queue age and in-progress time",
+    template: Any = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """How long pending executions have waited, per job, beside how long the running ones have run.
+
+    Two panels share one row per ``by`` value: on the left a box of the queue age of every QUEUED
+    execution, on the right a box of ``in_progress_for`` of every IN_PROGRESS one, with a tick at
+    the job's in-progress timeout where ``timeouts`` gives it. The ``oldest`` longest-waiting
+    things of each row are marked; hovering over them (or any point) names the thing, the job,
+    when it was queued (UTC) and the age. Ages are in minutes, hours or days, chosen by range.
+
+    Parameters
+    ----------
+    frame
+        Pending executions, as :meth:`jobsnb.FleetClient.pending` returns them.
+    by
+        The column with one row of boxes per value (default ``job_id``); any column of the
+        frame, e.g. a thing-group column merged in.
+    facet
+        A column to split into one row of panels per value.
+    timeouts
+        In-progress timeouts: a mapping of job id to minutes (a number, as in CreateJob's
+        ``inProgressTimeoutInMinutes``) or a ``pd.Timedelta``; or one value for every job.
+    oldest
+        How many of the longest-waiting things to mark in each row (0 for none).
+    points
+        Which executions to draw as points over the boxes: ``"all"``, ``"outliers"``, ``False``
+        or ``"auto"`` (all up to 500 per panel, else outliers).
+    title, template, width, height
+        As in every jobsnb chart: the title, a plotly template (default jobsnb's), the size in
+        pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``QUEUED`` (box), ``oldest waiting`` (markers), ``IN_PROGRESS`` (box) and
+        ``in-progress timeout`` (ticks, when known), per facet row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from jobsnb.charts import queue_age
+    >>> now = pd.Timestamp("2026-01-01 12:00", tz="UTC")
+    >>> queued = pd.to_datetime(["2026-01-01 09:00", "2026-01-01 11:00", "2026-01-01 10:00"],
+    ...                         utc=True)
+    >>> frame = pd.DataFrame({
+    ...     "thing_name": ["t1", "t2", "t3"], "job_id": ["fw-2", "fw-2", "fw-3"],
+    ...     "status": ["QUEUED", "QUEUED", "IN_PROGRESS"], "queued_at": queued,
+    ...     "queue_age": now - queued,
+    ...     "in_progress_for": pd.to_timedelta([None, None, "30min"]),
+    ... })
+    >>> fig = queue_age(frame, timeouts={"fw-3": 60})
+    >>> [trace.name for trace in fig.data]
+    ['QUEUED', 'oldest waiting', 'IN_PROGRESS', 'in-progress timeout']
+    >>> list(fig.data[0].x), fig.layout.xaxis.title.text
+    ([3.0, 1.0], 'Queue age (hours)')
+    """
+    frame = check_frame(frame, "queue_age", "pending")
+    require_columns(frame, _COLUMNS, chart="queue_age", source="pending")
+    by_column = check_by(frame, by)
+    assert by_column is not None
+    check_by(frame, facet, "facet")
+    if points not in ("auto", "all", "outliers", False):
+        raise InvalidParameterError("points", "must be 'auto', 'all', 'outliers' or False", points)
+    if oldest < 0:
+        raise InvalidParameterError("oldest", "must be 0 or more", oldest)
+    shared = {"title": title, "template": template, "width": width}
+    if frame.empty:
+        return note_figure("No pending executions", height=height, **shared)
+
+    timeout_of = _timeouts(timeouts)
+    frame = frame.assign(_by=labels(frame[by_column]), _timeout=frame["job_id"].map(timeout_of))
+    queued = frame[frame["status"] == "QUEUED"]
+    running = frame[frame["status"] == "IN_PROGRESS"]
+    wait_unit = time_unit(queued["queue_age"].max())
+    run_unit = time_unit(
+        max(running["in_progress_for"].max(), running["_timeout"].max(), key=_or_zero)
+    )
+
+    groups = facet_groups(frame, facet)
+    figure = grid(
+        len(groups),
+        2,
+        row_titles=[label for label, _ in groups],
+        shared_xaxes=True,
+        shared_yaxes=True,
+        horizontal_spacing=0.06,
+    )
+    rows = 0
+    for row, (_, part) in enumerate(groups, start=1):
+        categories = sorted(part["_by"].unique(), key=natural_key)
+        rows += len(categories)
+        first = row == 1
+        wait = part[part["status"] == "QUEUED"]
+        run = part[part["status"] == "IN_PROGRESS"]
+        mode = points if points != "auto" else None
+        figure.add_trace(_box(wait, "queue_age", "QUEUED", wait_unit, mode, first), row=row, col=1)
+        figure.add_trace(_oldest(wait, oldest, wait_unit, first), row=row, col=1)
+        figure.add_trace(
+            _box(run, "in_progress_for", "IN_PROGRESS", run_unit, mode, first), row=row, col=2
+        )
+        ticks = _timeout_ticks(run, run_unit, first)
+        if ticks is not None:
+            figure.add_trace(ticks, row=row, col=2)
+        for col, part_rows, empty in ((1, wait, "nothing waiting"), (2, run, "nothing running")):
+            if part_rows.empty:
+                figure.add_annotation(
+                    text=empty, showarrow=False, x=0.5, y=0.5, row=row, col=col,
+                    xref="x domain", yref="y domain", font={"color": "#777777"},
+                )  # fmt: skip
+        figure.update_yaxes(
+            categoryorder="array",
+            categoryarray=categories[::-1],  # first category on top
+            row=row,
+        )
+    figure.update_xaxes(rangemode="tozero")
+    bottom = len(groups)
+    figure.update_xaxes(title_text=f"Queue age ({wait_unit.name})", row=bottom, col=1)
+    figure.update_xaxes(title_text=f"In progress for ({run_unit.name})", row=bottom, col=2)
+    figure.update_yaxes(title_text=by_column, col=1)
+    figure.update_layout(boxmode="group", hovermode="closest")
+    auto_height = min(1400, max(340, 180 + 48 * rows))
+    return finish(figure, height=height or auto_height, **shared)
+
+
+def _or_zero(value: Any) -> pd.Timedelta:
+    return pd.Timedelta(0) if pd.isna(value) else pd.Timedelta(value)
+
+
+def _hover(rows: pd.DataFrame, column: str, unit: TimeUnit) -> list[str]:
+    ages = unit.of(rows[column])
+    return [
+        f"<b>{thing}</b><br>job {job}<br>queued {queued:%Y-%m-%d %H:%M:%S} UTC"
+        f"<br>{'waiting' if column == 'queue_age' else 'running'} {age:.1f} {unit.name}"
+        for thing, job, queued, age in zip(
+            rows["thing_name"], rows["job_id"], rows["queued_at"], ages, strict=True
+        )
+    ]
+
+
+def _box(
+    rows: pd.DataFrame,
+    column: str,
+    status: str,
+    unit: TimeUnit,
+    points: Literal["all", "outliers", False] | None,
+    showlegend: bool,
+) -> go.Box:
+    if points is None:
+        points = "all" if len(rows) <= _ALL_POINTS_LIMIT else "outliers"
+    return go.Box(
+        x=unit.of(rows[column]).tolist(),
+        y=rows["_by"].tolist(),
+        name=status,
+        legendgroup=status,
+        showlegend=showlegend,
+        orientation="h",
+        boxpoints=points,
+        jitter=0.4,
+        pointpos=0,
+        marker={"color": STATUS_COLORS[status], "size": 5, "opacity": 0.7},
+        line={"color": STATUS_COLORS[status]},
+        fillcolor="rgba(0,0,0,0)",
+        text=_hover(rows, column, unit),
+        hoveron="points+boxes",
+    )
+
+
+def _oldest(rows: pd.DataFrame, count: int, unit: TimeUnit, showlegend: bool) -> go.Scatter:
+    top = (
+        rows.sort_values("queue_age", ascending=False, kind="stable").groupby("_by").head(count)
+        if count
+        else rows.iloc[:0]
+    )
+    # Only the oldest of each row is named on the chart: things queued together would overlap.
+    named = top.groupby("_by").cumcount() == 0
+    return go.Scatter(
+        x=unit.of(top["queue_age"]).tolist(),
+        y=top["_by"].tolist(),
+        name="oldest waiting",
+        legendgroup="oldest waiting",
+        showlegend=showlegend,
+        mode="markers+text",
+        text=top["thing_name"].where(named, "").tolist(),
+        textposition="top center",
+        textfont={"size": 10, "color": HIGHLIGHT},
+        marker={"symbol": "diamond-open", "size": 11, "color": HIGHLIGHT, "line": {"width": 2}},
+        hovertext=_hover(top, "queue_age", unit),
+        hovertemplate="%{hovertext}<extra>oldest waiting</extra>",
+    )
+
+
+def _timeout_ticks(rows: pd.DataFrame, unit: TimeUnit, showlegend: bool) -> go.Scatter | None:
+    known = rows.dropna(subset=["_timeout"]).drop_duplicates(["_by", "job_id"])
+    if known.empty:
+        return None
+    return go.Scatter(
+        x=unit.of(known["_timeout"]).tolist(),
+        y=known["_by"].tolist(),
+        name="in-progress timeout",
+        legendgroup="in-progress timeout",
+        showlegend=showlegend,
+        mode="markers",
+        marker={
+            "symbol": "line-ns",
+            "size": 26,
+            "line": {"width": 3, "color": STATUS_COLORS["TIMED_OUT"]},
+        },
+        hovertext=[
+            f"job {job}: times out after {t:.1f} {unit.name} in progress"
+            for job, t in zip(known["job_id"], unit.of(known["_timeout"]), strict=True)
+        ],
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
+def _timeouts(timeouts: Timeouts) -> Any:
+    """A function job id → in-progress timeout (``pd.Timedelta`` or None)."""
+
+    def as_delta(value: Any, field: str) -> pd.Timedelta | None:
+        if value is None:
+            return None
+        if isinstance(value, pd.Timedelta):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return pd.Timedelta(minutes=value)
+        raise InvalidParameterError(
+            field, "must be minutes (a positive number) or a Timedelta", value
+        )
+
+    if timeouts is None or isinstance(timeouts, pd.Timedelta | int | float):
+        one = as_delta(timeouts, "timeouts")
+        return lambda job: one
+    if not isinstance(timeouts, Mapping):
+        raise InvalidParameterError("timeouts", "must be a mapping of job id to minutes", timeouts)
+    known = {job: as_delta(value, f"timeouts[{job!r}]") for job, value in timeouts.items()}
+    return lambda job: known.get(job)

@@ -1,0 +1,155 @@
+"""One job's executions over time, thing by thing: :func:`execution_timeline`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from jobsnb.charts._checks import check_frame, require_columns
+from jobsnb.charts._sources import feeds
+from jobsnb.charts._style import STATUS_COLORS, finish, note_figure, present_statuses, utc_naive
+from jobsnb.exceptions import InvalidParameterError
+
+__all__ = ["execution_timeline"]
+
+_COLUMNS = ("thing_name", "job_id", "status", "queued_at", "started_at", "last_updated_at")
+WAITING = "queued → started"
+#: Above this many things the thing names are left off the axis (they would overlap).
+_NAMED_THINGS_LIMIT = 60
+
+
+@feeds("executions")
+def execution_timeline(
+    frame: pd.DataFrame,
+    *,
+    job_id: str | None = None,
+    title: str | None = None,
+    template: Any = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """One job's executions as bars over time: queued → started → last update, one row per thing.
+
+    Each thing gets a grey bar from when its execution was queued to when it started (if it
+    never started: to its last update when canceled or removed, to "now" while still QUEUED),
+    then a bar in its status's colour from when it started to its last update (to "now" while
+    IN_PROGRESS). "Now" is the frame's ``snapshot_at`` if it has one, else the latest time in
+    it. Rows are sorted by queue time, the first queued on top; times are UTC.
+
+    Parameters
+    ----------
+    frame
+        Executions, as :meth:`~jobsnb.FleetClient.executions` (or
+        :meth:`~jobsnb.FleetClient.describe`) returns them.
+    job_id
+        The job to draw; needed when the frame holds several.
+    title, template, width, height
+        As in every jobsnb chart (default title: ``Executions of <job>``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        A ``queued → started`` bar trace, then one bar trace per status that occurs (started
+        → last update), in :data:`STATUS_ORDER`; each bar's ``base`` is its start time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from jobsnb.charts import execution_timeline
+    >>> t = lambda text: pd.Timestamp(text, tz="UTC")
+    >>> frame = pd.DataFrame({
+    ...     "thing_name": ["t1", "t2"], "job_id": ["fw-2", "fw-2"],
+    ...     "status": ["SUCCEEDED", "QUEUED"],
+    ...     "queued_at": [t("2026-01-01 10:00"), t("2026-01-01 10:00")],
+    ...     "started_at": [t("2026-01-01 10:05"), pd.NaT],
+    ...     "last_updated_at": [t("2026-01-01 10:30"), t("2026-01-01 10:00")]})
+    >>> fig = execution_timeline(frame)
+    >>> [trace.name for trace in fig.data], fig.layout.title.text
+    (['queued → started', 'SUCCEEDED'], 'Executions of fw-2')
+    >>> fig.data[1].x  # minutes from start to last update, in milliseconds
+    (1500000.0,)
+    """
+    frame = check_frame(frame, "execution_timeline", "executions")
+    require_columns(frame, _COLUMNS, chart="execution_timeline", source="executions")
+    jobs = sorted(frame["job_id"].dropna().unique())
+    if job_id is None and len(jobs) > 1:
+        raise InvalidParameterError(
+            "job_id", f"must name one job: the frame holds {len(jobs)} ({', '.join(jobs)})", None
+        )
+    if job_id is not None:
+        if job_id not in jobs and not frame.empty:
+            raise InvalidParameterError(
+                "job_id", f"must be a job of the frame ({', '.join(jobs)})", job_id
+            )
+        frame = frame[frame["job_id"] == job_id]
+    shown = job_id or (jobs[0] if jobs else None)
+    shared = {
+        "title": title if title is not None else f"Executions of {shown or 'a job'}",
+        "template": template,
+        "width": width,
+    }
+    if frame.empty:
+        return note_figure("No executions", height=height, **shared)
+
+    frame = frame.sort_values(["queued_at", "thing_name"], kind="stable")
+    now = _now(frame)
+    waited_until = frame["started_at"].fillna(frame["last_updated_at"])
+    waited_until = waited_until.where(frame["status"] != "QUEUED", now)
+    ran_until = frame["last_updated_at"].where(frame["status"] != "IN_PROGRESS", now)
+    figure = go.Figure()
+    figure.add_trace(
+        _bars(frame, frame["queued_at"], waited_until, WAITING, STATUS_COLORS["QUEUED"])
+    )
+    started = frame[frame["started_at"].notna()]
+    for status in present_statuses(started["status"]):
+        rows = started[started["status"] == status]
+        figure.add_trace(
+            _bars(rows, rows["started_at"], ran_until[rows.index], status, STATUS_COLORS[status])
+        )
+    things = frame["thing_name"].astype(str).tolist()
+    named = len(things) <= _NAMED_THINGS_LIMIT
+    figure.update_yaxes(
+        categoryorder="array",
+        categoryarray=things[::-1],
+        title_text="thing_name" if named else f"{len(things)} things, first queued on top",
+        showticklabels=named,
+    )
+    figure.update_xaxes(type="date", title_text="Time (UTC)")
+    figure.update_layout(barmode="overlay", bargap=0.25, hovermode="closest")
+    auto_height = min(1400, max(320, 170 + 22 * len(things)))
+    return finish(figure, height=height or auto_height, **shared)
+
+
+def _now(frame: pd.DataFrame) -> pd.Timestamp:
+    """When the frame was read: its ``snapshot_at``, else the latest time it mentions."""
+    if "snapshot_at" in frame.columns and frame["snapshot_at"].notna().any():
+        return pd.Timestamp(frame["snapshot_at"].max())
+    stamp = frame.attrs.get("snapshot_at")
+    if stamp is not None:
+        return pd.Timestamp(stamp)
+    latest = frame[["queued_at", "started_at", "last_updated_at"]].max().max()
+    return pd.Timestamp(latest)
+
+
+def _bars(rows: pd.DataFrame, start: pd.Series, end: pd.Series, name: str, color: str) -> go.Bar:
+    """Horizontal bars from ``start`` to ``end`` on a date axis (lengths in milliseconds)."""
+    start_utc = utc_naive(start)
+    lengths = (end - start).dt.total_seconds().clip(lower=0) * 1000
+    return go.Bar(
+        base=[t.isoformat() for t in start_utc],
+        x=lengths.tolist(),
+        y=rows["thing_name"].astype(str).tolist(),
+        name=name,
+        orientation="h",
+        marker={"color": color, "line": {"width": 0}},
+        customdata=[
+            [s.strftime("%Y-%m-%d %H:%M:%S"), e.strftime("%Y-%m-%d %H:%M:%S"), status]
+            for s, e, status in zip(start_utc, utc_naive(end), rows["status"], strict=True)
+        ],
+        hovertemplate=(
+            f"<b>%{{y}}</b> ({name})<br>%{{customdata[0]}} → %{{customdata[1]}} UTC"
+            "<br>now %{customdata[2]}<extra></extra>"
+        ),
+    )

@@ -1,0 +1,222 @@
+"""The sandbox fleet, observed only from outside: real boto3 clients against its service."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+import jobsnb
+from jobsnb.exceptions import InvalidParameterError
+from jobsnb.limits import STATUSES
+from tests.aws import CREDENTIALS, NO_RETRIES, REGION
+
+
+def control(sb: Any) -> Any:
+    return boto3.client(
+        "iot", endpoint_url=sb.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
+    )
+
+
+def snapshot(sb: Any) -> dict[str, Any]:
+    """Everything an operator can see: things, jobs, and every execution with its details."""
+    iot = control(sb)
+    things = {
+        t["thingName"]: t["attributes"]
+        for page in iot.get_paginator("list_things").paginate()
+        for t in page["things"]
+    }
+    jobs: dict[str, Any] = {}
+    for page in iot.get_paginator("list_jobs").paginate():
+        for job in page["jobs"]:
+            job_id = job["jobId"]
+            described = iot.describe_job(jobId=job_id)["job"]
+            rows = []
+            pages = iot.get_paginator("list_job_executions_for_job").paginate(jobId=job_id)
+            for listed in pages:
+                for summary in listed["executionSummaries"]:
+                    thing = summary["thingArn"].rsplit("/", 1)[1]
+                    execution = iot.describe_job_execution(jobId=job_id, thingName=thing)
+                    execution = execution["execution"]
+                    rows.append(
+                        (
+                            thing,
+                            execution["status"],
+                            execution["executionNumber"],
+                            execution["versionNumber"],
+                            execution["statusDetails"].get("detailsMap", {}),
+                            str(execution["queuedAt"]),
+                            str(execution["lastUpdatedAt"]),
+                        )
+                    )
+            jobs[job_id] = (described["status"], described["jobProcessDetails"], sorted(rows))
+    return {"things": things, "jobs": jobs}
+
+
+def statuses(sb: Any) -> set[str]:
+    iot = control(sb)
+    seen = set()
+    for job_id in sb.service.backend.jobs:
+        for status in STATUSES:
+            listed = iot.list_job_executions_for_job(jobId=job_id, status=status, maxResults=1)
+            if listed["executionSummaries"]:
+                seen.add(status)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Iterator[Any]:
+    """A 200-thing sandbox, 40 minutes in (mid-rollout), shared by the read-only tests."""
+    with jobsnb.sandbox(things=200, seed=11, warm_up="40min") as sb:
+        yield sb
+
+
+def test_sandbox_is_callable_and_connectable(fleet: Any) -> None:
+    assert callable(jobsnb.sandbox)
+    assert isinstance(fleet, jobsnb.Sandbox)
+    assert fleet.url == fleet.endpoint_url
+    assert fleet.url.startswith("http://127.0.0.1:")
+    client = jobsnb.connect(fleet)
+    pending = client.pending(fleet.things[:20], progress=False)
+    assert set(pending["thing_name"]) <= set(fleet.things[:20])
+    assert len(fleet.things) >= 200
+    assert {"region-us-east-1", "model-gw200", "quarantine"} <= set(fleet.groups)
+    member = fleet.groups["model-gw200"][0]
+    attributes = control(fleet).describe_thing(thingName=member)["attributes"]
+    assert attributes["model"] == "gw200"
+    assert set(attributes) == {"model", "region", "firmware_version"}
+    assert {job.operation for job in fleet.jobs} == {
+        "firmware_update",
+        "rotate_certificate",
+        "reboot",
+        "apply_config",
+    }
+    assert {job.target_selection for job in fleet.jobs} == {"SNAPSHOT", "CONTINUOUS"}
+    text = repr(fleet)
+    assert fleet.url in text
+    assert "seed=11" in text
+
+
+def test_mid_rollout_then_every_status_and_retries(fleet: Any) -> None:
+    assert {"QUEUED", "IN_PROGRESS", "SUCCEEDED"} <= statuses(fleet)
+    ages = {
+        job["jobId"]: job["createdAt"] for job in control(fleet).list_jobs()["jobs"]
+    }  # jobs launched at different times: queues of different ages
+    assert len(set(ages.values())) >= 3
+
+    fleet.advance("6h")
+
+    assert statuses(fleet) >= set(STATUSES) - {"QUEUED", "IN_PROGRESS"}
+    iot = control(fleet)
+    retried = [
+        (summary["thingArn"].rsplit("/", 1)[1], job_id)
+        for job_id in fleet.service.backend.jobs
+        for summary in iot.list_job_executions_for_job(jobId=job_id, maxResults=250)[
+            "executionSummaries"
+        ]
+        if summary["jobExecutionSummary"].get("retryAttempt", 0) >= 1
+    ]
+    assert retried
+    thing, job_id = retried[0]
+    second = iot.describe_job_execution(thingName=thing, jobId=job_id, executionNumber=2)
+    assert second["execution"]["executionNumber"] == 2
+    first = iot.describe_job_execution(thingName=thing, jobId=job_id, executionNumber=1)
+    assert first["execution"]["status"] in ("FAILED", "TIMED_OUT")
+    details = [
+        iot.describe_job_execution(thingName=name, jobId="cert-rotation-2024")["execution"]
+        for name in fleet.groups["region-us-east-1"][:10]
+    ]
+    assert any("progress" in d["statusDetails"]["detailsMap"] for d in details)
+    assert any("firmware_version" in d["statusDetails"]["detailsMap"] for d in details)
+
+
+def test_agent_traffic_goes_through_http(fleet: Any) -> None:
+    counts = fleet.service.request_counts
+    calls = fleet.fleet.calls
+    assert counts["StartNextPendingJobExecution"] == calls["StartNextPendingJobExecution"] > 0
+    assert counts["UpdateJobExecution"] == calls["UpdateJobExecution"] > 0
+    totals = fleet.status_counts()
+    device_set = totals.get("SUCCEEDED", 0) + totals.get("FAILED", 0) + totals.get("REJECTED", 0)
+    # One final update per device-set outcome, and at most one progress update besides.
+    assert device_set <= counts["UpdateJobExecution"] <= 2 * sum(totals.values())
+    started = sum(totals.get(s, 0) for s in STATUSES if s not in ("QUEUED", "CANCELED"))
+    assert counts["StartNextPendingJobExecution"] >= started - totals.get("REMOVED", 0)
+    assert counts["CreateThing"] >= 200
+    assert counts["AddThingToThingGroup"] >= 400
+
+
+def test_same_seed_same_history_whatever_the_steps() -> None:
+    with jobsnb.sandbox(things=60, seed=5, warm_up=0) as one:
+        one.advance("3h")
+        first = snapshot(one)
+    with jobsnb.sandbox(things=60, seed=5, warm_up="1h") as two:
+        for _ in range(8):
+            two.advance("15min")
+        second = snapshot(two)
+    with jobsnb.sandbox(things=60, seed=6, warm_up="3h") as other:
+        third = snapshot(other)
+    assert first == second
+    assert len(first["jobs"]) == 6
+    assert first["things"] != third["things"]
+    assert first["jobs"] != third["jobs"]
+
+
+def test_live_run_moves_the_clock_and_the_fleet() -> None:
+    with jobsnb.sandbox(things=60, seed=3, warm_up=0) as sb:
+        before, counts = sb.now, sb.status_counts()
+        sb.run(speed=3600)
+        assert sb.running
+        deadline = time.monotonic() + 20
+        while sb.status_counts() == counts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        sb.stop()
+        assert not sb.running
+        assert (sb.now - before).total_seconds() >= 60
+        assert sb.status_counts() != counts
+        stopped = sb.now
+        time.sleep(0.3)
+        assert sb.now == stopped
+
+
+def test_close_stops_the_service() -> None:
+    sb = jobsnb.sandbox(things=5, seed=1, warm_up=0)
+    iot = control(sb)
+    assert iot.list_things()["things"]
+    sb.close()
+    with pytest.raises(EndpointConnectionError):
+        iot.list_things()
+    assert "closed" in repr(sb)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"things": 0}, "things"),
+        ({"things": 100_001}, "things"),
+        ({"things": 2.5}, "things"),
+        ({"seed": "abc"}, "seed"),
+        ({"warm_up": "soon"}, "warm_up"),
+        ({"warm_up": -5}, "warm_up"),
+        ({"start": "yesterday"}, "start"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidParameterError) as raised:
+        jobsnb.sandbox(**{"things": 5, **kwargs})
+    assert raised.value.field == field
+
+
+@pytest.mark.parametrize(("speed", "field"), [(-1.0, "speed"), (0.0, "speed")])
+def test_bad_speed_and_duration(fleet: Any, speed: float, field: str) -> None:
+    with pytest.raises(InvalidParameterError) as raised:
+        fleet.run(speed=speed)
+    assert raised.value.field == field
+    with pytest.raises(InvalidParameterError) as raised:
+        fleet.advance("2 fortnights")
+    assert raised.value.field == "duration"
+    assert not fleet.running
