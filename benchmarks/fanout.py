@@ -241,7 +241,7 @@ def bench_throttled(args: argparse.Namespace) -> None:
         client_s, frame = timed(lambda: client.pending(names, progress=False, on_error="ignore"))
         time.sleep(1.5)  # let the service's bucket refill before the naive loop
         naive_s, (naive_found, failures, naive_counter) = timed(lambda: naive_threads(url, names))
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     answered = frame["thing_name"].nunique()
     lost = len(errors)
     duplicated = int(frame.duplicated(["thing_name", "job_id"]).sum())

@@ -143,7 +143,7 @@ class FleetClient:
     Make one with :func:`jobsnb.connect`. Every method accepts one thing or thousands, runs the
     calls concurrently within the client's request budgets, retries what can be retried, and
     returns a typed DataFrame (schemas in :mod:`jobsnb.frames`). Calls that fail for good become
-    rows of ``frame.attrs["errors"]`` (and :attr:`last_errors`); ``on_error`` says whether they
+    rows of ``frame.jobsnb.errors`` (and :attr:`last_errors`); ``on_error`` says whether they
     also warn (default), raise :class:`~jobsnb.exceptions.FanoutError`, or pass silently.
     """
 
@@ -185,7 +185,7 @@ class FleetClient:
         One row per pending execution, in the order the device would get them, with
         ``queue_age`` and ``in_progress_for`` measured at one ``snapshot_at`` (the service's
         time). Things with nothing pending have no rows; things whose call failed are in
-        ``frame.attrs["errors"]``.
+        ``frame.jobsnb.errors``.
 
         Examples
         --------
@@ -554,12 +554,13 @@ class FleetClient:
     ) -> pd.DataFrame:
         errors = frames.errors_frame(result.errors)
         self.last_errors = errors
-        frame.attrs["errors"] = errors
+        # A tuple, not a frame: pandas compares attrs when it concatenates frames.
+        frame.attrs["errors"] = tuple(result.errors)
         if result.errors:
             summary = (
                 f"{len(result.errors)} of {len(result.items)} calls failed "
                 f"({', '.join(sorted({e.error_code for e in result.errors}))}); "
-                "see frame.attrs['errors']"
+                "see frame.jobsnb.errors"
             )
             if on_error == "raise":
                 raise FanoutError(summary, errors=errors, partial=frame)
@@ -589,18 +590,4 @@ def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
 
 
 def _errors_from(frame: pd.DataFrame) -> list[CallError]:
-    errors = frame.attrs.get("errors")
-    if errors is None or errors.empty:
-        return []
-    return [
-        CallError(
-            row.thing_name,
-            None if pd.isna(row.job_id) else row.job_id,
-            row.operation,
-            row.error_code,
-            row.message,
-            int(row.attempts),
-            None if pd.isna(row.http_status) else int(row.http_status),
-        )
-        for row in errors.itertuples(index=False)
-    ]
+    return list(frame.attrs.get("errors", ()))

@@ -74,6 +74,7 @@ __all__ = [
     "PENDING_COLUMNS",
     "STATUS_DTYPE",
     "Column",
+    "JobsnbAccessor",
     "empty_frame",
     "errors_frame",
     "executions_frame",
@@ -512,3 +513,32 @@ def errors_frame(errors: Sequence[CallError]) -> pd.DataFrame:
         "http_status": pd.array([e.http_status for e in errors], dtype="Int64"),
     }
     return _frame(ERROR_COLUMNS, arrays)
+
+
+@pd.api.extensions.register_dataframe_accessor("jobsnb")
+class JobsnbAccessor:
+    """``frame.jobsnb``: what a client call recorded about the frame it returned.
+
+    Examples
+    --------
+    >>> import jobsnb
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     frame = jobsnb.connect(service).pending("sensor-1", progress=False)
+    >>> frame.jobsnb.errors.empty, frame.jobsnb.snapshot_at is not None
+    (True, True)
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The calls that failed for good, one row each (:data:`ERROR_COLUMNS`)."""
+        return errors_frame(list(self._frame.attrs.get("errors", ())))
+
+    @property
+    def snapshot_at(self) -> pd.Timestamp | None:
+        """When a pending snapshot was taken (the service's time), if the frame is one."""
+        stamp = self._frame.attrs.get("snapshot_at")
+        return None if stamp is None else pd.Timestamp(stamp)

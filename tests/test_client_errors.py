@@ -237,7 +237,7 @@ def test_a_service_always_failing_gives_one_named_error_per_thing(clock, method)
     }[method]
     assert frame.empty
     assert_schema(frame, PENDING_COLUMNS if method == "pending" else EXECUTION_COLUMNS)
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert_schema(errors, ERROR_COLUMNS)
     assert sorted(errors["thing_name"]) == names
     assert (errors["operation"] == operation).all()
@@ -286,7 +286,7 @@ def test_on_error_warn_is_the_default_and_returns_the_frame(clock):
             client.pending(["a"], progress=False, on_error="warn")
     assert len(caught) == 1
     assert caught[0].filename == __file__  # points at the caller's line
-    assert len(frame.attrs["errors"]) == 2
+    assert len(frame.jobsnb.errors) == 2
 
 
 def test_on_error_ignore_is_silent(recwarn, clock):
@@ -294,7 +294,7 @@ def test_on_error_ignore_is_silent(recwarn, clock):
         client = jobsnb.connect(service, retry=FAIL_FAST)
         frame = client.pending(["a"], progress=False, on_error="ignore")
     assert len(recwarn) == 0
-    assert len(frame.attrs["errors"]) == 1
+    assert len(frame.jobsnb.errors) == 1
     assert len(client.last_errors) == 1
 
 
@@ -321,7 +321,7 @@ def test_connection_errors_are_named_error_rows_not_exceptions():
     frame = client.pending(["a", "b"], progress=False, on_error="ignore")
     assert frame.empty
     assert_schema(frame, PENDING_COLUMNS)
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert sorted(errors["thing_name"]) == ["a", "b"]
     assert (errors["error_code"] == "EndpointConnectionError").all()
     assert (errors["operation"] == "GetPendingJobExecutions").all()
@@ -337,4 +337,4 @@ def test_a_service_stopping_midway_loses_nothing(clock):
     assert len(client.pending(names, progress=False)) == 2
     service.stop()
     frame = client.pending(names, progress=False, on_error="ignore")
-    assert sorted(frame.attrs["errors"]["thing_name"]) == names
+    assert sorted(frame.jobsnb.errors["thing_name"]) == names

@@ -91,7 +91,7 @@ def assert_schema(frame: pd.DataFrame, columns: Iterable[Column]) -> None:
 
 
 def no_errors(frame: pd.DataFrame) -> None:
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert errors.empty, errors.to_dict("records")
 
 
@@ -177,7 +177,7 @@ def test_pending_with_nothing_pending_is_empty_with_the_schema(service, iot):
     no_errors(frame)
     assert frame.empty
     assert_schema(frame, PENDING_COLUMNS)
-    assert_schema(frame.attrs["errors"], ERROR_COLUMNS)
+    assert_schema(frame.jobsnb.errors, ERROR_COLUMNS)
     assert service.request_counts["GetPendingJobExecutions"] == 2
 
 
@@ -303,7 +303,7 @@ def test_describe_unknown_executions_are_error_rows_and_the_rest_is_answered(ser
         on_error="ignore",
     )
     assert frame["thing_name"].tolist() == ["a"]
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert_schema(errors, ERROR_COLUMNS)
     rows = errors.sort_values(["thing_name", "job_id"]).to_dict("records")
     assert [(r["thing_name"], r["job_id"]) for r in rows] == [
@@ -382,7 +382,7 @@ def test_executions_of_several_jobs_and_an_unknown_one(service, iot):
     )
     pairs = sorted(zip(frame["job_id"], frame["thing_name"], strict=True))
     assert pairs == [("job1", "a"), ("job1", "b"), ("job2", "b")]
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert errors["job_id"].tolist() == ["missing"]
     assert errors["operation"].tolist() == ["ListJobExecutionsForJob"]
     assert errors["error_code"].tolist() == ["ResourceNotFoundException"]
@@ -420,7 +420,7 @@ def test_job_summary_of_an_unknown_job_is_an_error_row(service, iot):
     make_job(iot, "job1", ["a"])
     frame = jobsnb.connect(service).job_summary(["job1", "nope"], progress=False, on_error="ignore")
     assert frame["job_id"].tolist() == ["job1"]
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert errors[["job_id", "operation", "error_code"]].values.tolist() == [
         ["nope", "DescribeJob", "ResourceNotFoundException"]
     ]
@@ -440,7 +440,7 @@ def test_every_call_failing_still_gives_the_schema(method, columns, clock):
         frame = getattr(client, method)(argument, progress=False, on_error="ignore")
     assert frame.empty
     assert_schema(frame, columns)
-    assert frame.attrs["errors"]["error_code"].tolist() == ["ServiceUnavailableException"]
+    assert frame.jobsnb.errors["error_code"].tolist() == ["ServiceUnavailableException"]
 
 
 # --- things and groups (control plane) -----------------------------------------------------------
@@ -476,3 +476,13 @@ def test_things_bad_arguments_raise_before_any_call(service):
     with pytest.raises(jobsnb.InvalidParameterError, match="attribute"):
         client.things("fleet", attribute=("site", "lab"))
     assert service.request_count == 0
+
+
+def test_client_frames_concatenate_with_their_errors(service: Any) -> None:
+    client = jobsnb.connect(service)
+    ok = client.pending(["sensor-1"], progress=False)
+    bad = client.describe([("sensor-1", "no-such-job")], progress=False, on_error="ignore")
+    assert len(bad.jobsnb.errors) == 1
+    both = pd.concat([ok, ok], ignore_index=True)
+    assert list(both.columns) == list(ok.columns)
+    assert pd.concat([bad, bad]).shape[1] == bad.shape[1]

@@ -153,7 +153,7 @@ def test_update_with_execution_numbers_addresses_that_execution(service, iot, da
     assert frame["status"].tolist() == ["REJECTED"]
     old = client.update([("a", "job1", 1)], "SUCCEEDED", progress=False, on_error="ignore")
     assert old.empty
-    assert old.attrs["errors"]["error_code"].tolist() == ["InvalidStateTransitionException"]
+    assert old.jobsnb.errors["error_code"].tolist() == ["InvalidStateTransitionException"]
 
 
 def test_update_with_a_stale_frame_is_refused_and_changes_nothing(service, iot, data):
@@ -170,7 +170,7 @@ def test_update_with_a_stale_frame_is_refused_and_changes_nothing(service, iot, 
 
     assert frame["thing_name"].tolist() == ["b"]
     assert frame["status"].tolist() == ["FAILED"]
-    errors = frame.attrs["errors"]
+    errors = frame.jobsnb.errors
     assert errors["thing_name"].tolist() == ["a"]
     assert errors["job_id"].tolist() == ["job1"]
     assert errors["operation"].tolist() == ["UpdateJobExecution"]
@@ -192,7 +192,7 @@ def test_update_expected_version_int_or_none(service, iot, data):
     wrong = client.update(
         stale, "IN_PROGRESS", expected_version=5, on_error="ignore", progress=False
     )
-    assert wrong.attrs["errors"]["error_code"].tolist() == ["InvalidStateTransitionException"]
+    assert wrong.jobsnb.errors["error_code"].tolist() == ["InvalidStateTransitionException"]
     right = client.update(stale, "IN_PROGRESS", expected_version=2, progress=False)
     assert right["version_number"].tolist() == [3]
     unchecked = client.update(stale, "SUCCEEDED", expected_version=None, progress=False)
@@ -211,7 +211,7 @@ def test_update_a_terminal_execution_is_an_error_row(service, iot, data):
         progress=False,
         on_error="ignore",
     )
-    assert frame.attrs["errors"][["thing_name", "error_code"]].values.tolist() == [
+    assert frame.jobsnb.errors[["thing_name", "error_code"]].values.tolist() == [
         ["a", "InvalidStateTransitionException"]
     ]
     assert described(data, "a", "job1")["status"] == "SUCCEEDED"

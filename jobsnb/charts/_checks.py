@@ -65,8 +65,8 @@ def producer_of(column: str) -> str | None:
 def check_frame(frame: object, chart: str, source: str) -> pd.DataFrame:
     """A shallow copy of ``frame`` to draw from, else an error saying which call gives one.
 
-    The copy drops attrs that hold frames (the client's ``attrs["errors"]``): pandas compares
-    attrs when it concatenates, and a DataFrame there makes that comparison raise.
+    The copy drops attrs that hold frames or series (a user's own): pandas compares attrs when
+    it concatenates, and a DataFrame there makes that comparison raise.
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidParameterError(

@@ -21,7 +21,7 @@ __all__ = ["FETCHES", "TARGETS", "feeds", "sources_of"]
 
 Chart = TypeVar("Chart", bound=Callable[..., Any])
 
-#: Each source's fetch, quiet (no progress bar, errors only in ``frame.attrs["errors"]``).
+#: Each source's fetch, quiet (no progress bar, errors only in ``frame.jobsnb.errors``).
 FETCHES: Final[dict[str, Callable[[Any, list[str]], pd.DataFrame]]] = {
     "pending": lambda client, things: client.pending(things, progress=False, on_error="ignore"),
     "executions": lambda client, jobs: client.executions(jobs, progress=False, on_error="ignore"),
