@@ -76,7 +76,17 @@ class Engine:
         return now
 
     def next_due(self) -> float | None:
-        return self._heap[0][0] if self._heap else None
+        """When the next timer or rollout release falls due (stale entries dropped first)."""
+        heap = self._heap
+        while heap:
+            due, _, _, target = heap[0]
+            current = (
+                target.deadline() if isinstance(target, Execution) else target.next_release_at
+            )
+            if current == due:
+                return due
+            heapq.heappop(heap)
+        return None
 
     def _schedule(self, due: float, kind: int, target: Execution | Job) -> None:
         heapq.heappush(self._heap, (due, next(self._seq), kind, target))
