@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: lab test lint typecheck unit bench clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: lab test lint typecheck unit bench clean browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +28,19 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-unit: $(INSTALLED)
+# The browser tests drive Debian's chromium (Playwright's own download does not work here).
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "note: $(CHROMIUM) is missing and this is not root: install Debian's chromium," \
+	         "or the browser tests skip (and fail under CI=true)"; \
+	  fi; \
+	fi
+
+unit: $(INSTALLED) browser-deps
 	$(BIN)/pytest
 
 bench: $(INSTALLED)
