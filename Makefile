@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	touch $(INSTALLED)
 
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab notebooks/01-quickstart.ipynb
+	$(BIN)/jupyter lab notebooks/01-quickstart.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: lint typecheck unit
 
