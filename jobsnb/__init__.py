@@ -41,10 +41,11 @@ __all__ = [
     "charts",
     "connect",
     "sandbox",
+    "widgets",
 ]
 
 # Imported on first use, so `jobsnb serve` and `import jobsnb.service` stay free of pandas.
-_SUBMODULES = ("charts", "history", "frames", "schema")
+_SUBMODULES = ("charts", "widgets", "history", "frames", "schema")
 _LAZY = {
     "FleetClient": "jobsnb.client",
     "connect": "jobsnb.client",

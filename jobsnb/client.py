@@ -459,12 +459,14 @@ class FleetClient:
         *,
         recursive: bool = False,
         attribute: tuple[str, str] | None = None,
+        limit: int | None = None,
     ) -> list[str]:
         """Thing names: all things, or the members of thing ``group`` (ListThings /
-        ListThingsInThingGroup, every page).
+        ListThingsInThingGroup, page after page).
 
-        ``attribute=(name, value)`` keeps the things whose attribute ``name`` equals ``value``
-        (with ``group=None``).
+        ``recursive`` includes the members of ``group``'s child groups. ``attribute=(name,
+        value)`` keeps the things whose attribute ``name`` equals ``value`` (with
+        ``group=None``). ``limit`` stops listing after that many names.
         """
         if group is not None:
             check_thing_name(group, "group")
@@ -473,18 +475,20 @@ class FleetClient:
             pages = self._pages_or_raise(
                 self.control.list_things_in_thing_group,
                 {"thingGroupName": group, "recursive": recursive},
+                "things",
+                limit,
             )
-            return [name for page in pages for name in page.get("things", [])]
+            return [name for page in pages for name in page.get("things", [])][:limit]
         kwargs: dict[str, Any] = {}
         if attribute is not None:
             kwargs = {"attributeName": attribute[0], "attributeValue": attribute[1]}
-        pages = self._pages_or_raise(self.control.list_things, kwargs)
-        return [thing["thingName"] for page in pages for thing in page.get("things", [])]
+        pages = self._pages_or_raise(self.control.list_things, kwargs, "things", limit)
+        return [thing["thingName"] for page in pages for thing in page.get("things", [])][:limit]
 
-    def groups(self) -> list[str]:
-        """Names of every thing group (ListThingGroups, every page)."""
-        pages = self._pages_or_raise(self.control.list_thing_groups, {})
-        return [group["groupName"] for page in pages for group in page.get("thingGroups", [])]
+    def groups(self, *, limit: int | None = None) -> list[str]:
+        """Names of thing groups (ListThingGroups, page after page; ``limit`` stops early)."""
+        pages = self._pages_or_raise(self.control.list_thing_groups, {}, "thingGroups", limit)
+        return [g["groupName"] for page in pages for g in page.get("thingGroups", [])][:limit]
 
     def snapshot(
         self,
@@ -503,14 +507,30 @@ class FleetClient:
         return frame
 
     # ------------------------------------------------------------------ plumbing
-    def _pages_or_raise(self, operation: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
+    def _pages_or_raise(
+        self,
+        operation: Callable[..., Any],
+        kwargs: dict[str, Any],
+        key: str,
+        limit: int | None,
+    ) -> list[Any]:
         """:meth:`_pages` outside a fan-out: a call that failed for good raises its AWS error."""
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise InvalidParameterError("limit", "must be a positive integer or None", limit)
         try:
-            return self._pages(operation, kwargs)
+            return self._pages(operation, kwargs, key, limit)
         except CallFailed as failed:
             raise failed.error from None
 
-    def _pages(self, operation: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
+    def _pages(
+        self,
+        operation: Callable[..., Any],
+        kwargs: dict[str, Any],
+        key: str = "",
+        limit: int | None = None,
+    ) -> list[Any]:
         """Every page of a paginated control-plane list, within the control budget.
 
         Each page is retried on its own; one that fails for good raises
@@ -519,13 +539,15 @@ class FleetClient:
         """
         pages: list[Any] = []
         kwargs = {**kwargs, "maxResults": LIST_PAGE_SIZE}
+        listed = 0
         while True:
             page = call_with_retries(
                 lambda: operation(**kwargs), retry=self.retry, budget=self.control_budget
             )
             pages.append(page)
+            listed += len(page.get(key, [])) if key else 0
             token = page.get("nextToken")
-            if not token:
+            if not token or (limit is not None and listed >= limit):
                 return pages
             kwargs["nextToken"] = token
 

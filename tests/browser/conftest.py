@@ -1,0 +1,155 @@
+"""Fixtures of the browser tests: Debian's chromium driven by Playwright, and a JupyterLab
+server of the venv's own on a free port, with throwaway settings, runtime and workspace dirs.
+
+In CI (``CI`` set) a missing chromium or Playwright fails the test with what to install;
+elsewhere the browser tests are skipped without them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("JOBSNB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# JupyterLab asks about news in a toast that can cover the notebook.
+NO_NEWS = {"fetchNews": "false", "checkForUpdates": False}
+# On a loaded machine JupyterLab may open a notebook before it has the kernel list and then asks
+# "Select Kernel" in a modal dialog that swallows the next clicks; this starts the notebook's own.
+AUTOSTART_KERNEL = {"autoStartDefaultKernel": True}
+
+
+def _missing(what: str, fix: str) -> None:
+    message = f"the browser tests need {what}: {fix}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless chromium (Debian's package, never Playwright's download)."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _missing(f"chromium at {CHROMIUM}", "apt-get install -y chromium (or set JOBSNB_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python", "pip install playwright (the dev group has it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: its URL and the directory it serves."""
+
+    url: str
+    root: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def delete_sessions(self) -> None:
+        """Shut down every kernel session, so each test starts from a fresh kernel."""
+        with urllib.request.urlopen(f"{self.url}/api/sessions", timeout=10) as answer:
+            sessions = json.load(answer)
+        for session in sessions:
+            request = urllib.request.Request(
+                f"{self.url}/api/sessions/{session['id']}", method="DELETE"
+            )
+            urllib.request.urlopen(request, timeout=10).close()
+
+    def start_session(self, path: str) -> None:
+        """Start a fresh python3 kernel for the notebook at ``path`` before the page opens it:
+        JupyterLab then joins this session instead of asking which kernel to start."""
+        body = json.dumps({"path": path, "name": path, "type": "notebook",
+                           "kernel": {"name": "python3"}})  # fmt: skip
+        request = urllib.request.Request(
+            f"{self.url}/api/sessions",
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    """JupyterLab serving ``tmp_path/work``, ready; stopped (by its PID) afterwards."""
+    root = tmp_path / "work"
+    root.mkdir()
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps(NO_NEWS))
+    notebooks = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    notebooks.mkdir(parents=True)
+    (notebooks / "tracker.jupyterlab-settings").write_text(json.dumps(AUTOSTART_KERNEL))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+    }
+    log = tmp_path / "lab.log"
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+        "--ip", "127.0.0.1", "--port", str(port), "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"JupyterLab exited at start:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start in 60 s:\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield Lab(url, root, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -1,0 +1,545 @@
+"""The control panel driven in the kernel like a user would: values set, buttons clicked; then
+both the widgets' state and the local service's state (through an unmodified boto3 client)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import jobsnb
+from jobsnb.client import FleetClient
+from jobsnb.service import LocalJobsService
+from jobsnb.service.faults import FaultInjector
+from jobsnb.widgets import ControlPanel, control_panel
+
+THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def make_fleet(iot: Any, names: Iterable[str], group: str | None = None) -> list[str]:
+    names = list(names)
+    if group is not None:
+        iot.create_thing_group(thingGroupName=group)
+    for name in names:
+        iot.create_thing(thingName=name)
+        if group is not None:
+            iot.add_thing_to_thing_group(thingGroupName=group, thingName=name)
+    return names
+
+
+def make_job(iot: Any, job_id: str, things: Iterable[str]) -> None:
+    targets = [THING_ARN.format(t) for t in things]
+    iot.create_job(jobId=job_id, targets=targets, document='{"version": "2"}')
+
+
+def state(data: Any, thing: str, job: str) -> tuple[str, int, dict[str, str]]:
+    """(status, version, statusDetails) as the service holds them."""
+    execution = data.describe_job_execution(thingName=thing, jobId=job)["execution"]
+    return execution["status"], execution["versionNumber"], execution.get("statusDetails", {})
+
+
+def fast(service: LocalJobsService, **options: Any) -> FleetClient:
+    for budget in ("reads_per_second", "writes_per_second", "control_per_second"):
+        options.setdefault(budget, 10_000)
+    return jobsnb.connect(service.url, **options)
+
+
+@pytest.fixture
+def panels() -> Iterator[list[ControlPanel]]:
+    made: list[ControlPanel] = []
+    yield made
+    for panel in made:
+        panel.close()
+
+
+def open_panel(panels: list[ControlPanel], client: FleetClient, *args: Any, **kw: Any) -> Any:
+    panel = control_panel(client, *args, **kw)
+    panels.append(panel)
+    panel.wait(timeout=30)
+    return panel
+
+
+def click(panel: ControlPanel, button: Any) -> None:
+    assert not button.disabled, f"{button.description!r} is disabled"
+    button.click()
+    panel.wait(timeout=30)
+
+
+class FakeLiveChart:
+    """What the panel needs of a jobsnb.charts LiveChart: a figure and refresh()."""
+
+    def __init__(self) -> None:
+        self.figure = go.FigureWidget(data=[go.Bar(x=["a"], y=[0])])
+        self.refreshes = 0
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+        self.figure.data[0].y = [self.refreshes]
+
+
+# --- selection -------------------------------------------------------------------------------
+
+
+def test_panel_without_things_offers_the_accounts_things_and_filters_them(service, iot, panels):
+    make_fleet(iot, ["sensor-1", "sensor-2", "gateway-1"])
+    make_fleet(iot, ["sensor-3"], group="north")
+    panel = open_panel(panels, fast(service))
+
+    assert panel.picker.candidates == ["gateway-1", "sensor-1", "sensor-2", "sensor-3"]
+    assert panel.picker.selected == []
+    assert "nothing pending" in panel.table.value
+    assert list(panel.picker.group.options) == ["(any group)", "north"]
+
+    panel.picker.filter.value = "SENSOR"
+    assert list(panel.picker.things.options) == ["sensor-1", "sensor-2", "sensor-3"]
+    assert "1 hidden by the filter" in panel.picker.count.value
+    click(panel, panel.picker.select_all)
+    assert panel.picker.selected == ["sensor-1", "sensor-2", "sensor-3"]
+    assert "0 pending executions on 3 selected things" in panel.table_note.value
+
+    panel.picker.filter.value = ""
+    panel.picker.group.value = "north"
+    panel.wait(timeout=30)
+    assert panel.picker.candidates == ["sensor-3"]
+    assert panel.picker.selected == ["sensor-3"]
+    click(panel, panel.picker.clear)
+    assert panel.picker.selected == []
+
+
+def test_panel_on_a_group_selects_its_things_and_shows_their_pending_executions(
+    service, iot, panels
+):
+    names = make_fleet(iot, ["a", "b", "c"], group="fleet")
+    make_fleet(iot, ["other"])
+    make_job(iot, "fw", names)
+    panel = open_panel(panels, fast(service), group="fleet")
+
+    assert panel.picker.selected == ["a", "b", "c"]
+    assert panel.picker.group.value == "fleet"
+    assert sorted(panel.shown["thing_name"]) == ["a", "b", "c"]
+    for name in names:
+        assert f"<td>{name}</td>" in panel.table.value
+    assert list(panel.status.options) == ["IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"]
+
+
+def test_panel_from_a_frame_of_long_queued_executions(service, iot, panels):
+    make_fleet(iot, ["old-1", "old-2", "new-1"])
+    make_job(iot, "fw", ["old-1", "old-2"])
+    service.advance(3 * 3600)
+    make_job(iot, "fw-new", ["new-1"])
+    client = fast(service)
+    pending = client.pending(["old-1", "old-2", "new-1"], progress=False)
+    stuck = pending[(pending.status == "QUEUED") & (pending.queue_age > pd.Timedelta("2h"))]
+
+    panel = open_panel(panels, client, frame=stuck)
+
+    assert panel.picker.candidates == ["old-1", "old-2"]
+    assert panel.picker.selected == ["old-1", "old-2"]
+    assert panel.job.value == "fw"
+    assert "3h 00m" in panel.table.value
+
+
+def test_bad_arguments_raise_naming_the_argument(service):
+    client = fast(service)
+    with pytest.raises(jobsnb.InvalidParameterError, match="things, group"):
+        control_panel(client, ["a"], group="g")
+    with pytest.raises(jobsnb.InvalidParameterError, match="frame"):
+        control_panel(client, frame=pd.DataFrame({"x": [1]}))
+    with pytest.raises(jobsnb.InvalidParameterError, match=r"things\[0\]"):
+        control_panel(client, ["not a name"])
+    with pytest.raises(jobsnb.InvalidParameterError, match="existing thing group"):
+        control_panel(client, group="nowhere")
+    with pytest.raises(jobsnb.InvalidParameterError, match="client"):
+        control_panel(service.url)  # type: ignore[arg-type]
+
+
+# --- the statusDetails editor ----------------------------------------------------------------
+
+
+def test_details_are_checked_as_typed_and_block_the_actions(service, iot, panels):
+    make_fleet(iot, ["a"])
+    make_job(iot, "fw", ["a"])
+    panel = open_panel(panels, fast(service), ["a"])
+    editor = panel.details
+
+    editor.add.click()
+    row = editor.rows[0]
+    row.key.value = "progress"
+    row.value.value = "40%"
+    assert editor.value == {"progress": "40%"}
+    assert "✓" in row.check.value
+    assert not panel.start_button.disabled
+    assert not panel.update_button.disabled
+
+    row.key.value = "bad key"
+    assert "must be 1-128 characters" in row.check.value
+    assert "bad key" in editor.message.value
+    assert panel.start_button.disabled
+    assert panel.update_button.disabled
+    row.key.value = "progress"
+
+    row.value.value = "x" * 1025
+    assert "1-1024 characters" in (editor.error or "")
+    row.value.value = "line\nbreak"
+    assert "control characters" in (editor.error or "")
+    row.value.value = "40%"
+
+    for index in range(10):
+        editor.add_row(f"k{index}", "v")
+    assert "at most 10 pairs" in (editor.error or "")
+    for extra in list(editor.rows[1:]):
+        extra.remove.click()
+    editor.add_row("progress", "again")
+    assert "each key once" in (editor.error or "")
+    editor.remove_row(editor.rows[-1])
+
+    editor.step_timeout_text.value = "soon"
+    assert "step timeout: must be an integer" in (editor.error or "")
+    editor.step_timeout_text.value = "20000"
+    assert "between 1 and 10080" in (editor.error or "")
+    editor.step_timeout_text.value = "15"
+    assert editor.valid
+    assert editor.step_timeout == 15
+    assert not panel.start_button.disabled
+
+
+# --- start and update ------------------------------------------------------------------------
+
+
+def test_start_next_then_update_to_succeeded(service, iot, data, panels):
+    make_fleet(iot, ["a", "b"])
+    make_job(iot, "fw", ["a", "b"])
+    chart = FakeLiveChart()
+    panel = open_panel(panels, fast(service), ["a", "b"], charts=[chart])
+    panel.picker.select(["a"])
+    panel.wait(timeout=30)
+    table_before = panel.table.value
+    refreshes = chart.refreshes
+
+    panel.details.add_row("step", "download")
+    panel.details.step_timeout_text.value = "30"
+    click(panel, panel.start_button)
+    assert panel.plan is not None
+    assert "Start next on 1 thing" in panel.plan_html.value
+    assert "1 &times; QUEUED → IN_PROGRESS" in panel.plan_html.value
+    assert state(data, "a", "fw")[0] == "QUEUED", "nothing is sent before Confirm"
+    click(panel, panel.confirm_button)
+
+    assert panel.plan is None
+    assert panel.confirm_button.disabled
+    assert panel.results[["thing_name", "outcome", "status", "version_number"]].values.tolist() == [
+        ["a", "started", "IN_PROGRESS", 2]
+    ]
+    assert state(data, "a", "fw") == ("IN_PROGRESS", 2, {"step": "download"})
+    assert state(data, "b", "fw")[0] == "QUEUED"
+    assert panel.table.value != table_before
+    assert "IN_PROGRESS" in panel.table.value
+    assert "step=download" in panel.table.value
+    assert chart.refreshes > refreshes
+    assert panel.progress.value == panel.progress.max == 1
+    assert "Done" in panel.message.value
+
+    panel.status.value = "SUCCEEDED"
+    panel.details.rows[0].value.value = "done"
+    panel.details.step_timeout_text.value = ""
+    click(panel, panel.update_button)
+    assert "1 &times; IN_PROGRESS → SUCCEEDED" in panel.plan_html.value
+    click(panel, panel.confirm_button)
+
+    assert panel.results[["thing_name", "outcome", "status_before", "status"]].values.tolist() == [
+        ["a", "updated", "IN_PROGRESS", "SUCCEEDED"]
+    ]
+    assert state(data, "a", "fw") == ("SUCCEEDED", 3, {"step": "done"})
+    assert "nothing pending" in panel.table.value
+    assert "1 selected thing has nothing pending" in panel.table.value
+    assert panel.update_button.disabled
+    assert "nothing pending for the selection" in panel.update_reason.value
+
+
+def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritten(
+    service, iot, data, panels
+):
+    make_fleet(iot, ["a", "b"])
+    make_job(iot, "fw", ["a", "b"])
+    panel = open_panel(panels, fast(service), ["a", "b"])
+    assert panel.shown["version_number"].tolist() == [1, 1]
+
+    # Meanwhile a device (or another operator) moves thing a's execution on.
+    data.update_job_execution(
+        thingName="a", jobId="fw", status="IN_PROGRESS", statusDetails={"by": "device"}
+    )
+
+    panel.status.value = "FAILED"
+    click(panel, panel.update_button)
+    assert "2 &times; QUEUED → FAILED" in panel.plan_html.value
+    click(panel, panel.confirm_button)
+
+    results = panel.results.set_index("thing_name")
+    assert results.loc["b", "outcome"] == "updated"
+    conflict = results.loc["a"]
+    assert conflict["outcome"] == "conflict"
+    assert conflict["error_code"] == "InvalidStateTransitionException"
+    assert (conflict["status_before"], conflict["status"]) == ("QUEUED", "IN_PROGRESS")
+    assert conflict["version_number"] == 2
+    assert conflict["status_details"] == {"by": "device"}
+    assert "you saw QUEUED v1, it is now IN_PROGRESS v2; not overwritten" in conflict["message"]
+    assert state(data, "a", "fw") == ("IN_PROGRESS", 2, {"by": "device"})
+    assert state(data, "b", "fw")[0] == "FAILED"
+    assert "1 conflict" in panel.message.value
+    assert "conflict" in panel.results_html.value
+    assert "not overwritten" in panel.results_html.value
+    # The table now shows the current state, so a new review would expect version 2.
+    assert panel.shown[["thing_name", "version_number"]].values.tolist() == [["a", 2]]
+
+
+def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
+    service, iot, data, panels
+):
+    names = make_fleet(iot, [f"dev-{i:02d}" for i in range(8)], group="fleet")
+    make_job(iot, "fw", names[:7])
+    make_job(iot, "hotfix", names[7:])
+    for name in names[:2]:
+        data.start_next_pending_job_execution(thingName=name)
+    panel = open_panel(panels, fast(service, workers=4), group="fleet")
+
+    assert list(panel.job.options) == ["(all jobs)", "fw", "hotfix"]
+    panel.status.value = "SUCCEEDED"
+    panel.details.add_row("result", "ok")
+    click(panel, panel.update_button)
+    plan = panel.plan
+    assert plan is not None
+    assert plan.summary.startswith("Update 8 executions on 8 things: ")
+    assert dict(plan.transitions) == {"QUEUED → SUCCEEDED": 6, "IN_PROGRESS → SUCCEEDED": 2}
+    assert "6 &times; QUEUED → SUCCEEDED" in panel.plan_html.value
+    assert "2 &times; IN_PROGRESS → SUCCEEDED" in panel.plan_html.value
+
+    click(panel, panel.cancel_button)
+    assert panel.plan is None
+    assert panel.confirm_button.disabled
+    assert "nothing was sent" in panel.message.value
+    assert [state(data, n, "fw")[0] for n in names[:3]] == ["IN_PROGRESS"] * 2 + ["QUEUED"]
+
+    click(panel, panel.update_button)
+    # The hotfix job is deleted while the operator reviews: its execution is gone.
+    iot.delete_job(jobId="hotfix", force=True)
+    click(panel, panel.confirm_button)
+
+    results = panel.results.set_index("thing_name")
+    assert (results["outcome"] == "updated").sum() == 7
+    failed = results.loc[names[7]]
+    assert (failed["outcome"], failed["error_code"]) == ("failed", "ResourceNotFoundException")
+    assert failed["status_before"] == "QUEUED"
+    for name in names[:7]:
+        assert state(data, name, "fw") == (
+            "SUCCEEDED",
+            3 if name in names[:2] else 2,
+            {"result": "ok"},
+        )
+    assert "1 failed" in panel.message.value
+    assert "ResourceNotFoundException" in panel.results_html.value
+    assert panel.progress.value == panel.progress.max == 8
+    assert "nothing pending" in panel.table.value
+
+
+def test_bulk_start_next_with_service_faults_reports_each_thing(service, iot, data, panels):
+    names = make_fleet(iot, [f"dev-{i:02d}" for i in range(24)])
+    make_job(iot, "fw", names)
+    client = fast(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+    panel = open_panel(panels, client, names)
+    click(panel, panel.start_button)
+    assert dict(panel.plan.transitions) == {"QUEUED → IN_PROGRESS": 24}
+
+    service.faults = FaultInjector(0.5, seed=11)
+    panel.confirm_button.click()
+    panel.wait(timeout=30)
+    service.faults = FaultInjector(0.0)
+
+    results = panel.results.set_index("thing_name")
+    assert sorted(results.index) == names
+    counts = results["outcome"].value_counts().to_dict()
+    assert set(counts) == {"started", "failed"}, counts
+    for name, row in results.iterrows():
+        if row["outcome"] == "started":
+            assert state(data, name, "fw")[:2] == ("IN_PROGRESS", 2)
+        else:
+            assert row["error_code"] == "ServiceUnavailableException"
+            assert state(data, name, "fw")[:2] == ("QUEUED", 1)
+    assert f"{counts['failed']} failed" in panel.message.value
+
+
+def test_a_terminal_execution_offers_no_status_and_says_why(service, iot, panels):
+    make_fleet(iot, ["a"])
+    make_job(iot, "fw", ["a"])
+    panel = open_panel(panels, fast(service), ["a"])
+    shown = panel.shown.copy()
+    shown["status"] = shown["status"].cat.set_categories(shown["status"].cat.categories)
+    shown.loc[0, "status"] = "CANCELED"
+    panel.shown = shown
+    panel.job.value = "fw"
+
+    assert list(panel.status.options) == []
+    assert panel.update_button.disabled
+    assert "terminal" in panel.update_reason.value
+    with pytest.raises(jobsnb.InvalidParameterError, match="terminal"):
+        panel.review_update()  # called from code it raises; from the button it would say so
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+def test_a_changed_selection_or_table_drops_the_plan(service, iot, data, panels):
+    make_fleet(iot, ["a", "b"])
+    make_job(iot, "fw", ["a", "b"])
+    panel = open_panel(panels, fast(service), ["a", "b"])
+    click(panel, panel.update_button)
+    assert panel.plan is not None
+    panel.picker.select(["a"])
+    panel.wait(timeout=30)
+    assert panel.plan is None
+    assert panel.confirm_button.disabled
+    assert "review the action again" in panel.message.value
+
+    click(panel, panel.update_button)
+    data.start_next_pending_job_execution(thingName="a")
+    click(panel, panel.refresh_button)
+    assert panel.plan is None
+    assert "table changed since the review" in panel.message.value
+    assert state(data, "a", "fw")[0] == "IN_PROGRESS"
+
+
+def test_errors_appear_in_the_panel_never_as_a_traceback(service, iot, panels, caplog, capfd):
+    make_fleet(iot, ["a"])
+    make_job(iot, "fw", ["a"])
+    client = fast(service)
+    panel = open_panel(panels, client, ["a"])
+
+    click(panel, panel.picker.clear)
+    panel.start_button.click()
+    assert "select at least one thing" in panel.message.value
+    assert panel.plan is None
+
+    panel.picker.select(["a"])
+    panel.wait(timeout=30)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the network is down")
+
+    client.pending = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="jobsnb.widgets"):
+        click(panel, panel.refresh_button)
+    assert "RuntimeError: the network is down" in panel.message.value
+    assert "the network is down" in caplog.text
+    assert "Traceback" not in capfd.readouterr().err, "a traceback would land in the cell"
+
+    panel.confirm()
+    assert "Nothing to confirm" in panel.message.value
+
+
+def test_failed_reads_show_in_the_table_with_their_error_code(service, iot, panels):
+    make_fleet(iot, ["a", "b"])
+    make_job(iot, "fw", ["a", "b"])
+    client = fast(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+    service.faults = FaultInjector(1.0)
+    panel = open_panel(panels, client, ["a", "b"])
+    service.faults = FaultInjector(0.0)
+    assert "ServiceUnavailableException" in panel.table.value
+    assert "2 calls failed" in panel.table_note.value
+
+
+def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, panels):
+    names = make_fleet(iot, [f"dev-{i:02d}" for i in range(6)])
+    make_job(iot, "fw", names)
+    client = fast(service, workers=1)  # chunks of two things
+    panel = open_panel(panels, client, names)
+    click(panel, panel.start_button)
+
+    calling = threading.Event()
+    release = threading.Event()
+    start_next = client.start_next
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        calling.set()
+        assert release.wait(30)
+        return start_next(*args, **kwargs)
+
+    client.start_next = held  # type: ignore[method-assign]
+    future = panel.confirm()
+    assert future is not None
+    assert calling.wait(30)
+    # The first chunk is in flight and the cell is free: the panel shows it is busy.
+    assert not future.done()
+    assert panel.busy
+    assert panel.start_button.disabled
+    assert panel.update_button.disabled
+    assert not panel.stop_button.disabled
+    assert panel.progress_label.value == "0 / 6 calls"
+    panel.stop_button.click()
+    release.set()
+    panel.wait(timeout=30)
+
+    outcomes = panel.results.set_index("thing_name")["outcome"].to_dict()
+    assert outcomes == {n: "started" if n in names[:2] else "not run" for n in names}
+    assert panel.results["message"].iloc[-1] == "stopped before this call"
+    assert [state(data, n, "fw")[0] for n in names] == ["IN_PROGRESS"] * 2 + ["QUEUED"] * 4
+    assert not panel.busy
+    assert not panel.start_button.disabled
+    assert panel.stop_button.disabled
+    assert panel.progress.value == 2
+    assert panel.progress.max == 6
+
+
+def test_auto_refresh_and_display(service, iot, panels):
+    make_fleet(iot, ["a"])
+    panel = open_panel(panels, fast(service), ["a"])
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    panel.auto_refresh.value = True
+    assert panel._auto is not None
+    panel.auto_refresh.value = False
+    assert panel._auto is None
+    panel.start(every=60)
+    assert "60 s" in panel.auto_refresh.description
+    panel.stop()
+    assert not panel.auto_refresh.value
+
+
+def test_real_live_charts_update_in_place_after_an_action_and_on_refresh(
+    service, iot, data, panels
+):
+    import jobsnb.charts as charts
+
+    names = make_fleet(iot, ["a", "b", "c"])
+    make_job(iot, "fw", names)
+    client = fast(service)
+    status = charts.live(charts.status_distribution, client, names)
+    panel = open_panel(panels, client, names, charts=[status, charts.queue_age])
+    queue = panel.charts[1]
+    figures = [status.figure, queue.figure]
+    assert list(panel.charts_box.children) == figures
+    assert [(t.name, t.x) for t in status.figure.data] == [("QUEUED", (3,))]
+
+    panel.picker.select(["a"])
+    panel.wait(timeout=30)
+    click(panel, panel.start_button)
+    click(panel, panel.confirm_button)
+    assert [(t.name, t.x) for t in status.figure.data] == [("QUEUED", (2,)), ("IN_PROGRESS", (1,))]
+    assert [t.name for t in queue.figure.data if len(t.x)] == [
+        "QUEUED",
+        "oldest waiting",
+        "IN_PROGRESS",
+    ]
+
+    # Someone else finishes it: the refresh button brings table and charts up to date.
+    data.update_job_execution(thingName="a", jobId="fw", status="SUCCEEDED")
+    click(panel, panel.refresh_button)
+    assert [(t.name, t.x) for t in status.figure.data] == [("QUEUED", (2,))]
+    assert [panel.charts_box.children[0], panel.charts_box.children[1]] == figures
+    assert "nothing pending" in panel.table.value
