@@ -59,13 +59,15 @@ def parse_duration(value: Duration, field: str = "duration") -> float:
 
     Examples
     --------
-    >>> parse_duration("2h"), parse_duration("1h30min"), parse_duration(90)
-    (7200.0, 5400.0, 90.0)
+    >>> parse_duration("2h"), parse_duration("1h30min"), parse_duration(90), parse_duration("0")
+    (7200.0, 5400.0, 90.0, 0.0)
     """
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, int | float) and not isinstance(value, bool):
         seconds = float(value)
+    elif isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+        seconds = float(value)  # plain seconds as text, e.g. "0" or "90"
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
         parts = _PART.findall(text)

@@ -1,192 +1,134 @@
-"""Draw the README's chart pictures (docs/images/*.png) from a simulated rollout.
+"""Draw the README's chart pictures (docs/images/*.png) from the sandbox fleet.
 
-    .venv/bin/python scripts/make_readme_pictures.py [--out docs/images]
+    .venv/bin/python scripts/make_readme_pictures.py [--out docs/images] [--things 400] [--seed 7]
 
-A local IoT Jobs service on a manual clock gets a fleet of 48 sensors in two sites and three
-jobs (a continuous firmware rollout that site-b's sensors join as they come online, a config
-push, a rate-limited certificate rotation), created through boto3 like any AWS user would.
-Seeded device agents (some quick, some slow, a few offline, a few that stall or fail) work
-through them for three hours of service time in 5-minute steps; a snapshot of every job's
-executions is kept at each step for the rollout-progress chart. Writing PNGs needs kaleido
-(the ``dev`` group) and a Chrome or Chromium on the machine (Debian: ``apt-get install
+``jobsnb.sandbox()`` (seeded, so the pictures are the same on every run) starts the local IoT
+Jobs service with a simulated fleet: hardware models in three regions, firmware updates with
+rollout rates, timeouts and retries, a continuous certificate rotation, a reboot, a config
+push. The script follows the rollout for two simulated hours in 5-minute steps, keeping a
+snapshot of every job's executions at each step (the rollout-progress chart), and takes the
+pending, executions and described frames 45 minutes in, mid-rollout; the timeline and the
+things-vs-attempts charts show the end. Writing PNGs needs
+kaleido (the ``dev`` group) and a Chrome or Chromium on the machine (Debian: ``apt-get install
 chromium``).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pandas as pd
 
 import jobsnb
 import jobsnb.charts as charts
 from jobsnb.history import read_history, to_history
-from jobsnb.service import LocalJobsService, ManualClock
 
-START = 1_767_261_600.0  # 2026-01-01 10:00 UTC
-STEP_MINUTES = 5
-STEPS = 36
-ARN = "arn:aws:iot:us-east-1:123456789012:{}/{}"
-KEYS = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-TIMEOUTS = {"firmware-2-1": 60, "config-push-7": 45, "cert-rotate-3": 30}
+STEP = "5min"
+STEPS = 24  # two hours
+MIDWAY = 9  # 45 minutes in: the step whose frames the other charts draw
 WIDTH = 1000
 SCALE = 1.5
 
 
-def seed(iot: Any) -> list[str]:
-    """48 sensors; site-a's 28 are in their group from the start, site-b's join one by one."""
-    things = [f"sensor-{i:03d}" for i in range(48)]
-    for site in ("site-a", "site-b"):
-        iot.create_thing_group(thingGroupName=site)
-    for index, name in enumerate(things):
-        iot.create_thing(thingName=name)
-        if index < 28:
-            iot.add_thing_to_thing_group(thingGroupName="site-a", thingName=name)
-    iot.create_job(
-        jobId="firmware-2-1",
-        targets=[ARN.format("thinggroup", "site-a"), ARN.format("thinggroup", "site-b")],
-        targetSelection="CONTINUOUS",
-        document='{"operation": "firmware", "version": "2.1"}',
-        timeoutConfig={"inProgressTimeoutInMinutes": TIMEOUTS["firmware-2-1"]},
-        jobExecutionsRetryConfig={
-            "criteriaList": [
-                {"failureType": "FAILED", "numberOfRetries": 1},
-                {"failureType": "TIMED_OUT", "numberOfRetries": 1},
-            ]
-        },
+def job_ids(client: Any) -> list[str]:
+    """Every job created so far (ListJobs)."""
+    pages = client.control.get_paginator("list_jobs").paginate()
+    return sorted(job["jobId"] for page in pages for job in page["jobs"])
+
+
+def regions(client: Any) -> pd.DataFrame:
+    """thing_name → region, from the sandbox's ``region-*`` thing groups."""
+    rows = [
+        (thing, group.removeprefix("region-"))
+        for group in client.groups()
+        if group.startswith("region-")
+        for thing in client.things(group)
+    ]
+    return pd.DataFrame(rows, columns=["thing_name", "region"]).drop_duplicates("thing_name")
+
+
+def timeouts(client: Any, jobs: list[str]) -> dict[str, int]:
+    """Each job's inProgressTimeoutInMinutes (DescribeJob), where it has one."""
+    found = {}
+    for job_id in jobs:
+        config = client.control.describe_job(jobId=job_id)["job"].get("timeoutConfig", {})
+        if "inProgressTimeoutInMinutes" in config:
+            found[job_id] = config["inProgressTimeoutInMinutes"]
+    return found
+
+
+def tidy(figure: Any) -> Any:
+    """Room for a legend that wraps to two rows under the title, and no ``job_id`` axis title
+    over the job names (the charts' own layout lets both overlap at this width)."""
+    entries = {trace.name for trace in figure.data if trace.showlegend is not False}
+    figure.update_layout(
+        margin_t=150 if len(entries) > 6 else 110,
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 20}},
     )
-    return things
-
-
-def events(iot: Any, things: list[str], step: int) -> list[str]:
-    """What happens at ``step`` besides the devices' work; return the jobs created."""
-    if step < 20:  # a site-b sensor comes online every 5 minutes and joins its group
-        iot.add_thing_to_thing_group(thingGroupName="site-b", thingName=things[28 + step])
-    if step == 8:
-        iot.create_job(
-            jobId="config-push-7",
-            targets=[ARN.format("thing", t) for t in things[::2]],
-            document='{"operation": "config", "revision": 7}',
-            timeoutConfig={"inProgressTimeoutInMinutes": TIMEOUTS["config-push-7"]},
-        )
-        return ["config-push-7"]
-    if step == 26:
-        iot.create_job(
-            jobId="cert-rotate-3",
-            targets=[ARN.format("thinggroup", "site-a")],
-            document='{"operation": "rotate-certificate"}',
-            timeoutConfig={"inProgressTimeoutInMinutes": TIMEOUTS["cert-rotate-3"]},
-            jobExecutionsRolloutConfig={"maximumPerMinute": 1},
-        )
-        return ["cert-rotate-3"]
-    return []
-
-
-class Device:
-    """A device agent: polls now and then, works through a job in a few steps, sometimes fails."""
-
-    def __init__(self, name: str, rng: random.Random) -> None:
-        self.name = name
-        self.rng = rng
-        roll = rng.random()
-        # 8% offline, 30% slow pollers, the rest poll about every other step.
-        self.poll_chance = 0.0 if roll < 0.08 else 0.12 if roll < 0.38 else 0.5
-        self.stalls = rng.random() < 0.05  # starts and then goes quiet: times out
-        self.progress: dict[str, int] = {}
-
-    def step(self, data: Any) -> None:
-        if self.rng.random() >= self.poll_chance:
-            return
-        answer = data.start_next_pending_job_execution(
-            thingName=self.name, statusDetails={"progress": "0%"}
-        )
-        execution = answer.get("execution")
-        if not execution or self.stalls:
-            return
-        job = execution["jobId"]
-        done = self.progress.get(job, 0) + self.rng.choice((20, 25, 30, 40))
-        self.progress[job] = done
-        if done < 100:
-            data.update_job_execution(
-                thingName=self.name, jobId=job, status="IN_PROGRESS",
-                statusDetails={"progress": f"{done}%"},
-            )  # fmt: skip
-            return
-        del self.progress[job]
-        outcome = self.rng.random()
-        status = "SUCCEEDED" if outcome < 0.86 else "FAILED" if outcome < 0.96 else "REJECTED"
-        data.update_job_execution(
-            thingName=self.name, jobId=job, status=status,
-            statusDetails={"progress": "100%" if status == "SUCCEEDED" else f"{done - 20}%"},
-        )  # fmt: skip
-
-
-def simulate(service: LocalJobsService, history: Path) -> tuple[Any, list[str]]:
-    """Run the rollout, a snapshot of every job's executions per step; return client, things."""
-    iot = boto3.client("iot", endpoint_url=service.url, **KEYS)
-    data = boto3.client("iot-jobs-data", endpoint_url=service.url, **KEYS)
-    client = jobsnb.connect(service.url)
-    things = seed(iot)
-    rng = random.Random(7)
-    devices = [Device(name, rng) for name in things]
-    jobs = ["firmware-2-1"]
-    for step in range(STEPS):
-        jobs += events(iot, things, step)
-        for device in devices:
-            device.step(data)
-        service.advance(STEP_MINUTES * 60)
-        at = pd.Timestamp(service.clock.now(), unit="s", tz="UTC")
-        to_history(client.executions(jobs, progress=False), history, snapshot_at=at)
-    return client, things
+    figure.for_each_yaxis(
+        lambda axis: axis.update(title_text=None) if axis.title.text == "job_id" else None
+    )
+    return figure
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
-    out = parser.parse_args().out
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = list(TIMEOUTS)
+    parser.add_argument("--things", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     with (
-        LocalJobsService(clock=ManualClock(START)) as service,
-        tempfile.TemporaryDirectory() as tmp,
+        jobsnb.sandbox(things=args.things, seed=args.seed, warm_up=0) as sb,
+        tempfile.TemporaryDirectory() as history,
     ):
-        client, things = simulate(service, Path(tmp))
-        sites = pd.DataFrame({"thing_name": things, "site": ["site-a"] * 28 + ["site-b"] * 20})
-        pending = client.pending(things, progress=False)
-        executions = client.executions(jobs, progress=False)
-        described = client.executions(jobs, describe=True, progress=False)
+        client = jobsnb.connect(sb, control_per_second=1000, reads_per_second=1000)
+        for step in range(STEPS):
+            sb.advance(STEP)
+            jobs = job_ids(client)
+            to_history(
+                client.executions(jobs, progress=False), history, snapshot_at=pd.Timestamp(sb.now)
+            )
+            if step == MIDWAY:
+                pending = client.pending(client.things(), progress=False)
+                executions = client.executions(jobs, progress=False)
+                described = client.executions(jobs, describe=True, progress=False)
         summary = client.job_summary(jobs, progress=False)
+        final = client.executions(jobs, progress=False)
+        timeline_job = min(
+            (job for job in jobs if (executions["job_id"] == job).sum() >= 15),
+            key=lambda job: (executions["job_id"] == job).sum(),
+        )
         figures = {
             "queue_age": charts.queue_age(
-                pending, timeouts=TIMEOUTS,
+                pending, timeouts=timeouts(client, jobs),
                 title="Queue age and in-progress time (pending executions, per job)",
             ),
             "status_distribution": charts.status_distribution(
-                executions.merge(sites, on="thing_name"), facet="site",
-                title="Where each job stands, per site (things by latest execution)",
+                executions.merge(regions(client), on="thing_name"), facet="region",
+                title="Where each job stands, per region (things by latest execution)",
             ),
             "status_distribution_attempts": charts.status_distribution(
-                summary, title="Things vs attempts: retries show up on the right",
+                summary, title="Things vs attempts after two hours (retries on the right)",
             ),
             "rollout_progress": charts.rollout_progress(
-                read_history(tmp), facet="job_id", title="Rollout progress over time"
+                read_history(history), facet="job_id", title="Rollout progress over two hours"
             ),
             "execution_timeline": charts.execution_timeline(
-                executions, job_id="config-push-7",
-                title="config-push-7: queued → started → last update",
+                final, job_id=timeline_job,
+                title=f"{timeline_job}: queued → started → last update",
             ),
             "status_details": charts.status_details(
-                described, "progress", facet="job_id", title="Reported progress (statusDetails)"
+                described[described["job_id"].str.startswith("fw-")], "progress",
+                facet="job_id", title="Firmware updates: reported progress (statusDetails)",
             ),
         }  # fmt: skip
         for name, figure in figures.items():
-            path = out / f"{name}.png"
-            figure.write_image(path, width=WIDTH, scale=SCALE)
+            path = args.out / f"{name}.png"
+            tidy(figure).write_image(path, width=WIDTH, scale=SCALE)
             print(path)
 
 

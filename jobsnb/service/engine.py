@@ -80,9 +80,7 @@ class Engine:
         heap = self._heap
         while heap:
             due, _, _, target = heap[0]
-            current = (
-                target.deadline() if isinstance(target, Execution) else target.next_release_at
-            )
+            current = target.deadline() if isinstance(target, Execution) else target.next_release_at
             if current == due:
                 return due
             heapq.heappop(heap)

@@ -369,12 +369,13 @@ class ControlPanel:
             self._set_running(False, plan.count)
         self.results_html.value = results_html(self.results)
         outcomes = Counter(self.results["outcome"]) if not self.results.empty else Counter()
-        bad = {k: n for k, n in outcomes.items() if k in ("failed", "conflict")}
+        words = {"failed": ("failed", "failed"), "conflict": ("conflict", "conflicts")}
+        bad = {k: n for k, n in outcomes.items() if k in words}
         if bad:
             self._say(
                 "error",
                 "Done, with "
-                + ", ".join(f"{n} {k}" for k, n in bad.items())
+                + ", ".join(f"{n} {words[k][n != 1]}" for k, n in bad.items())
                 + ": see the results below.",
             )
         else:

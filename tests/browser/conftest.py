@@ -22,6 +22,11 @@ from typing import Any
 
 import pytest
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser fixture then skips (or fails in CI) with what to install
+    PlaywrightTimeout = TimeoutError
+
 CHROMIUM = os.environ.get("JOBSNB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -153,3 +158,24 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+def run_all(page: Any, attempts: int = 4) -> None:
+    """Run > Run All Cells, until a cell starts: on a loaded machine JupyterLab can still be
+    setting up the kernel (or ask which one in a dialog) and miss the first click."""
+    started = (
+        "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-InputArea-prompt')]"
+        ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"
+    )
+    for _ in range(attempts):
+        ask = page.locator(".jp-Dialog", has_text="Select Kernel").locator(".jp-mod-accept")
+        if ask.count():
+            ask.first.click()  # keep the notebook's own kernel, python3
+        try:
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=5_000)
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=5_000)
+            page.wait_for_function(started, timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"Run All Cells started no cell in {attempts} attempts")
