@@ -20,6 +20,7 @@ __all__ = [
     "Pair",
     "check_on_error",
     "execution_pairs",
+    "executions_with_jobs",
     "expected_versions",
     "job_ids",
     "thing_names",
@@ -58,6 +59,14 @@ def job_ids(jobs: str | Iterable[str]) -> list[str]:
     for index, job_id in enumerate(ids):
         check_job_id(job_id, f"job_ids[{index}]")
     return list(dict.fromkeys(ids))
+
+
+def executions_with_jobs(executions: Any) -> Any:
+    """A frame's rows that name an execution: :meth:`start_next` marks the things that had
+    nothing pending with a row without ``job_id``, and there is nothing to act on there."""
+    if isinstance(executions, pd.DataFrame) and "job_id" in executions.columns:
+        return executions[executions["job_id"].notna()]
+    return executions
 
 
 def execution_pairs(

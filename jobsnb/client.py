@@ -225,8 +225,10 @@ class FleetClient:
         ``execution_number``) columns, such as the output of :meth:`pending`, or a list of
         ``(thing, job)`` / ``(thing, job, execution_number)`` tuples or dicts with those keys.
         ``status_details`` is a dict column; ``flatten_details`` adds one ``detail_<key>``
-        column per key, ``include_document`` the job document.
+        column per key, ``include_document`` the job document. Frame rows without a
+        ``job_id`` (things :meth:`start_next` found idle) are skipped.
         """
+        executions = arguments.executions_with_jobs(executions)
         pairs = arguments.execution_pairs(executions)
         arguments.check_on_error(on_error)
 
@@ -305,7 +307,8 @@ class FleetClient:
         ``expectedVersion`` when ``executions`` is a DataFrame that has one, so an execution
         changed by someone else meanwhile is refused (an ``InvalidStateTransitionException``
         error row) instead of overwritten; an int sends that version for all; None checks
-        nothing. Returns the new state of each updated execution: UpdateJobExecution answers
+        nothing. Frame rows without a ``job_id`` (things :meth:`start_next` found idle) are
+        skipped. Returns the new state of each updated execution: UpdateJobExecution answers
         only ``status``, ``status_details`` and ``version_number`` (the times stay NaT; call
         :meth:`describe` on the result for every field).
         """
@@ -314,6 +317,7 @@ class FleetClient:
                 "status", f"must be one a device may set: {', '.join(sorted(DEVICE_STATUSES))}",
                 status,
             )  # fmt: skip
+        executions = arguments.executions_with_jobs(executions)
         pairs = arguments.execution_pairs(executions)
         arguments.check_on_error(on_error)
         versions = arguments.expected_versions(executions, expected_version, len(pairs))

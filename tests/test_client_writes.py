@@ -229,3 +229,18 @@ def test_update_step_timeout_sets_and_minus_one_cancels_the_step_timer(service, 
     assert "approximateSecondsBeforeTimedOut" not in described(data, "a", "job1")
     service.advance(3600)
     assert described(data, "a", "job1")["status"] == "IN_PROGRESS"
+
+
+def test_update_on_a_start_next_frame_skips_the_things_that_were_idle(service, iot, data):
+    make_things(iot, ["a", "idle"])
+    make_job(iot, "job1", ["a"])
+    client = jobsnb.connect(service)
+    started = client.start_next(["a", "idle"], progress=False)
+    assert started["job_id"].isna().tolist() == [False, True]
+
+    done = client.update(started, status="SUCCEEDED", progress=False)
+
+    assert done["thing_name"].tolist() == ["a"]
+    assert done["status"].tolist() == ["SUCCEEDED"]
+    assert described(data, "a", "job1")["status"] == "SUCCEEDED"
+    assert done.jobsnb.errors.empty
