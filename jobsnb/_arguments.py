@@ -118,7 +118,7 @@ def execution_pairs(
             pairs.append((thing, job, None))
         else:
             pairs.append(
-                (thing, job, check_execution_number(int(number), f"executions[{index}].number"))
+                (thing, job, check_execution_number(_whole(number), f"executions[{index}]"))
             )
     return pairs
 
@@ -136,3 +136,12 @@ def expected_versions(
             ]
         return [None] * count
     return [check_expected_version(expected_version, "expected_version")] * count
+
+
+def _whole(number: Any) -> Any:
+    """An execution number as an int when it is a whole number (frames hold numpy ints or
+    floats); anything else is passed on for the check to refuse."""
+    try:
+        return int(number) if float(number).is_integer() else number
+    except (TypeError, ValueError):
+        return number

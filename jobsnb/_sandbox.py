@@ -278,11 +278,14 @@ def sandbox(
         port=port, latency_ms=latency_ms, clock=ManualClock(epoch), **service_options
     )
     service.start()
+    fleet: Fleet | None = None
     try:
         fleet = Fleet(service, plan, workers=workers)
         fleet.populate()
         fleet.advance(warm)
     except BaseException:
+        if fleet is not None:
+            fleet.close()
         service.stop()
         raise
     return Sandbox(service, fleet)

@@ -21,7 +21,13 @@ import pandas as pd
 from jobsnb import _arguments as arguments
 from jobsnb import frames
 from jobsnb._arguments import OnError, Pair
-from jobsnb._clients import CONTROL_PLANE, DATA_PLANE, make_client, make_session
+from jobsnb._clients import (
+    CONTROL_PLANE,
+    DATA_PLANE,
+    is_local_endpoint,
+    make_client,
+    make_session,
+)
 from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
 from jobsnb.fanout import (
     CallError,
@@ -78,7 +84,7 @@ def connect(
         Which AWS credentials and region to use (default: boto3's default chain).
     control_endpoint_url
         The control-plane endpoint, when it is not AWS's default for the region (default: the
-        same as ``endpoint_url`` when that is given).
+        same as ``endpoint_url`` for the local service, AWS's regional endpoint otherwise).
     reads_per_second, writes_per_second
         Request budgets for data-plane reads (GetPendingJobExecutions, DescribeJobExecution) and
         writes (StartNext, Update), shared by all calls of this client; AWS's quotas by default.
@@ -112,10 +118,13 @@ def connect(
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
             raise InvalidParameterError(name, "must be a positive number of requests/s", rate)
     session = make_session(boto3_session, profile_name, region_name)
+    # The local service serves both planes on one port; AWS's data-plane endpoint (the
+    # account's iot:Jobs address) does not serve the control plane.
+    local = is_local_endpoint(url) or hasattr(endpoint_url, "url")
     control = make_client(
         CONTROL_PLANE,
         session,
-        endpoint_url=control_endpoint_url or url,
+        endpoint_url=control_endpoint_url or (url if local else None),
         region_name=region_name,
         max_pool_connections=workers,
     )
@@ -167,6 +176,8 @@ class FleetClient:
         self.control_budget = control_budget
         self.workers = workers
         self.retry = retry or RetryPolicy()
+        #: The errors of the latest call, from whichever thread made it: a live chart or a panel
+        #: refreshing in the background replaces it. ``frame.jobsnb.errors`` belongs to its frame.
         self.last_errors: pd.DataFrame = frames.errors_frame([])
 
     def __repr__(self) -> str:

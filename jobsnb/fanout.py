@@ -151,6 +151,10 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise InvalidParameterError("max_attempts", "must be at least 1", self.max_attempts)
+        if not 0 <= self.base_delay <= self.max_delay:
+            raise InvalidParameterError(
+                "base_delay", "must be >= 0 and <= max_delay (seconds)", self.base_delay
+            )
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

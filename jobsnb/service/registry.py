@@ -55,6 +55,7 @@ class ThingGroup:
     # dict as an ordered set: membership tests are O(1) and listing keeps insertion order.
     members: dict[str, None] = field(default_factory=dict)
     member_order: list[str] = field(default_factory=list)
+    ever_members: set[str] = field(default_factory=set)
     deleted: bool = False
 
     def describe(self) -> dict[str, object]:

@@ -216,6 +216,9 @@ class LocalJobsService:
         Where time comes from; a :class:`~jobsnb.service.ManualClock` lets tests move it.
     region, account_id
         Used in ARNs.
+    sweep_interval
+        Seconds between background sweeps that apply due timers and rollout releases (requests
+        also apply them as they arrive).
 
     Examples
     --------
@@ -249,6 +252,8 @@ class LocalJobsService:
             raise InvalidParameterError("throttle_rps", "must be > 0 or None", throttle_rps)
         if not 0.0 <= fault_rate <= 1.0:
             raise InvalidParameterError("fault_rate", "must be between 0 and 1", fault_rate)
+        if not sweep_interval > 0:
+            raise InvalidParameterError("sweep_interval", "must be > 0 seconds", sweep_interval)
         self.host = host
         self.port = port
         self.latency = latency_ms / 1000.0
@@ -403,6 +408,6 @@ class LocalJobsService:
             return self.error_response(route.invalid(str(error)))
         except Exception:
             log.exception("Unexpected error in %s", route.operation)
-            return self.error_response(
-                InternalFailureException(f"Internal error in {route.operation}")
-            )
+            # A 5xx shape the operation's model lists, so boto3 raises a modelled exception.
+            failure = route.unavailable if route.plane == DATA else InternalFailureException
+            return self.error_response(failure(f"Internal error in {route.operation}"))

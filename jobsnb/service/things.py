@@ -36,6 +36,9 @@ class ThingRegistry:
         self.thing_order: list[str] = []
         self.groups: dict[str, ThingGroup] = {}
         self.group_order: list[str] = []
+        # Names ever listed: a name that comes back (re-created, re-added) keeps its place.
+        self._ever_things: set[str] = set()
+        self._ever_groups: set[str] = set()
 
     if TYPE_CHECKING:
 
@@ -83,7 +86,7 @@ class ThingRegistry:
         arn = self.thing_arn(thing_name)
         thing = Thing(thing_name, arn, stable_id(arn), attributes, thing_type)
         self.things[thing_name] = thing
-        self.thing_order.append(thing_name)
+        _list_once(self.thing_order, self._ever_things, thing_name)
         return thing
 
     def describe_thing(self, thing_name: str) -> Thing:
@@ -180,7 +183,7 @@ class ThingRegistry:
             group_name, arn, stable_id(arn), self.now(), description, dict(attributes or {}), parent
         )
         self.groups[group_name] = group
-        self.group_order.append(group_name)
+        _list_once(self.group_order, self._ever_groups, group_name)
         return group
 
     def describe_thing_group(self, group_name: str) -> ThingGroup:
@@ -247,7 +250,7 @@ class ThingRegistry:
         if thing.name in group.members:
             return
         group.members[thing.name] = None
-        group.member_order.append(thing.name)
+        _list_once(group.member_order, group.ever_members, thing.name)
         thing.groups.add(group.name)
         self._joined_group(group, thing)
 
@@ -289,3 +292,14 @@ class ThingRegistry:
             next_token,
             max_results,
         )
+
+
+def _list_once(order: list[str], ever: set[str], name: str) -> None:
+    """Append ``name`` to an append-only listing order unless it was ever in it.
+
+    Offset page tokens index these lists, so they only grow; entries of deleted names are
+    skipped when a page is read.
+    """
+    if name not in ever:
+        ever.add(name)
+        order.append(name)

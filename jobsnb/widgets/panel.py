@@ -162,7 +162,7 @@ class ControlPanel:
         self.update_button.on_click(lambda _: self._guard(self.review_update))
         self.confirm_button.on_click(lambda _: self._guard(self.confirm))
         self.cancel_button.on_click(lambda _: self._guard(self.cancel))
-        self.stop_button.on_click(lambda _: self._stop.set())
+        self.stop_button.on_click(lambda _: self.stop_action())
         self.job.observe(lambda _: self._guard(self._offer_statuses), "value")
         self.details.on_change(lambda: self._guard(self._details_changed))
 
