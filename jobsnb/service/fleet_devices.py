@@ -35,7 +35,7 @@ __all__ = ["Run", "decide", "final_details", "progress_details", "step_minutes"]
 
 #: Median minutes a job takes on a device of speed 1, and how much riskier than the model's rate.
 _MINUTES = {"firmware_update": 16.0, "reboot": 3.0, "rotate_certificate": 2.0, "apply_config": 1.0}
-_REPORTS_PROGRESS = frozenset({"firmware_update", "rotate_certificate"})
+_REPORTS_PROGRESS = frozenset({"firmware_update"})
 _RISK = {"firmware_update": 1.5, "reboot": 0.4, "rotate_certificate": 0.8, "apply_config": 1.0}
 _STEPS = {
     "firmware_update": ("downloading", "installing"),
