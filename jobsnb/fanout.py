@@ -217,7 +217,11 @@ def call_with_retries(
             if code in THROTTLING_CODES and budget is not None:
                 budget.throttled()
             if retryable and attempt < retry.max_attempts:
-                time.sleep(retry.delay(attempt))
+                delay = retry.delay(attempt)
+                if abandoned is None:
+                    time.sleep(delay)
+                elif abandoned.wait(delay):  # interrupted while backing off: stop now
+                    raise CallFailed(error, attempt) from error
                 continue
             raise CallFailed(error, attempt) from error
         if budget is not None:

@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 import pytest
 
+import jobsnb
 import jobsnb.charts as charts
 from jobsnb.client import FleetClient
 from jobsnb.service import LocalJobsService
@@ -109,3 +110,13 @@ def test_live_timeline_and_details_are_fed_by_jobs(fleet: FleetClient) -> None:
     details = charts.live(charts.status_details, fleet, jobs=["fw-2"], key="progress")
     assert details.source == "described"
     assert list(details.figure.data[0].x) == ["40%", "100%", "(not reported)"]
+
+
+def test_live_chart_says_when_calls_failed(clock: Any) -> None:
+    with LocalJobsService(clock=clock, fault_rate=1.0, seed=3) as service:
+        client = jobsnb.connect(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+        live = charts.live(charts.queue_age, client, ["sensor-1", "sensor-2"]).refresh()
+        assert live.errors is not None
+        assert sorted(live.errors["thing_name"]) == ["sensor-1", "sensor-2"]
+        notes = [a.text for a in live.figure.layout.annotations]
+        assert any("2 calls failed (ServiceUnavailableException)" in text for text in notes)

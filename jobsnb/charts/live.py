@@ -134,7 +134,10 @@ class LiveChart:
         self.figure = go.FigureWidget()
         self.frame: pd.DataFrame | None = None
         self.refreshes = 0
+        #: The last background refresh that failed as a whole (None after one that worked).
         self.error: BaseException | None = None
+        #: The calls of the last refresh that failed for good (the frame's ``jobsnb.errors``).
+        self.errors: pd.DataFrame | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -156,8 +159,24 @@ class LiveChart:
         with self._lock:
             frame = FETCHES[self.source](self.client, self.targets)
             drawn = self.chart(frame, **self.chart_kwargs)
+            errors = frame.jobsnb.errors
+            if not errors.empty:
+                # Nothing silently dropped: say on the chart that some things are missing.
+                codes = ", ".join(sorted(set(errors["error_code"].astype(str))))
+                drawn.add_annotation(
+                    text=f"{len(errors)} calls failed ({codes}): see live.errors",
+                    xref="paper",
+                    yref="paper",
+                    x=1,
+                    y=1.02,
+                    xanchor="right",
+                    yanchor="bottom",
+                    showarrow=False,
+                    font={"color": "#D55E00"},
+                )
             update_in_place(self.figure, drawn)
             self.frame = frame
+            self.errors = errors
             self.refreshes += 1
         return self
 
@@ -193,8 +212,8 @@ class LiveChart:
                 self.refresh()
                 self.error = None
             except Exception as error:  # one failed fetch must not end the live chart
+                # Kept, not warned: a warning raised on this thread reaches no cell.
                 self.error = error
-                warnings.warn(f"live chart refresh failed: {error!r}", JobsnbWarning, stacklevel=1)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         try:
