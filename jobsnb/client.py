@@ -238,6 +238,20 @@ class FleetClient:
         ``status_details`` is a dict column; ``flatten_details`` adds one ``detail_<key>``
         column per key, ``include_document`` the job document. Frame rows without a
         ``job_id`` (things :meth:`start_next` found idle) are skipped.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arn = service.backend.create_thing("sensor-1").arn
+        ...     _ = service.backend.create_job("fw-2", targets=[arn], document='{"v": 2}')
+        ...     client = jobsnb.connect(service)
+        ...     frame = client.describe(client.pending("sensor-1", progress=False),
+        ...                             include_document=True, progress=False)
+        >>> frame[["thing_name", "job_id", "status", "job_document"]]
+          thing_name job_id  status job_document
+        0   sensor-1   fw-2  QUEUED     {"v": 2}
         """
         executions = arguments.executions_with_jobs(executions)
         pairs = arguments.execution_pairs(executions)
@@ -279,6 +293,22 @@ class FleetClient:
         One row per thing that answered: the execution it is now running (already IN_PROGRESS
         ones come back unchanged), or a row with only ``thing_name`` set when it had nothing
         pending.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arn = service.backend.create_thing("sensor-1").arn
+        ...     _ = service.backend.create_thing("sensor-2")
+        ...     _ = service.backend.create_job("fw-2", targets=[arn], document="{}")
+        ...     client = jobsnb.connect(service)
+        ...     started = client.start_next(["sensor-1", "sensor-2"], progress=False,
+        ...                                 status_details={"step": "download"})
+        >>> started[["thing_name", "job_id", "status", "version_number"]]
+          thing_name job_id       status  version_number
+        0   sensor-1   fw-2  IN_PROGRESS               2
+        1   sensor-2   <NA>          NaN            <NA>
         """
         names = arguments.thing_names(things)
         arguments.check_on_error(on_error)
@@ -322,6 +352,22 @@ class FleetClient:
         skipped. Returns the new state of each updated execution: UpdateJobExecution answers
         only ``status``, ``status_details`` and ``version_number`` (the times stay NaT; call
         :meth:`describe` on the result for every field).
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arn = service.backend.create_thing("sensor-1").arn
+        ...     _ = service.backend.create_job("fw-2", targets=[arn], document="{}")
+        ...     client = jobsnb.connect(service)
+        ...     seen = client.pending("sensor-1", progress=False)
+        ...     done = client.update(seen, "SUCCEEDED", progress=False)
+        ...     stale = client.update(seen, "FAILED", progress=False, on_error="ignore")
+        >>> done[["thing_name", "status", "version_number"]].to_dict("records")
+        [{'thing_name': 'sensor-1', 'status': 'SUCCEEDED', 'version_number': 2}]
+        >>> stale.jobsnb.errors["error_code"].tolist()  # the frame was out of date: refused
+        ['InvalidStateTransitionException']
         """
         if status not in DEVICE_STATUSES:
             raise InvalidParameterError(
@@ -387,6 +433,20 @@ class FleetClient:
         ``retry_attempt`` counts the earlier ones). ``status`` filters on the service side.
         ``describe=True`` adds every data-plane field of each execution (status details,
         versions) through :meth:`describe`.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arns = [service.backend.create_thing(f"sensor-{i}").arn for i in (1, 2)]
+        ...     _ = service.backend.create_job("fw-2", targets=arns, document="{}")
+        ...     _ = service.backend.update_job_execution("sensor-1", "fw-2", "SUCCEEDED")
+        ...     fleet = jobsnb.connect(service).executions("fw-2", progress=False)
+        >>> fleet[["thing_name", "status", "retry_attempt"]]
+          thing_name     status  retry_attempt
+        0   sensor-1  SUCCEEDED              0
+        1   sensor-2     QUEUED              0
         """
         jobs = arguments.job_ids(job_ids)
         if status is not None and status not in STATUSES:
@@ -443,6 +503,19 @@ class FleetClient:
 
         ``things_<status>`` counts distinct things by the status of their latest execution;
         ``attempts_<status>`` are AWS's own counters, which count every retry.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arn = service.backend.create_thing("sensor-1").arn
+        ...     retry = {"criteriaList": [{"failureType": "FAILED", "numberOfRetries": 1}]}
+        ...     _ = service.backend.create_job("fw-2", [arn], "{}", retry_config=retry)
+        ...     _ = service.backend.update_job_execution("sensor-1", "fw-2", "FAILED")
+        ...     summary = jobsnb.connect(service).job_summary("fw-2", progress=False)
+        >>> summary[["things", "attempts", "things_queued", "attempts_failed"]].to_dict("records")
+        [{'things': 1, 'attempts': 2, 'things_queued': 1, 'attempts_failed': 1}]
         """
         jobs = arguments.job_ids(job_ids)
         arguments.check_on_error(on_error)
