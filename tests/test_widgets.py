@@ -17,22 +17,12 @@ from jobsnb.client import FleetClient
 from jobsnb.service import LocalJobsService
 from jobsnb.service.faults import FaultInjector
 from jobsnb.widgets import ControlPanel, control_panel
+from tests.test_client_reads import make_things
 
 THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def make_fleet(iot: Any, names: Iterable[str], group: str | None = None) -> list[str]:
-    names = list(names)
-    if group is not None:
-        iot.create_thing_group(thingGroupName=group)
-    for name in names:
-        iot.create_thing(thingName=name)
-        if group is not None:
-            iot.add_thing_to_thing_group(thingGroupName=group, thingName=name)
-    return names
 
 
 def make_job(iot: Any, job_id: str, things: Iterable[str]) -> None:
@@ -89,8 +79,8 @@ class FakeLiveChart:
 
 
 def test_panel_without_things_offers_the_accounts_things_and_filters_them(service, iot, panels):
-    make_fleet(iot, ["sensor-1", "sensor-2", "gateway-1"])
-    make_fleet(iot, ["sensor-3"], group="north")
+    make_things(iot, ["sensor-1", "sensor-2", "gateway-1"])
+    make_things(iot, ["sensor-3"], group="north")
     panel = open_panel(panels, fast(service))
 
     assert panel.picker.candidates == ["gateway-1", "sensor-1", "sensor-2", "sensor-3"]
@@ -117,8 +107,8 @@ def test_panel_without_things_offers_the_accounts_things_and_filters_them(servic
 def test_panel_on_a_group_selects_its_things_and_shows_their_pending_executions(
     service, iot, panels
 ):
-    names = make_fleet(iot, ["a", "b", "c"], group="fleet")
-    make_fleet(iot, ["other"])
+    names = make_things(iot, ["a", "b", "c"], group="fleet")
+    make_things(iot, ["other"])
     make_job(iot, "fw", names)
     panel = open_panel(panels, fast(service), group="fleet")
 
@@ -131,7 +121,7 @@ def test_panel_on_a_group_selects_its_things_and_shows_their_pending_executions(
 
 
 def test_panel_from_a_frame_of_long_queued_executions(service, iot, panels):
-    make_fleet(iot, ["old-1", "old-2", "new-1"])
+    make_things(iot, ["old-1", "old-2", "new-1"])
     make_job(iot, "fw", ["old-1", "old-2"])
     service.advance(3 * 3600)
     make_job(iot, "fw-new", ["new-1"])
@@ -165,7 +155,7 @@ def test_bad_arguments_raise_naming_the_argument(service):
 
 
 def test_details_are_checked_as_typed_and_block_the_actions(service, iot, panels):
-    make_fleet(iot, ["a"])
+    make_things(iot, ["a"])
     make_job(iot, "fw", ["a"])
     panel = open_panel(panels, fast(service), ["a"])
     editor = panel.details
@@ -215,7 +205,7 @@ def test_details_are_checked_as_typed_and_block_the_actions(service, iot, panels
 
 
 def test_start_next_then_update_to_succeeded(service, iot, data, panels):
-    make_fleet(iot, ["a", "b"])
+    make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
     chart = FakeLiveChart()
     panel = open_panel(panels, fast(service), ["a", "b"], charts=[chart])
@@ -267,7 +257,7 @@ def test_start_next_then_update_to_succeeded(service, iot, data, panels):
 def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritten(
     service, iot, data, panels
 ):
-    make_fleet(iot, ["a", "b"])
+    make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
     panel = open_panel(panels, fast(service), ["a", "b"])
     assert panel.shown["version_number"].tolist() == [1, 1]
@@ -303,7 +293,7 @@ def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritt
 def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
     service, iot, data, panels
 ):
-    names = make_fleet(iot, [f"dev-{i:02d}" for i in range(8)], group="fleet")
+    names = make_things(iot, [f"dev-{i:02d}" for i in range(8)], group="fleet")
     make_job(iot, "fw", names[:7])
     make_job(iot, "hotfix", names[7:])
     for name in names[:2]:
@@ -350,7 +340,7 @@ def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
 
 
 def test_bulk_start_next_with_service_faults_reports_each_thing(service, iot, data, panels):
-    names = make_fleet(iot, [f"dev-{i:02d}" for i in range(24)])
+    names = make_things(iot, [f"dev-{i:02d}" for i in range(24)])
     make_job(iot, "fw", names)
     client = fast(service, retry=jobsnb.RetryPolicy(max_attempts=1))
     panel = open_panel(panels, client, names)
@@ -376,7 +366,7 @@ def test_bulk_start_next_with_service_faults_reports_each_thing(service, iot, da
 
 
 def test_a_terminal_execution_offers_no_status_and_says_why(service, iot, panels):
-    make_fleet(iot, ["a"])
+    make_things(iot, ["a"])
     make_job(iot, "fw", ["a"])
     panel = open_panel(panels, fast(service), ["a"])
     shown = panel.shown.copy()
@@ -396,7 +386,7 @@ def test_a_terminal_execution_offers_no_status_and_says_why(service, iot, panels
 
 
 def test_a_changed_selection_or_table_drops_the_plan(service, iot, data, panels):
-    make_fleet(iot, ["a", "b"])
+    make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
     panel = open_panel(panels, fast(service), ["a", "b"])
     click(panel, panel.update_button)
@@ -416,7 +406,7 @@ def test_a_changed_selection_or_table_drops_the_plan(service, iot, data, panels)
 
 
 def test_errors_appear_in_the_panel_never_as_a_traceback(service, iot, panels, caplog, capfd):
-    make_fleet(iot, ["a"])
+    make_things(iot, ["a"])
     make_job(iot, "fw", ["a"])
     client = fast(service)
     panel = open_panel(panels, client, ["a"])
@@ -444,7 +434,7 @@ def test_errors_appear_in_the_panel_never_as_a_traceback(service, iot, panels, c
 
 
 def test_failed_reads_show_in_the_table_with_their_error_code(service, iot, panels):
-    make_fleet(iot, ["a", "b"])
+    make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
     client = fast(service, retry=jobsnb.RetryPolicy(max_attempts=1))
     service.faults = FaultInjector(1.0)
@@ -455,7 +445,7 @@ def test_failed_reads_show_in_the_table_with_their_error_code(service, iot, pane
 
 
 def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, panels):
-    names = make_fleet(iot, [f"dev-{i:02d}" for i in range(6)])
+    names = make_things(iot, [f"dev-{i:02d}" for i in range(6)])
     make_job(iot, "fw", names)
     client = fast(service, workers=1)  # chunks of two things
     panel = open_panel(panels, client, names)
@@ -497,7 +487,7 @@ def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, pa
 
 
 def test_auto_refresh_and_display(service, iot, panels):
-    make_fleet(iot, ["a"])
+    make_things(iot, ["a"])
     panel = open_panel(panels, fast(service), ["a"])
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -516,7 +506,7 @@ def test_real_live_charts_update_in_place_after_an_action_and_on_refresh(
 ):
     import jobsnb.charts as charts
 
-    names = make_fleet(iot, ["a", "b", "c"])
+    names = make_things(iot, ["a", "b", "c"])
     make_job(iot, "fw", names)
     client = fast(service)
     status = charts.live(charts.status_distribution, client, names)

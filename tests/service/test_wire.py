@@ -17,6 +17,7 @@ from botocore.credentials import Credentials
 
 from jobsnb.service import LocalJobsService, ManualClock
 from tests.aws import NO_RETRIES
+from tests.service.test_data_plane import EXECUTION_KEYS, SUMMARY_KEYS
 
 T0 = 1_700_000_000
 
@@ -572,19 +573,6 @@ def test_timestamps_on_the_wire_are_integers(service: Any, clock: Any, seeded: N
         assert item["startedAt"] in (T0 + 10, T0 + 11)
         assert type(item["versionNumber"]) is int
         assert type(item["executionNumber"]) is int
-
-
-SUMMARY_KEYS = {"jobId", "queuedAt", "lastUpdatedAt", "versionNumber", "executionNumber"}
-EXECUTION_KEYS = {
-    "jobId",
-    "thingName",
-    "status",
-    "statusDetails",
-    "queuedAt",
-    "lastUpdatedAt",
-    "versionNumber",
-    "executionNumber",
-}
 
 
 def test_raw_shapes_have_exactly_the_modelled_keys(service: Any, seeded: None) -> None:
