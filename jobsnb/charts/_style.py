@@ -25,7 +25,7 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 
-from jobsnb.limits import PENDING_STATUSES, STATUSES, TERMINAL_STATUSES
+from jobsnb.limits import STATUSES
 
 __all__ = [
     "STATUS_COLORS",
@@ -130,14 +130,6 @@ def present_statuses(statuses: Iterable[Any]) -> list[str]:
     """The statuses among ``statuses``, in :data:`STATUS_ORDER`."""
     seen = {str(s) for s in statuses if not pd.isna(s)}
     return [s for s in STATUS_ORDER if s in seen]
-
-
-def status_kind(status: str) -> str:
-    """``"pending"`` or ``"terminal"``."""
-    return "pending" if status in PENDING_STATUSES else "terminal"
-
-
-assert set(STATUSES) == PENDING_STATUSES | TERMINAL_STATUSES
 
 
 def finish(

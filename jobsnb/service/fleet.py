@@ -56,7 +56,7 @@ from jobsnb.service.clock import ManualClock
 from jobsnb.service.fleet_devices import Run, decide, final_details, progress_details, step_minutes
 from jobsnb.service.fleet_operator import FleetOperator
 from jobsnb.service.fleet_plan import Device, FleetEvent, FleetPlan, HardwareModel
-from jobsnb.service.fleet_wire import DataPlane, DeviceCallError, DeviceDataPlane
+from jobsnb.service.fleet_wire import DeviceCallError, DeviceDataPlane
 from jobsnb.service.server import LocalJobsService
 
 __all__ = ["Fleet"]
@@ -108,7 +108,7 @@ class Fleet:
         self.operator = FleetOperator(
             service.url, workers=workers, region=backend.region, account_id=backend.account_id
         )
-        self.data: DataPlane = DeviceDataPlane(service.url)
+        self.data = DeviceDataPlane(service.url)
         models = {model.name: model for model in plan.config.models}
         self.agents = {d.name: _Agent(d, models[d.model], d.firmware) for d in plan.devices}
         self.calls: dict[str, int] = {}

@@ -16,13 +16,13 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from jobsnb._clients import DATA_PLANE, make_client, make_session
 
-__all__ = ["DataPlane", "DeviceCallError", "DeviceDataPlane"]
+__all__ = ["DeviceCallError", "DeviceDataPlane"]
 
 
 class DeviceCallError(Exception):
@@ -31,26 +31,6 @@ class DeviceCallError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
-
-
-class DataPlane(Protocol):
-    """The two data-plane operations a simulated device needs."""
-
-    def start_next(
-        self, thing_name: str, status_details: dict[str, str]
-    ) -> dict[str, Any] | None: ...
-
-    def update(
-        self,
-        thing_name: str,
-        job_id: str,
-        status: str,
-        status_details: dict[str, str],
-        expected_version: int,
-        step_timeout_minutes: int | None = None,
-    ) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class DeviceDataPlane:

@@ -24,7 +24,6 @@ class Thing:
     thing_type: str | None = None
     version: int = 1
     groups: set[str] = field(default_factory=set)
-    deleted: bool = False
 
     def describe(self) -> dict[str, object]:
         """DescribeThing's answer: the list summary plus ids."""
@@ -56,7 +55,6 @@ class ThingGroup:
     members: dict[str, None] = field(default_factory=dict)
     member_order: list[str] = field(default_factory=list)
     ever_members: set[str] = field(default_factory=set)
-    deleted: bool = False
 
     def describe(self) -> dict[str, object]:
         properties: dict[str, object] = {"attributePayload": {"attributes": dict(self.attributes)}}

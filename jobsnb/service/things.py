@@ -133,7 +133,6 @@ class ThingRegistry:
             self.remove_thing_from_thing_group(group_name, thing_name)
         self._deleted_thing(thing)
         del self.things[thing_name]
-        thing.deleted = True
 
     def list_things(
         self,
@@ -203,7 +202,6 @@ class ThingRegistry:
         for thing_name in list(group.members):
             self.remove_thing_from_thing_group(group_name, thing_name)
         del self.groups[group_name]
-        group.deleted = True
 
     def list_thing_groups(
         self,
