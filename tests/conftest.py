@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from jobsnb.service import LocalJobsService, ManualClock
-from tests.aws import CREDENTIALS, NO_RETRIES, REGION
+from tests.helpers import CREDENTIALS, NO_RETRIES, REGION
 
 START = 1_700_000_000.0
 

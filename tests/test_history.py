@@ -9,7 +9,7 @@ import jobsnb
 from jobsnb import InvalidParameterError
 from jobsnb.frames import EXECUTION_COLUMNS, PENDING_COLUMNS, STATUS_DTYPE
 from jobsnb.history import read_history, to_history
-from tests.test_client_reads import dtypes_of, make_job, make_things, utc
+from tests.helpers import dtypes_of, make_job, make_things, utc
 
 UTC_NS = "datetime64[ns, UTC]"
 

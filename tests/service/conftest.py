@@ -10,9 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
-GROUP_ARN = "arn:aws:iot:us-east-1:123456789012:thinggroup/{}"
-DOCUMENT = {"operation": "reboot"}
+from tests.helpers import REBOOT, THING_ARN
 
 
 @pytest.fixture
@@ -29,7 +27,7 @@ def make_things(iot: Any) -> Callable[..., list[str]]:
 def make_job(iot: Any) -> Callable[..., str]:
     """``make_job("j1", ["t1"], timeoutConfig=...)`` creates a job on existing things."""
 
-    def make(job_id: str, things: list[str], document: Any = DOCUMENT, **kwargs: Any) -> str:
+    def make(job_id: str, things: list[str], document: Any = REBOOT, **kwargs: Any) -> str:
         iot.create_job(
             jobId=job_id,
             targets=[THING_ARN.format(name) for name in things],

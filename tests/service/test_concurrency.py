@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.aws import ACCOUNT, CREDENTIALS, REGION
+from tests.helpers import ACCOUNT, CREDENTIALS, REGION
 
 POOLED = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
 THREADS = 16

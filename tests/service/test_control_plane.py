@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.aws import ACCOUNT, CREDENTIALS, NO_RETRIES, REGION
+from tests.helpers import ACCOUNT, CREDENTIALS, NO_RETRIES, REGION
 
 START = 1_700_000_000.0  # the ``clock`` fixture's start
 COUNTERS = (

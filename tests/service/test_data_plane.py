@@ -7,21 +7,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import DOCUMENT, THING_ARN
+from tests.helpers import EXECUTION_KEYS, REBOOT, SUMMARY_KEYS, THING_ARN
 
 T0 = 1_700_000_000  # the clock fixture's START, as the wire's integer epoch seconds
 
-SUMMARY_KEYS = {"jobId", "queuedAt", "lastUpdatedAt", "versionNumber", "executionNumber"}
-EXECUTION_KEYS = {
-    "jobId",
-    "thingName",
-    "status",
-    "statusDetails",
-    "queuedAt",
-    "lastUpdatedAt",
-    "versionNumber",
-    "executionNumber",
-}
 DEVICE_STATUSES = ["IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"]
 ALL_STATUSES = [
     "QUEUED",
@@ -67,7 +56,7 @@ def pending_ids(data: Any, thing: str) -> tuple[list[str], list[str]]:
 
 @pytest.fixture
 def one_job(make_things: Any, make_job: Any) -> tuple[str, str]:
-    """Thing ``t1`` with one QUEUED execution of job ``j1`` (document DOCUMENT)."""
+    """Thing ``t1`` with one QUEUED execution of job ``j1`` (document REBOOT)."""
     make_things("t1")
     make_job("j1", ["t1"])
     return "t1", "j1"
@@ -85,7 +74,7 @@ def bring_to(
         iot.create_job(
             jobId=job,
             targets=["arn:aws:iot:us-east-1:123456789012:thinggroup/g1"],
-            document=json.dumps(DOCUMENT),
+            document=json.dumps(REBOOT),
             targetSelection="CONTINUOUS",
         )
         iot.remove_thing_from_thing_group(thingGroupName="g1", thingName=thing)
@@ -256,7 +245,7 @@ def test_start_next_moves_queued_to_in_progress(
             "lastUpdatedAt": T0 + 45,
             "versionNumber": 2,
             "executionNumber": 1,
-            "jobDocument": json.dumps(DOCUMENT),
+            "jobDocument": json.dumps(REBOOT),
         }
     }
     assert pending_ids(data, "t1") == (["j1"], [])
@@ -313,7 +302,7 @@ def test_start_next_returns_in_progress_one_unchanged(
     assert execution["versionNumber"] == 2
     assert execution["startedAt"] == T0
     assert execution["lastUpdatedAt"] == T0
-    assert execution["jobDocument"] == json.dumps(DOCUMENT)
+    assert execution["jobDocument"] == json.dumps(REBOOT)
     assert describe(data, "t1", "j2")["status"] == "QUEUED"
 
 
@@ -380,7 +369,7 @@ def test_describe_queued_execution_exact(data: Any, one_job: tuple[str, str]) ->
             "lastUpdatedAt": T0,
             "versionNumber": 1,
             "executionNumber": 1,
-            "jobDocument": json.dumps(DOCUMENT),
+            "jobDocument": json.dumps(REBOOT),
         }
     }
 
@@ -388,10 +377,8 @@ def test_describe_queued_execution_exact(data: Any, one_job: tuple[str, str]) ->
 def test_describe_include_job_document_defaults_to_true(
     data: Any, one_job: tuple[str, str]
 ) -> None:
-    assert describe(data, "t1", "j1")["jobDocument"] == json.dumps(DOCUMENT)
-    assert describe(data, "t1", "j1", includeJobDocument=True)["jobDocument"] == json.dumps(
-        DOCUMENT
-    )
+    assert describe(data, "t1", "j1")["jobDocument"] == json.dumps(REBOOT)
+    assert describe(data, "t1", "j1", includeJobDocument=True)["jobDocument"] == json.dumps(REBOOT)
 
 
 def test_describe_include_job_document_false_omits_it(data: Any, one_job: tuple[str, str]) -> None:
@@ -635,7 +622,7 @@ def test_update_include_execution_state(data: Any, one_job: tuple[str, str]) -> 
 
 def test_update_include_job_document(data: Any, one_job: tuple[str, str]) -> None:
     resp = update(data, "t1", "j1", "IN_PROGRESS", includeJobDocument=True)
-    assert resp == {"jobDocument": json.dumps(DOCUMENT)}
+    assert resp == {"jobDocument": json.dumps(REBOOT)}
 
 
 def test_update_include_both(data: Any, one_job: tuple[str, str]) -> None:
@@ -644,7 +631,7 @@ def test_update_include_both(data: Any, one_job: tuple[str, str]) -> None:
     )
     assert resp == {
         "executionState": {"status": "SUCCEEDED", "statusDetails": {}, "versionNumber": 2},
-        "jobDocument": json.dumps(DOCUMENT),
+        "jobDocument": json.dumps(REBOOT),
     }
 
 

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from jobsnb.service import LocalJobsService, ManualClock
-from tests.aws import CREDENTIALS, NO_RETRIES, REGION
+from tests.helpers import CREDENTIALS, NO_RETRIES, REGION
 
 ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 START = 1_700_000_000.0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws import ACCOUNT, REGION
+from tests.helpers import ACCOUNT, REGION
 
 DOC = '{"operation":"update"}'
 

@@ -16,8 +16,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from jobsnb.service import LocalJobsService, ManualClock
-from tests.aws import NO_RETRIES
-from tests.service.test_data_plane import EXECUTION_KEYS, SUMMARY_KEYS
+from tests.helpers import EXECUTION_KEYS, NO_RETRIES, SUMMARY_KEYS
 
 T0 = 1_700_000_000
 

@@ -12,7 +12,7 @@ import jobsnb
 from jobsnb import InvalidParameterError, RequestBudget, RetryPolicy
 from jobsnb.fanout import fan_out
 from jobsnb.service import LocalJobsService
-from tests.test_client_reads import THING_ARN, no_errors
+from tests.helpers import THING_ARN, no_errors
 
 
 def seed(service: LocalJobsService, names: list[str]) -> list[str]:

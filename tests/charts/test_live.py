@@ -12,17 +12,13 @@ import jobsnb
 import jobsnb.charts as charts
 from jobsnb.client import FleetClient
 from jobsnb.service import LocalJobsService
-from tests.test_charts import THINGS, by_category, client_for, fleet, make_job
-
-__all__ = ["fleet"]  # the fixture, shared with test_charts.py
-
-MINUTE = 60
+from tests.helpers import CHART_THINGS, MINUTE, by_category, fast_client, make_job, make_things
 
 
 def test_live_queue_age_refreshes_the_same_widget_in_place(
     fleet: FleetClient, service: LocalJobsService, data: Any
 ) -> None:
-    live = charts.live(charts.queue_age, fleet, THINGS, timeouts={"fw-2": 60})
+    live = charts.live(charts.queue_age, fleet, CHART_THINGS, timeouts={"fw-2": 60})
     widget = live.figure
     assert isinstance(widget, go.FigureWidget)
     assert live.source == "pending"
@@ -58,17 +54,18 @@ def test_live_status_distribution_from_executions(fleet: FleetClient, data: Any,
 
 
 def test_live_from_pending_until_it_empties(service: LocalJobsService, iot: Any) -> None:
-    client = client_for(service)
+    client = fast_client(service)
     live = charts.live(charts.status_distribution, client, ["t-0"], source="pending")
     assert live.figure.data == ()
     assert live.figure.layout.annotations[0].text == "No executions"
-    make_job(iot, "fw-2", ["t-0"])
+    make_things(iot, ["t-0"])
+    make_job(iot, "fw-2", ["t-0"], document="{}")
     live.refresh()
     assert [(t.name, list(t.x)) for t in live.figure.data] == [("QUEUED", [1])]
 
 
 def test_live_start_refreshes_in_the_background_until_stopped(fleet: FleetClient) -> None:
-    live = charts.live(charts.queue_age, fleet, THINGS)
+    live = charts.live(charts.queue_age, fleet, CHART_THINGS)
     with live:
         live.start(every=0.2)
         assert live.running
@@ -95,13 +92,13 @@ def test_live_every_starts_at_once(fleet: FleetClient) -> None:
 
 def test_live_refuses_what_it_cannot_feed(fleet: FleetClient) -> None:
     with pytest.raises(ValueError, match="chart: must be a jobsnb chart fed by a client call"):
-        charts.live(charts.rollout_progress, fleet, THINGS)
+        charts.live(charts.rollout_progress, fleet, CHART_THINGS)
     with pytest.raises(ValueError, match="source: must be one of queue_age's: pending"):
-        charts.live(charts.queue_age, fleet, THINGS, source="executions")
+        charts.live(charts.queue_age, fleet, CHART_THINGS, source="executions")
     with pytest.raises(ValueError, match="jobs: must be given"):
-        charts.live(charts.execution_timeline, fleet, THINGS)
+        charts.live(charts.execution_timeline, fleet, CHART_THINGS)
     with pytest.raises(ValueError, match="every: must be a positive number"):
-        charts.live(charts.queue_age, fleet, THINGS).start(every=0)
+        charts.live(charts.queue_age, fleet, CHART_THINGS).start(every=0)
 
 
 def test_live_timeline_and_details_are_fed_by_jobs(fleet: FleetClient) -> None:

@@ -16,8 +16,7 @@ from jobsnb import FanoutError, InvalidParameterError, JobsnbWarning, RetryPolic
 from jobsnb.client import FleetClient
 from jobsnb.frames import ERROR_COLUMNS, EXECUTION_COLUMNS, PENDING_COLUMNS
 from jobsnb.service import LocalJobsService, ManualClock
-from tests.conftest import START
-from tests.test_client_reads import GROUP_ARN, THING_ARN, assert_schema, no_errors
+from tests.helpers import GROUP_ARN, START, THING_ARN, assert_schema, no_errors
 
 FAIL_FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.01)
 

@@ -3,7 +3,6 @@ read from the local service, with a known fleet on a manual clock."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-import jobsnb
 import jobsnb.charts as charts
 from jobsnb.charts import STATUS_COLORS, STATUS_ORDER
 from jobsnb.client import FleetClient
@@ -25,59 +23,15 @@ from jobsnb.schema import (
     empty_frame,
 )
 from jobsnb.service import LocalJobsService
-from tests.conftest import START
-
-THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
-THINGS = [f"t-{i}" for i in range(6)]
-MINUTE = 60
-
-
-# --- the known fleet -------------------------------------------------------------------------
-
-
-def client_for(service: LocalJobsService) -> FleetClient:
-    """A client whose request budgets never slow a test down."""
-    return jobsnb.connect(
-        service.url, reads_per_second=10_000, writes_per_second=10_000, control_per_second=10_000
-    )
-
-
-def make_job(iot: Any, job_id: str, things: list[str], **config: Any) -> None:
-    for thing in things:
-        with contextlib.suppress(iot.exceptions.ResourceAlreadyExistsException):
-            iot.create_thing(thingName=thing)
-    iot.create_job(
-        jobId=job_id, targets=[THING_ARN.format(t) for t in things], document="{}", **config
-    )
-
-
-@pytest.fixture
-def fleet(service: LocalJobsService, iot: Any, data: Any) -> FleetClient:
-    """Six things, two jobs, 90 minutes of service time:
-
-    * ``fw-2`` (in-progress timeout 60 min) queued at START on t-0..t-3; at +60 min t-0 starts
-      it (still running) and t-1 starts and succeeds (``progress`` 100%); t-2, t-3 wait.
-    * ``cfg-1`` queued at +60 min on t-4, t-5; both wait.
-    * The clock stops at +90 min: fw-2 has waited 90 minutes, cfg-1 30.
-    """
-    make_job(iot, "fw-2", THINGS[:4], timeoutConfig={"inProgressTimeoutInMinutes": 60})
-    service.advance(60 * MINUTE)
-    make_job(iot, "cfg-1", THINGS[4:])
-    data.start_next_pending_job_execution(thingName="t-0", statusDetails={"progress": "40%"})
-    data.start_next_pending_job_execution(thingName="t-1")
-    data.update_job_execution(
-        thingName="t-1", jobId="fw-2", status="SUCCEEDED", statusDetails={"progress": "100%"}
-    )
-    service.advance(30 * MINUTE)
-    return client_for(service)
-
-
-def by_category(trace: Any) -> dict[str, list[Any]]:
-    """A horizontal trace's x values per y category, sorted."""
-    values: dict[str, list[Any]] = {}
-    for x, y in zip(trace.x, trace.y, strict=True):
-        values.setdefault(y, []).append(x)
-    return {key: sorted(xs) for key, xs in values.items()}
+from tests.helpers import (
+    CHART_THINGS,
+    MINUTE,
+    START,
+    by_category,
+    fast_client,
+    make_job,
+    make_things,
+)
 
 
 def note(figure: go.Figure) -> str:
@@ -123,7 +77,7 @@ def test_every_chart_is_exported_and_returns_a_figure_it_does_not_show() -> None
 
 
 def test_queue_age_draws_waiting_and_running_times_per_job(fleet: FleetClient) -> None:
-    pending = fleet.pending(THINGS, progress=False)
+    pending = fleet.pending(CHART_THINGS, progress=False)
     figure = charts.queue_age(pending, timeouts={"fw-2": 60}, title="Queues")
 
     names = [trace.name for trace in figure.data]
@@ -151,8 +105,8 @@ def test_queue_age_picks_hours_for_long_waits_and_takes_any_by_column(
     fleet: FleetClient, service: LocalJobsService
 ) -> None:
     service.advance(150 * MINUTE)  # fw-2 now waited 4 h; t-0's fw-2 has timed out
-    pending = fleet.pending(THINGS, progress=False)
-    sites = pd.DataFrame({"thing_name": THINGS, "site": ["a", "a", "a", "b", "b", "b"]})
+    pending = fleet.pending(CHART_THINGS, progress=False)
+    sites = pd.DataFrame({"thing_name": CHART_THINGS, "site": ["a", "a", "a", "b", "b", "b"]})
     figure = charts.queue_age(pending.merge(sites, on="thing_name"), by="site", facet="job_id")
 
     assert figure.layout.xaxis.title.text is None  # titles on the bottom row of facets
@@ -171,13 +125,14 @@ def test_queue_age_picks_hours_for_long_waits_and_takes_any_by_column(
 def test_queue_age_of_a_single_row_and_of_an_empty_frame(
     service: LocalJobsService, iot: Any
 ) -> None:
-    client = client_for(service)
+    client = fast_client(service)
     empty = client.pending(["t-9"], progress=False)
     figure = charts.queue_age(empty)
     assert figure.data == ()
     assert note(figure) == "No pending executions"
 
-    make_job(iot, "fw-2", ["t-9"])
+    make_things(iot, ["t-9"])
+    make_job(iot, "fw-2", ["t-9"], document="{}")
     service.advance(45)
     figure = charts.queue_age(client.pending(["t-9"], progress=False))
     assert by_category(figure.data[0]) == {"fw-2": [45.0]}
@@ -189,7 +144,7 @@ def test_queue_age_names_the_missing_columns_and_the_client_call(fleet: FleetCli
     executions = fleet.executions(["fw-2"], progress=False)
     with pytest.raises(ValueError, match=r"queue_age, in_progress_for.*client\.pending\(things\)"):
         charts.queue_age(executions)
-    pending = fleet.pending(THINGS, progress=False)
+    pending = fleet.pending(CHART_THINGS, progress=False)
     with pytest.raises(ValueError, match=r"by: names the column 'site'.*merge"):
         charts.queue_age(pending, by="site")
     with pytest.raises(ValueError, match=r"'detail_progress'.*client\.describe"):
@@ -231,7 +186,7 @@ def test_status_distribution_shares_and_facets(fleet: FleetClient) -> None:
     assert figure.layout.xaxis.title.text == "Things (%)"
     assert figure.layout.title.text is None
 
-    sites = pd.DataFrame({"thing_name": THINGS, "site": ["a", "a", "a", "b", "b", "b"]})
+    sites = pd.DataFrame({"thing_name": CHART_THINGS, "site": ["a", "a", "a", "b", "b", "b"]})
     faceted = charts.status_distribution(executions.merge(sites, on="thing_name"), facet="site")
     assert [(t.name, dict(zip(t.y, t.x, strict=True))) for t in faceted.data] == [
         ("QUEUED", {"fw-2": 1}),
@@ -245,7 +200,9 @@ def test_status_distribution_shares_and_facets(fleet: FleetClient) -> None:
 
 
 def test_status_distribution_of_pending_executions(fleet: FleetClient) -> None:
-    figure = charts.status_distribution(fleet.pending(THINGS, progress=False), by="thing_name")
+    figure = charts.status_distribution(
+        fleet.pending(CHART_THINGS, progress=False), by="thing_name"
+    )
     assert [(t.name, dict(zip(t.y, t.x, strict=True))) for t in figure.data] == [
         ("QUEUED", {"t-0": 0, "t-2": 1, "t-3": 1, "t-4": 1, "t-5": 1}),
         ("IN_PROGRESS", {"t-0": 1, "t-2": 0, "t-3": 0, "t-4": 0, "t-5": 0}),
@@ -258,7 +215,7 @@ def test_status_distribution_shows_attempts_beside_things_when_retries_exist(
     fleet: FleetClient, iot: Any, data: Any
 ) -> None:
     retry = {"criteriaList": [{"failureType": "FAILED", "numberOfRetries": 1}]}
-    make_job(iot, "fw-3", ["t-5"], jobExecutionsRetryConfig=retry)
+    make_job(iot, "fw-3", ["t-5"], document="{}", jobExecutionsRetryConfig=retry)
     data.start_next_pending_job_execution(thingName="t-5")  # cfg-1 first
     data.update_job_execution(thingName="t-5", jobId="cfg-1", status="SUCCEEDED")
     data.start_next_pending_job_execution(thingName="t-5")
@@ -397,7 +354,7 @@ def test_status_details_counts_each_value_by_status(fleet: FleetClient) -> None:
     assert figure.layout.yaxis.title.text == "Things"
 
     flat = fleet.describe(
-        fleet.pending(THINGS, progress=False), flatten_details=True, progress=False
+        fleet.pending(CHART_THINGS, progress=False), flatten_details=True, progress=False
     )
     figure = charts.status_details(flat, "detail_progress", facet="job_id")
     assert [(t.name, list(t.x), list(t.y)) for t in figure.data] == [
@@ -437,7 +394,7 @@ def test_every_chart_takes_title_template_width_height(
     fleet: FleetClient, chart: Any, frame: str, extra: dict[str, Any]
 ) -> None:
     frames = {
-        "pending": lambda: fleet.pending(THINGS, progress=False),
+        "pending": lambda: fleet.pending(CHART_THINGS, progress=False),
         "executions": lambda: fleet.executions(["fw-2"], progress=False),
         "described": lambda: fleet.executions(["fw-2"], describe=True, progress=False),
     }

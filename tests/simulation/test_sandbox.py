@@ -13,7 +13,7 @@ from botocore.exceptions import EndpointConnectionError
 import jobsnb
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import STATUSES
-from tests.aws import CREDENTIALS, NO_RETRIES, REGION
+from tests.helpers import CREDENTIALS, NO_RETRIES, REGION
 
 
 def control(sb: Any) -> Any:

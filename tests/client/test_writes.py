@@ -7,7 +7,7 @@ import pandas as pd
 
 import jobsnb
 from jobsnb.frames import EXECUTION_COLUMNS
-from tests.test_client_reads import (
+from tests.helpers import (
     assert_schema,
     fast_client,
     make_job,

@@ -7,7 +7,7 @@ import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from tests.service.test_cli import MODULE, assert_clean_exit, serve
+from tests.helpers import MODULE, assert_clean_exit, serve
 
 
 def test_serve_fleet_populates_and_runs_it(tmp_path: Path) -> None:

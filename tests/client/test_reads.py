@@ -4,7 +4,6 @@ job_summary; exact values and dtypes, time from the service's (manual) clock."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -19,81 +18,20 @@ from jobsnb.frames import (
     JOB_SUMMARY_COLUMNS,
     PENDING_COLUMNS,
     STATUS_DTYPE,
-    Column,
 )
 from jobsnb.limits import STATUSES
 from jobsnb.service import LocalJobsService
-from tests.aws import REGION
-from tests.conftest import START
-
-THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
-GROUP_ARN = "arn:aws:iot:us-east-1:123456789012:thinggroup/{}"
-DOCUMENT = '{"operation":"update","version":"2.1"}'
-
-
-# --- helpers shared by the client test files -----------------------------------------------------
-
-
-def utc(seconds: float) -> pd.Timestamp:
-    """The service clock's START + ``seconds`` as a UTC timestamp."""
-    return pd.Timestamp(START + seconds, unit="s", tz="UTC").as_unit("ns")
-
-
-def make_things(iot: Any, names: Iterable[str], group: str | None = None) -> list[str]:
-    """Create things (and put them in ``group``) through the control plane."""
-    names = list(names)
-    if group is not None:
-        iot.create_thing_group(thingGroupName=group)
-    for name in names:
-        iot.create_thing(thingName=name)
-        if group is not None:
-            iot.add_thing_to_thing_group(thingGroupName=group, thingName=name)
-    return names
-
-
-def make_job(
-    iot: Any,
-    job_id: str,
-    things: Iterable[str] = (),
-    *,
-    group: str | None = None,
-    document: str = DOCUMENT,
-    **config: Any,
-) -> None:
-    """CreateJob on things and/or a group; ``config`` are CreateJob's own keyword arguments."""
-    targets = [THING_ARN.format(t) for t in things]
-    if group is not None:
-        targets.append(GROUP_ARN.format(group))
-    iot.create_job(jobId=job_id, targets=targets, document=document, **config)
-
-
-def fast_client(service: Any, **options: Any) -> FleetClient:
-    """A client whose budgets do not slow a test down (AWS's 200/s would cap 300 calls at 1.5 s)."""
-    options.setdefault("reads_per_second", 10_000)
-    options.setdefault("writes_per_second", 10_000)
-    options.setdefault("control_per_second", 10_000)
-    return jobsnb.connect(service.url, **options)
-
-
-def dtypes_of(columns: Iterable[Column]) -> dict[str, Any]:
-    return {c.name: c.pandas_dtype for c in columns}
-
-
-def assert_schema(frame: pd.DataFrame, columns: Iterable[Column]) -> None:
-    """Exactly these columns, in this order, with these dtypes."""
-    expected = dtypes_of(columns)
-    assert list(frame.columns) == list(expected)
-    assert dict(frame.dtypes) == expected
-    if "status" in frame.columns:
-        assert frame["status"].dtype == STATUS_DTYPE
-        assert list(frame["status"].cat.categories) == list(STATUSES)
-        assert frame["status"].cat.ordered
-
-
-def no_errors(frame: pd.DataFrame) -> None:
-    errors = frame.jobsnb.errors
-    assert errors.empty, errors.to_dict("records")
-
+from tests.helpers import (
+    DOCUMENT,
+    REGION,
+    assert_schema,
+    dtypes_of,
+    fast_client,
+    make_job,
+    make_things,
+    no_errors,
+    utc,
+)
 
 # --- connect -------------------------------------------------------------------------------------
 

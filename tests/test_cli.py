@@ -5,81 +5,15 @@ Waiting for the subprocess to start is the one place these tests wait on real ti
 
 from __future__ import annotations
 
-import re
-import selectors
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.aws import CREDENTIALS, NO_RETRIES, REGION
-
-URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
-STARTUP_SECONDS = 30.0
-MODULE = [sys.executable, "-m", "jobsnb"]
-SCRIPT = [str(Path(sys.executable).parent / "jobsnb")]
-
-
-class Server:
-    def __init__(self, proc: subprocess.Popen[str], url: str, stderr: Path) -> None:
-        self.proc, self.url, self.stderr = proc, url, stderr
-
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1])
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service, endpoint_url=self.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=15)
-
-
-def first_line(proc: subprocess.Popen[str]) -> str:
-    assert proc.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if selector.select(timeout=0.1):
-            return proc.stdout.readline()
-        if proc.poll() is not None:
-            break
-    raise AssertionError(f"no startup line (exit code {proc.poll()})")
-
-
-@contextmanager
-def serve(tmp_path: Path, *flags: str, command: list[str] = MODULE) -> Iterator[Server]:
-    stderr = tmp_path / f"stderr-{time.monotonic_ns()}.txt"
-    with stderr.open("w") as err:
-        proc = subprocess.Popen(
-            [*command, "serve", "--port", "0", *flags],
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-        )
-    try:
-        line = first_line(proc)
-        match = URL.search(line)
-        assert match, f"first stdout line has no URL: {line!r}; stderr: {stderr.read_text()}"
-        yield Server(proc, match.group(0), stderr)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=15)
-        if proc.stdout:
-            proc.stdout.close()
+from tests.helpers import MODULE, SCRIPT, Server, assert_clean_exit, serve
 
 
 def drive(server: Server) -> None:
@@ -93,12 +27,6 @@ def drive(server: Server) -> None:
     assert (started["jobId"], started["status"]) == ("cli-job", "IN_PROGRESS")
     data.update_job_execution(thingName="cli-thing", jobId="cli-job", status="SUCCEEDED")
     assert iot.describe_job(jobId="cli-job")["job"]["status"] == "COMPLETED"
-
-
-def assert_clean_exit(server: Server, code: int) -> None:
-    stderr = server.stderr.read_text()
-    assert code == 0, f"exit code {code}; stderr: {stderr[-2000:]}"
-    assert "Traceback" not in stderr, stderr[-2000:]
 
 
 @pytest.mark.parametrize("command", [MODULE, SCRIPT], ids=["python-m", "console-script"])

@@ -17,7 +17,7 @@ from jobsnb.client import FleetClient
 from jobsnb.service import LocalJobsService
 from jobsnb.service.faults import FaultInjector
 from jobsnb.widgets import ControlPanel, control_panel
-from tests.test_client_reads import make_things
+from tests.helpers import make_things
 
 THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 

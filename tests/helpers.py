@@ -1,0 +1,201 @@
+"""What the test modules share: AWS constants, builders that seed the local service through real
+boto3 clients, schema assertions, and a ``jobsnb serve`` subprocess. Test modules import from here,
+never from each other."""
+
+from __future__ import annotations
+
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pandas as pd
+from botocore.config import Config
+
+import jobsnb
+from jobsnb.client import FleetClient
+from jobsnb.frames import STATUS_DTYPE, Column
+from jobsnb.limits import STATUSES
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+# Any credentials work against the local service; these never leave loopback.
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+# One attempt, no retries: a test that expects a 429 or 503 must see it. (botocore reads
+# `max_attempts` as retries after the first call; `total_max_attempts` counts them all.)
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+#: Where the tests' manual service clock starts.
+START = 1_700_000_000.0
+
+# --- seeding through the control plane ---------------------------------------------------------
+
+THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
+GROUP_ARN = "arn:aws:iot:us-east-1:123456789012:thinggroup/{}"
+DOCUMENT = '{"operation":"update","version":"2.1"}'
+#: The job document of the service tests' jobs.
+REBOOT = {"operation": "reboot"}
+#: The things of the chart tests' fleet.
+CHART_THINGS = [f"t-{i}" for i in range(6)]
+MINUTE = 60
+
+
+def utc(seconds: float) -> pd.Timestamp:
+    """The service clock's START + ``seconds`` as a UTC timestamp."""
+    return pd.Timestamp(START + seconds, unit="s", tz="UTC").as_unit("ns")
+
+
+def make_things(iot: Any, names: Iterable[str], group: str | None = None) -> list[str]:
+    """Create things (and put them in ``group``) through the control plane."""
+    names = list(names)
+    if group is not None:
+        iot.create_thing_group(thingGroupName=group)
+    for name in names:
+        iot.create_thing(thingName=name)
+        if group is not None:
+            iot.add_thing_to_thing_group(thingGroupName=group, thingName=name)
+    return names
+
+
+def make_job(
+    iot: Any,
+    job_id: str,
+    things: Iterable[str] = (),
+    *,
+    group: str | None = None,
+    document: str = DOCUMENT,
+    **config: Any,
+) -> None:
+    """CreateJob on things and/or a group; ``config`` are CreateJob's own keyword arguments."""
+    targets = [THING_ARN.format(t) for t in things]
+    if group is not None:
+        targets.append(GROUP_ARN.format(group))
+    iot.create_job(jobId=job_id, targets=targets, document=document, **config)
+
+
+def fast_client(service: Any, **options: Any) -> FleetClient:
+    """A client whose budgets do not slow a test down (AWS's 200/s would cap 300 calls at 1.5 s)."""
+    options.setdefault("reads_per_second", 10_000)
+    options.setdefault("writes_per_second", 10_000)
+    options.setdefault("control_per_second", 10_000)
+    return jobsnb.connect(service.url, **options)
+
+
+def dtypes_of(columns: Iterable[Column]) -> dict[str, Any]:
+    return {c.name: c.pandas_dtype for c in columns}
+
+
+def assert_schema(frame: pd.DataFrame, columns: Iterable[Column]) -> None:
+    """Exactly these columns, in this order, with these dtypes."""
+    expected = dtypes_of(columns)
+    assert list(frame.columns) == list(expected)
+    assert dict(frame.dtypes) == expected
+    if "status" in frame.columns:
+        assert frame["status"].dtype == STATUS_DTYPE
+        assert list(frame["status"].cat.categories) == list(STATUSES)
+        assert frame["status"].cat.ordered
+
+
+def no_errors(frame: pd.DataFrame) -> None:
+    errors = frame.jobsnb.errors
+    assert errors.empty, errors.to_dict("records")
+
+
+# --- the wire -------------------------------------------------------------------------------------
+
+#: The keys of GetPendingJobExecutions' summaries and of DescribeJobExecution's execution.
+SUMMARY_KEYS = {"jobId", "queuedAt", "lastUpdatedAt", "versionNumber", "executionNumber"}
+EXECUTION_KEYS = {
+    "jobId",
+    "thingName",
+    "status",
+    "statusDetails",
+    "queuedAt",
+    "lastUpdatedAt",
+    "versionNumber",
+    "executionNumber",
+}
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+def by_category(trace: Any) -> dict[str, list[Any]]:
+    """A horizontal trace's x values per y category, sorted."""
+    values: dict[str, list[Any]] = {}
+    for x, y in zip(trace.x, trace.y, strict=True):
+        values.setdefault(y, []).append(x)
+    return {key: sorted(xs) for key, xs in values.items()}
+
+
+# --- `jobsnb serve` as a subprocess ---------------------------------------------------------------
+
+URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
+STARTUP_SECONDS = 30.0
+MODULE = [sys.executable, "-m", "jobsnb"]
+SCRIPT = [str(Path(sys.executable).parent / "jobsnb")]
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen[str], url: str, stderr: Path) -> None:
+        self.proc, self.url, self.stderr = proc, url, stderr
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service, endpoint_url=self.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=15)
+
+
+def first_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if selector.select(timeout=0.1):
+            return proc.stdout.readline()
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"no startup line (exit code {proc.poll()})")
+
+
+@contextmanager
+def serve(tmp_path: Path, *flags: str, command: list[str] = MODULE) -> Iterator[Server]:
+    stderr = tmp_path / f"stderr-{time.monotonic_ns()}.txt"
+    with stderr.open("w") as err:
+        proc = subprocess.Popen(
+            [*command, "serve", "--port", "0", *flags],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+    try:
+        line = first_line(proc)
+        match = URL.search(line)
+        assert match, f"first stdout line has no URL: {line!r}; stderr: {stderr.read_text()}"
+        yield Server(proc, match.group(0), stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=15)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def assert_clean_exit(server: Server, code: int) -> None:
+    stderr = server.stderr.read_text()
+    assert code == 0, f"exit code {code}; stderr: {stderr[-2000:]}"
+    assert "Traceback" not in stderr, stderr[-2000:]
