@@ -23,7 +23,10 @@ from typing import Final
 from jobsnb.exceptions import InvalidParameterError
 
 __all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_REGION",
     "DEVICE_STATUSES",
+    "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
     "PENDING_STATUSES",
     "PROCESS_COUNTERS",
@@ -63,6 +66,12 @@ RETRYABLE_FAILURES: Final = frozenset({"FAILED", "TIMED_OUT"})
 
 #: GetPendingJobExecutions returns at most this many summaries.
 MAX_PENDING_SUMMARIES: Final = 10
+#: The largest ``maxResults`` the control plane's list operations accept (and the page jobsnb asks for).
+MAX_PAGE_SIZE: Final = 250
+
+#: The region and account of the local service's ARNs, and a local client's region, unless told.
+DEFAULT_REGION: Final = "us-east-1"
+DEFAULT_ACCOUNT_ID: Final = "123456789012"
 
 THING_NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9:_-]{1,128}")
 JOB_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
