@@ -66,7 +66,7 @@ RETRYABLE_FAILURES: Final = frozenset({"FAILED", "TIMED_OUT"})
 
 #: GetPendingJobExecutions returns at most this many summaries.
 MAX_PENDING_SUMMARIES: Final = 10
-#: The largest ``maxResults`` the control plane's list operations accept (and the page jobsnb asks for).
+#: The largest ``maxResults`` of the control plane's lists (and the page jobsnb asks for).
 MAX_PAGE_SIZE: Final = 250
 
 #: The region and account of the local service's ARNs, and a local client's region, unless told.
