@@ -33,6 +33,7 @@ __all__ = [
     "RETRYABLE_FAILURES",
     "STATUSES",
     "TERMINAL_STATUSES",
+    "VERSION_MISMATCH",
     "check_execution_number",
     "check_expected_version",
     "check_job_id",
@@ -64,6 +65,8 @@ DEVICE_STATUSES: Final = frozenset({"IN_PROGRESS", "SUCCEEDED", "FAILED", "REJEC
 #: Failure types a retry config can name, besides ALL.
 RETRYABLE_FAILURES: Final = frozenset({"FAILED", "TIMED_OUT"})
 
+#: How the message of an update refused for its ``expectedVersion`` starts (AWS's MQTT code for it).
+VERSION_MISMATCH: Final = "VersionMismatch"
 #: GetPendingJobExecutions returns at most this many summaries.
 MAX_PENDING_SUMMARIES: Final = 10
 #: The largest ``maxResults`` of the control plane's lists (and the page jobsnb asks for).

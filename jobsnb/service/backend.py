@@ -1,32 +1,29 @@
 """The local IoT Jobs service's state and operations, with no HTTP in sight.
 
 Methods are named like the boto3 operations they serve and return model objects; the
-``responses`` module turns those into AWS's JSON. Every public method expects the caller to
-hold ``self.lock`` and to have called ``self.tick()`` (the server does both per request).
+``responses`` module turns those into AWS's JSON. Every public method takes the backend's lock
+itself and first applies what fell due (:mod:`jobsnb.service.locking`), so the backend is safe to
+call from any thread while the service runs: bulk-loading a fleet through ``service.backend`` is
+as safe as a request. The read-only views (``status_counts``, ``group_members``, ...) and the
+:meth:`~jobsnb.service.engine.Engine.on_queued` hook are what code outside the service may use;
+the attributes behind them are the service's own.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from typing import Any
 
 from jobsnb.limits import (
     CONTROL_CHARACTERS,
-    DEVICE_STATUSES,
-    MAX_PENDING_SUMMARIES,
     STATUSES,
-    check_execution_number,
     check_job_id,
     check_status_details,
-    check_step_timeout,
     check_thing_name,
 )
 from jobsnb.service.clock import Clock, SystemClock
-from jobsnb.service.engine import Engine
+from jobsnb.service.commands import CommandExecutions
+from jobsnb.service.data_plane import DataPlane
 from jobsnb.service.errors import (
-    ConflictException,
     InvalidRequestException,
     InvalidStateTransitionException,
     ResourceAlreadyExistsException,
@@ -36,6 +33,7 @@ from jobsnb.service.errors import (
 )
 from jobsnb.service.executions import Execution
 from jobsnb.service.jobs import MAX_TARGETS, Job, check_document, parse_job_configs
+from jobsnb.service.locking import locked, operation
 from jobsnb.service.paging import page
 from jobsnb.service.registry import Thing, ThingGroup
 from jobsnb.service.things import ThingRegistry
@@ -43,7 +41,7 @@ from jobsnb.service.things import ThingRegistry
 __all__ = ["JobsBackend"]
 
 
-class JobsBackend(ThingRegistry, Engine):
+class JobsBackend(ThingRegistry, DataPlane):
     """Things, thing groups, jobs and executions of one account in one region.
 
     Examples
@@ -62,12 +60,12 @@ class JobsBackend(ThingRegistry, Engine):
         region: str = "us-east-1",
         account_id: str = "123456789012",
     ) -> None:
-        Engine.__init__(self, clock or SystemClock())
-        ThingRegistry.__init__(self, region, account_id)
+        DataPlane.__init__(self, clock or SystemClock())
+        ThingRegistry.__init__(self, self.clock, region, account_id)
         self.endpoint_address = "http://127.0.0.1"
         self.job_order: list[str] = []
         self.continuous_by_group: dict[str, list[Job]] = {}
-        self.commands: dict[str, tuple[str, str]] = {}
+        self.command_executions = CommandExecutions()
 
     # ----------------------------------------------------------------- registry hooks
     def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
@@ -95,6 +93,7 @@ class JobsBackend(ThingRegistry, Engine):
         return any(self.group_arn(name) in job.targets for name in thing.groups)
 
     # ----------------------------------------------------------------- jobs
+    @operation
     def create_job(
         self,
         job_id: str,
@@ -161,12 +160,14 @@ class JobsBackend(ThingRegistry, Engine):
                 )
         return list(names)
 
+    @operation
     def describe_job(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
         if job is None:
             raise ResourceNotFoundException(f"Job {job_id} cannot be found.")
         return job
 
+    @operation
     def list_jobs(
         self,
         status: str | None = None,
@@ -189,6 +190,7 @@ class JobsBackend(ThingRegistry, Engine):
 
         return page(self.job_order, keep, next_token, max_results)
 
+    @operation
     def list_job_executions_for_job(
         self,
         job_id: str,
@@ -208,6 +210,7 @@ class JobsBackend(ThingRegistry, Engine):
 
         return page(job.thing_order, keep, next_token, max_results)
 
+    @operation
     def list_job_executions_for_thing(
         self,
         thing_name: str,
@@ -232,6 +235,7 @@ class JobsBackend(ThingRegistry, Engine):
 
         return page(jobs, keep, next_token, max_results)
 
+    @operation
     def cancel_job(
         self,
         job_id: str,
@@ -247,6 +251,7 @@ class JobsBackend(ThingRegistry, Engine):
         self.cancel(job, self.now(), force=force, reason=reason_code, comment=comment)
         return job
 
+    @operation
     def delete_job(self, job_id: str, force: bool = False) -> None:
         job = self.describe_job(job_id)
         if job.status == "IN_PROGRESS" and not force:
@@ -266,27 +271,7 @@ class JobsBackend(ThingRegistry, Engine):
         del self.jobs[job_id]
 
     # ----------------------------------------------------------------- executions
-    def find_execution(
-        self, thing_name: str, job_id: str, execution_number: int | None = None
-    ) -> Execution:
-        check_thing_name(thing_name)
-        check_job_id(job_id)
-        job = self.jobs.get(job_id)
-        runs = job.executions.get(thing_name) if job is not None else None
-        if not runs:
-            raise ResourceNotFoundException(
-                f"Job execution of job {job_id} on thing {thing_name} cannot be found."
-            )
-        if execution_number is None:
-            return runs[-1]
-        for execution in runs:
-            if execution.execution_number == execution_number:
-                return execution
-        raise ResourceNotFoundException(
-            f"Execution number {execution_number} of job {job_id} on thing {thing_name} "
-            "cannot be found."
-        )
-
+    @operation
     def cancel_job_execution(
         self,
         thing_name: str,
@@ -314,6 +299,7 @@ class JobsBackend(ThingRegistry, Engine):
         self.finish(execution, "CANCELED", self.now(), force=force)
         return execution
 
+    @operation
     def delete_job_execution(
         self, thing_name: str, job_id: str, execution_number: int, force: bool = False
     ) -> None:
@@ -325,106 +311,8 @@ class JobsBackend(ThingRegistry, Engine):
         self.forget(execution)
         self.check_completed(execution.job, self.now())
 
-    # ----------------------------------------------------------------- data plane
-    def get_pending_job_executions(
-        self, thing_name: str
-    ) -> tuple[list[Execution], list[Execution]]:
-        """The next (at most 10) pending executions, split into IN_PROGRESS and QUEUED."""
-        check_thing_name(thing_name)
-        queue = self.by_thing.get(thing_name)
-        if queue is None:
-            return [], []
-        first = queue.ordered_pending()[:MAX_PENDING_SUMMARIES]
-        in_progress = [ex for ex in first if ex.status == "IN_PROGRESS"]
-        queued = [ex for ex in first if ex.status == "QUEUED"]
-        return in_progress, queued
-
-    def start_next_pending_job_execution(
-        self,
-        thing_name: str,
-        status_details: dict[str, str] | None = None,
-        step_timeout_minutes: int | None = None,
-    ) -> Execution | None:
-        check_thing_name(thing_name)
-        if status_details is not None:
-            status_details = check_status_details(status_details)
-        if step_timeout_minutes is not None:
-            check_step_timeout(step_timeout_minutes)
-        queue = self.by_thing.get(thing_name)
-        execution = queue.next_pending() if queue is not None else None
-        if execution is None:
-            return None
-        now = self.now()
-        if execution.status == "QUEUED":
-            self.start(execution, now)
-            if status_details is not None:
-                execution.details = status_details
-        self.set_step_timer(execution, step_timeout_minutes, now)
-        return execution
-
-    def describe_job_execution(
-        self, thing_name: str, job_id: str, execution_number: int | None = None
-    ) -> Execution | None:
-        """The latest (or numbered) execution; ``$next`` gives the next pending one, or None."""
-        if execution_number is not None:
-            check_execution_number(execution_number)
-        if job_id == "$next":
-            check_thing_name(thing_name)
-            queue = self.by_thing.get(thing_name)
-            return queue.next_pending() if queue is not None else None
-        return self.find_execution(thing_name, job_id, execution_number)
-
-    def update_job_execution(
-        self,
-        thing_name: str,
-        job_id: str,
-        status: str,
-        status_details: dict[str, str] | None = None,
-        step_timeout_minutes: int | None = None,
-        expected_version: int | None = None,
-        execution_number: int | None = None,
-    ) -> Execution:
-        """A device's report. Checks run in the spec's order: exists, version, terminal, status."""
-        if execution_number is not None:
-            check_execution_number(execution_number)
-        execution = self.find_execution(thing_name, job_id, execution_number)
-        if expected_version is not None and expected_version != execution.version:
-            raise InvalidStateTransitionException(
-                f"VersionMismatch: expectedVersion {expected_version} does not match the current "
-                f"versionNumber {execution.version}."
-            )
-        if not execution.pending:
-            raise InvalidStateTransitionException(
-                f"Job execution is in the terminal state {execution.status} and cannot be updated."
-            )
-        if status not in DEVICE_STATUSES:
-            if status == "QUEUED":
-                raise InvalidStateTransitionException(
-                    f"A job execution cannot move from {execution.status} to QUEUED."
-                )
-            raise InvalidRequestException(
-                f"status must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED (got {status!r})."
-            )
-        if status_details is not None:
-            status_details = check_status_details(status_details)
-        if step_timeout_minutes is not None:
-            check_step_timeout(step_timeout_minutes, allow_cancel=True)
-        now = self.now()
-        if status == "IN_PROGRESS":
-            if execution.status == "QUEUED":
-                self.start(execution, now)
-            else:
-                execution.version += 1
-                execution.last_updated_at = now
-            if status_details is not None:
-                execution.details = status_details
-            self.set_step_timer(execution, step_timeout_minutes, now)
-        else:
-            if status_details is not None:
-                execution.details = status_details
-            self.finish(execution, status, now)
-        return execution
-
+    # ----------------------------------------------------------------- commands
+    @operation
     def start_command_execution(
         self,
         target_arn: str,
@@ -433,35 +321,57 @@ class JobsBackend(ThingRegistry, Engine):
         execution_timeout_seconds: int | None = None,
         client_token: str | None = None,
     ) -> str:
-        """Start a command on a thing; the same clientToken with the same request is idempotent.
-
-        decision: the local service has no command registry, so any well-formed command ARN of
-        this account is accepted; the target must be an existing thing.
-        """
-        if not command_arn.startswith(self._arn("command", "")) or len(command_arn) <= len(
-            self._arn("command", "")
-        ):
+        """Start a command on a thing; the same clientToken with the same request is idempotent."""
+        prefix = self._arn("command", "")
+        if not command_arn.startswith(prefix) or len(command_arn) <= len(prefix):
             raise ValidationException(f"commandArn {command_arn!r} is not a command ARN")
         thing_name = self._name_from_arn(target_arn, "thing")
         if thing_name is None:
             raise ValidationException(f"targetArn {target_arn!r} is not a thing ARN")
         self.describe_thing(thing_name)
-        request = json.dumps(
-            [target_arn, command_arn, parameters, execution_timeout_seconds], sort_keys=True
+        return self.command_executions.start(
+            target_arn, command_arn, parameters, execution_timeout_seconds, client_token
         )
-        fingerprint = hashlib.sha256(request.encode()).hexdigest()
-        if client_token is not None:
-            seen = self.commands.get(client_token)
-            if seen is not None:
-                if seen[0] != fingerprint:
-                    raise ConflictException(
-                        f"clientToken {client_token} was used with a different request"
-                    )
-                return seen[1]
-        execution_id = str(uuid.uuid4())
-        if client_token is not None:
-            self.commands[client_token] = (fingerprint, execution_id)
-        return execution_id
+
+    # ----------------------------------------------------------------- read-only views
+    @locked
+    def status_counts(self) -> dict[str, int]:
+        """Executions per status over every job (attempts, as AWS's job counters count them)."""
+        totals: dict[str, int] = {}
+        for job in self.jobs.values():
+            for status, count in job.counts.items():
+                if count:
+                    totals[status] = totals.get(status, 0) + count
+        return totals
+
+    @locked
+    def group_members(self) -> dict[str, list[str]]:
+        """Each thing group and its current members, in the order they joined."""
+        return {
+            name: [thing for thing in group.member_order if thing in group.members]
+            for name, group in self.groups.items()
+        }
+
+    @locked
+    def has_pending(self, thing_name: str) -> bool:
+        """True when the thing has a QUEUED or IN_PROGRESS execution."""
+        queue = self.by_thing.get(thing_name)
+        return bool(queue is not None and queue.pending)
+
+    @locked
+    def has_pending_work(self) -> bool:
+        """True while a job has pending executions or things its rollout has not released."""
+        return any(job.pending_count or job.unreleased for job in self.jobs.values())
+
+    @locked
+    def job_ids(self) -> list[str]:
+        """The ids of the jobs that exist, in creation order."""
+        return [job_id for job_id in self.job_order if job_id in self.jobs]
+
+    @locked
+    def group_names(self) -> list[str]:
+        """The names of the thing groups that exist, in creation order."""
+        return list(self.groups)
 
 
 def _check_status_filter(status: str | None) -> None:

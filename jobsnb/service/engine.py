@@ -3,7 +3,10 @@
 Executions are indexed by job (``Job.executions``) and by thing (``ThingQueue``), so no request
 costs more as the fleet grows. Timers and rollout releases wait in one heap ordered by due time;
 :meth:`Engine.tick` applies everything that is due, in time order and at the time it was due,
-before each request (the lazy part) and from the server's sweep thread.
+before each operation (the lazy part) and from the server's sweep thread.
+
+Whoever must learn of new executions (the simulated devices today, MQTT's notify-next later)
+registers with :meth:`Engine.on_queued`: the engine calls it for every execution it queues.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from jobsnb.limits import RETRYABLE_FAILURES, TERMINAL_STATUSES
 from jobsnb.service.clock import Clock
 from jobsnb.service.executions import Execution
 from jobsnb.service.jobs import Job
 
-__all__ = ["Engine", "ThingQueue"]
+__all__ = ["Engine", "QueuedListener", "ThingQueue"]
+
+#: Called with (job id, thing name, queuedAt) for every execution queued, under the lock.
+QueuedListener = Callable[[str, str, float], None]
 
 _TIMEOUT = 0
 _RELEASE = 1
@@ -53,6 +59,25 @@ class Engine:
         self.by_thing: dict[str, ThingQueue] = {}
         self._heap: list[tuple[float, int, int, Execution | Job]] = []
         self._seq = itertools.count()
+        self._listeners: list[QueuedListener] = []
+
+    # ----------------------------------------------------------------- notifications
+    def on_queued(self, listener: QueuedListener) -> Callable[[], None]:
+        """Call ``listener(job_id, thing_name, queued_at)`` for every execution queued from now on.
+
+        Calls come in queue order (job creation, rollout release, retry, a thing joining a
+        CONTINUOUS job's group) while the lock is held, so a listener only records what it is
+        told; it must not call the backend. Returns a function that removes the listener.
+        """
+        with self.lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self.lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
 
     # ----------------------------------------------------------------- the clock
     def now(self) -> float:
@@ -60,6 +85,10 @@ class Engine:
 
     def tick(self) -> float:
         """Apply every timer and rollout release due by now; return now."""
+        with self.lock:
+            return self._apply_due()
+
+    def _apply_due(self) -> float:
         now = self.clock.now()
         heap = self._heap
         while heap and heap[0][0] <= now:
@@ -77,14 +106,17 @@ class Engine:
 
     def next_due(self) -> float | None:
         """When the next timer or rollout release falls due (stale entries dropped first)."""
-        heap = self._heap
-        while heap:
-            due, _, _, target = heap[0]
-            current = target.deadline() if isinstance(target, Execution) else target.next_release_at
-            if current == due:
-                return due
-            heapq.heappop(heap)
-        return None
+        with self.lock:
+            heap = self._heap
+            while heap:
+                due, _, _, target = heap[0]
+                current = (
+                    target.deadline() if isinstance(target, Execution) else target.next_release_at
+                )
+                if current == due:
+                    return due
+                heapq.heappop(heap)
+            return None
 
     def _schedule(self, due: float, kind: int, target: Execution | Job) -> None:
         heapq.heappush(self._heap, (due, next(self._seq), kind, target))
@@ -105,6 +137,8 @@ class Engine:
             thing = self.by_thing[thing_name] = ThingQueue()
         thing.pending.append(execution)
         thing.jobs[job.job_id] = job
+        for listener in self._listeners:
+            listener(job.job_id, thing_name, at)
         return execution
 
     def _move(self, execution: Execution, status: str, at: float) -> None:

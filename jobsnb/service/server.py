@@ -340,8 +340,7 @@ class LocalJobsService:
 
     def _sweep(self) -> None:
         while not self._stopping.wait(self.sweep_interval):
-            with self.backend.lock:
-                self.backend.tick()
+            self.backend.tick()
 
     # ----------------------------------------------------------------- the clock
     def advance(self, seconds: float) -> None:
@@ -349,8 +348,7 @@ class LocalJobsService:
         if not isinstance(self.clock, ManualClock):
             raise InvalidParameterError("clock", "advance() needs a ManualClock", self.clock)
         self.clock.advance(seconds)
-        with self.backend.lock:
-            self.backend.tick()
+        self.backend.tick()
 
     # ----------------------------------------------------------------- counters
     @property
@@ -398,8 +396,9 @@ class LocalJobsService:
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             request = Request(method, params, query, body, invalid=route.invalid)
             backend = self.backend
+            # Operations lock for themselves; holding the lock here too keeps the answer's
+            # serialisation consistent with the operation's state.
             with backend.lock:
-                backend.tick()
                 result: dict[str, Any] = route.handler(backend, request)
             return 200, json.dumps(result, separators=(",", ":")).encode(), str(uuid.uuid4())
         except AwsError as error:

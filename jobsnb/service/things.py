@@ -1,22 +1,23 @@
 """The thing registry operations: things, thing groups and their members.
 
-A mixin of :class:`~jobsnb.service.backend.JobsBackend`, which reacts to membership changes
+A base of :class:`~jobsnb.service.backend.JobsBackend`, which reacts to membership changes
 (CONTINUOUS jobs follow their groups) through the ``_joined_group``/``_left_group``/
-``_deleted_thing`` hooks.
+``_deleted_thing`` hooks. Every operation takes the backend's lock (:mod:`~.locking`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from jobsnb.limits import check_thing_name
+from jobsnb.service.clock import Clock
 from jobsnb.service.errors import (
     InvalidRequestException,
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
     VersionConflictException,
 )
+from jobsnb.service.locking import operation
 from jobsnb.service.paging import page
 from jobsnb.service.registry import Thing, ThingGroup, stable_id
 
@@ -29,7 +30,8 @@ class ThingRegistry:
     region: str
     account_id: str
 
-    def __init__(self, region: str, account_id: str) -> None:
+    def __init__(self, clock: Clock, region: str, account_id: str) -> None:
+        self.clock = clock
         self.region = region
         self.account_id = account_id
         self.things: dict[str, Thing] = {}
@@ -39,10 +41,6 @@ class ThingRegistry:
         # Names ever listed: a name that comes back (re-created, re-added) keeps its place.
         self._ever_things: set[str] = set()
         self._ever_groups: set[str] = set()
-
-    if TYPE_CHECKING:
-
-        def now(self) -> float: ...  # provided by the Engine beside this mixin
 
     def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
         """Called after ``thing`` joined ``group``."""
@@ -68,6 +66,7 @@ class ThingRegistry:
         return arn[len(prefix) :] if arn.startswith(prefix) else None
 
     # ----------------------------------------------------------------- things
+    @operation
     def create_thing(
         self,
         thing_name: str,
@@ -89,12 +88,14 @@ class ThingRegistry:
         _list_once(self.thing_order, self._ever_things, thing_name)
         return thing
 
+    @operation
     def describe_thing(self, thing_name: str) -> Thing:
         thing = self.things.get(thing_name)
         if thing is None:
             raise ResourceNotFoundException(f"Thing {thing_name} cannot be found.")
         return thing
 
+    @operation
     def update_thing(
         self,
         thing_name: str,
@@ -122,6 +123,7 @@ class ThingRegistry:
         thing.version += 1
         return thing
 
+    @operation
     def delete_thing(self, thing_name: str, expected_version: int | None = None) -> None:
         """Delete a thing: it leaves its groups and its pending executions become REMOVED."""
         thing = self.describe_thing(thing_name)
@@ -134,6 +136,7 @@ class ThingRegistry:
         self._deleted_thing(thing)
         del self.things[thing_name]
 
+    @operation
     def list_things(
         self,
         next_token: str | None = None,
@@ -160,6 +163,7 @@ class ThingRegistry:
         return page(self.thing_order, keep, next_token, max_results)
 
     # ----------------------------------------------------------------- thing groups
+    @operation
     def create_thing_group(
         self,
         group_name: str,
@@ -179,18 +183,26 @@ class ThingRegistry:
             raise InvalidRequestException(f"Parent thing group {parent} does not exist")
         arn = self.group_arn(group_name)
         group = ThingGroup(
-            group_name, arn, stable_id(arn), self.now(), description, dict(attributes or {}), parent
+            group_name,
+            arn,
+            stable_id(arn),
+            self.clock.now(),
+            description,
+            dict(attributes or {}),
+            parent,
         )
         self.groups[group_name] = group
         _list_once(self.group_order, self._ever_groups, group_name)
         return group
 
+    @operation
     def describe_thing_group(self, group_name: str) -> ThingGroup:
         group = self.groups.get(group_name)
         if group is None:
             raise ResourceNotFoundException(f"Thing group {group_name} cannot be found.")
         return group
 
+    @operation
     def delete_thing_group(self, group_name: str, expected_version: int | None = None) -> None:
         group = self.groups.get(group_name)
         if group is None:
@@ -203,6 +215,7 @@ class ThingRegistry:
             self.remove_thing_from_thing_group(group_name, thing_name)
         del self.groups[group_name]
 
+    @operation
     def list_thing_groups(
         self,
         next_token: str | None = None,
@@ -237,6 +250,7 @@ class ThingRegistry:
         thing = self.describe_thing(thing_name)
         return group, thing
 
+    @operation
     def add_thing_to_thing_group(
         self,
         group_name: str | None,
@@ -252,6 +266,7 @@ class ThingRegistry:
         thing.groups.add(group.name)
         self._joined_group(group, thing)
 
+    @operation
     def remove_thing_from_thing_group(
         self,
         group_name: str | None,
@@ -273,6 +288,7 @@ class ThingRegistry:
                 if child.parent == group.name:
                     yield from self._members(child, True)
 
+    @operation
     def list_things_in_thing_group(
         self,
         group_name: str,

@@ -1,0 +1,158 @@
+"""The data plane's operations: what devices call, on the execution state machine.
+
+GetPendingJobExecutions, StartNextPendingJobExecution, DescribeJobExecution and
+UpdateJobExecution, named like the boto3 operations. Each takes the backend's lock and applies
+what fell due first (:func:`~jobsnb.service.locking.operation`).
+"""
+
+from __future__ import annotations
+
+from jobsnb.limits import (
+    DEVICE_STATUSES,
+    MAX_PENDING_SUMMARIES,
+    VERSION_MISMATCH,
+    check_execution_number,
+    check_job_id,
+    check_status_details,
+    check_step_timeout,
+    check_thing_name,
+)
+from jobsnb.service.engine import Engine
+from jobsnb.service.errors import (
+    InvalidRequestException,
+    InvalidStateTransitionException,
+    ResourceNotFoundException,
+)
+from jobsnb.service.executions import Execution
+from jobsnb.service.locking import operation
+
+__all__ = ["DataPlane"]
+
+
+class DataPlane(Engine):
+    """The device-facing operations over the engine's executions."""
+
+    @operation
+    def find_execution(
+        self, thing_name: str, job_id: str, execution_number: int | None = None
+    ) -> Execution:
+        check_thing_name(thing_name)
+        check_job_id(job_id)
+        job = self.jobs.get(job_id)
+        runs = job.executions.get(thing_name) if job is not None else None
+        if not runs:
+            raise ResourceNotFoundException(
+                f"Job execution of job {job_id} on thing {thing_name} cannot be found."
+            )
+        if execution_number is None:
+            return runs[-1]
+        for execution in runs:
+            if execution.execution_number == execution_number:
+                return execution
+        raise ResourceNotFoundException(
+            f"Execution number {execution_number} of job {job_id} on thing {thing_name} "
+            "cannot be found."
+        )
+
+    @operation
+    def get_pending_job_executions(
+        self, thing_name: str
+    ) -> tuple[list[Execution], list[Execution]]:
+        """The next (at most 10) pending executions, split into IN_PROGRESS and QUEUED."""
+        check_thing_name(thing_name)
+        queue = self.by_thing.get(thing_name)
+        if queue is None:
+            return [], []
+        first = queue.ordered_pending()[:MAX_PENDING_SUMMARIES]
+        in_progress = [ex for ex in first if ex.status == "IN_PROGRESS"]
+        queued = [ex for ex in first if ex.status == "QUEUED"]
+        return in_progress, queued
+
+    @operation
+    def start_next_pending_job_execution(
+        self,
+        thing_name: str,
+        status_details: dict[str, str] | None = None,
+        step_timeout_minutes: int | None = None,
+    ) -> Execution | None:
+        check_thing_name(thing_name)
+        if status_details is not None:
+            status_details = check_status_details(status_details)
+        if step_timeout_minutes is not None:
+            check_step_timeout(step_timeout_minutes)
+        queue = self.by_thing.get(thing_name)
+        execution = queue.next_pending() if queue is not None else None
+        if execution is None:
+            return None
+        now = self.now()
+        if execution.status == "QUEUED":
+            self.start(execution, now)
+            if status_details is not None:
+                execution.details = status_details
+        self.set_step_timer(execution, step_timeout_minutes, now)
+        return execution
+
+    @operation
+    def describe_job_execution(
+        self, thing_name: str, job_id: str, execution_number: int | None = None
+    ) -> Execution | None:
+        """The latest (or numbered) execution; ``$next`` gives the next pending one, or None."""
+        if execution_number is not None:
+            check_execution_number(execution_number)
+        if job_id == "$next":
+            check_thing_name(thing_name)
+            queue = self.by_thing.get(thing_name)
+            return queue.next_pending() if queue is not None else None
+        return self.find_execution(thing_name, job_id, execution_number)
+
+    @operation
+    def update_job_execution(
+        self,
+        thing_name: str,
+        job_id: str,
+        status: str,
+        status_details: dict[str, str] | None = None,
+        step_timeout_minutes: int | None = None,
+        expected_version: int | None = None,
+        execution_number: int | None = None,
+    ) -> Execution:
+        """A device's report. Checks run in the spec's order: exists, version, terminal, status."""
+        if execution_number is not None:
+            check_execution_number(execution_number)
+        execution = self.find_execution(thing_name, job_id, execution_number)
+        if expected_version is not None and expected_version != execution.version:
+            raise InvalidStateTransitionException(
+                f"{VERSION_MISMATCH}: expectedVersion {expected_version} does not match the "
+                f"current versionNumber {execution.version}."
+            )
+        if not execution.pending:
+            raise InvalidStateTransitionException(
+                f"Job execution is in the terminal state {execution.status} and cannot be updated."
+            )
+        if status not in DEVICE_STATUSES:
+            if status == "QUEUED":
+                raise InvalidStateTransitionException(
+                    f"A job execution cannot move from {execution.status} to QUEUED."
+                )
+            raise InvalidRequestException(
+                f"status must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED (got {status!r})."
+            )
+        if status_details is not None:
+            status_details = check_status_details(status_details)
+        if step_timeout_minutes is not None:
+            check_step_timeout(step_timeout_minutes, allow_cancel=True)
+        now = self.now()
+        if status == "IN_PROGRESS":
+            if execution.status == "QUEUED":
+                self.start(execution, now)
+            else:
+                execution.version += 1
+                execution.last_updated_at = now
+            if status_details is not None:
+                execution.details = status_details
+            self.set_step_timer(execution, step_timeout_minutes, now)
+        else:
+            if status_details is not None:
+                execution.details = status_details
+            self.finish(execution, status, now)
+        return execution
