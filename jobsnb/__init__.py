@@ -25,7 +25,7 @@ from jobsnb.exceptions import (
 if TYPE_CHECKING:
     from jobsnb._sandbox import Sandbox, sandbox
     from jobsnb.client import FleetClient, connect
-    from jobsnb.fanout import RequestBudget, RetryPolicy
+    from jobsnb.client.fanout import RequestBudget, RetryPolicy
 
 __all__ = [
     "FanoutError",
@@ -49,8 +49,8 @@ _SUBMODULES = ("charts", "widgets", "history", "frames", "schema")
 _LAZY = {
     "FleetClient": "jobsnb.client",
     "connect": "jobsnb.client",
-    "RequestBudget": "jobsnb.fanout",
-    "RetryPolicy": "jobsnb.fanout",
+    "RequestBudget": "jobsnb.client.fanout",
+    "RetryPolicy": "jobsnb.client.fanout",
     # A private module: importing a submodule named `jobsnb.sandbox` would rebind the attribute
     # `jobsnb.sandbox` from the function to the module.
     "sandbox": "jobsnb._sandbox",

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -50,7 +50,6 @@ import pandas as pd
 import pyarrow as pa
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.fanout import CallError
 from jobsnb.limits import PROCESS_COUNTERS, STATUSES
 from jobsnb.schema import (
     ERROR_COLUMNS,
@@ -64,6 +63,9 @@ from jobsnb.schema import (
     empty_frame,
     schema_markdown,
 )
+
+if TYPE_CHECKING:  # at run time frames needs nothing of the client (which builds frames)
+    from jobsnb.client.fanout import CallError
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -495,7 +497,7 @@ def errors_frame(errors: Sequence[CallError]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from jobsnb.fanout import CallError
+    >>> from jobsnb.client.fanout import CallError
     >>> from jobsnb.frames import errors_frame
     >>> error = CallError("a", None, "GetPendingJobExecutions", "ThrottlingException",
     ...                   "Rate exceeded", attempts=5, http_status=429)

@@ -15,8 +15,8 @@ import pytest
 
 import jobsnb.frames
 from benchmarks.frames import fleet_input, naive_pending_frame
+from jobsnb.client.fanout import CallError
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.fanout import CallError
 from jobsnb.frames import (
     ERROR_COLUMNS,
     EXECUTION_COLUMNS,

@@ -18,24 +18,24 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from jobsnb import _arguments as arguments
 from jobsnb import frames
-from jobsnb._arguments import OnError, Pair
-from jobsnb._clients import (
+from jobsnb.client import _arguments as arguments
+from jobsnb.client._arguments import OnError, Pair
+from jobsnb.client._boto import (
     CONTROL_PLANE,
     DATA_PLANE,
     is_local_endpoint,
     make_client,
     make_session,
 )
-from jobsnb._control import ControlPlaneCalls
-from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
-from jobsnb.fanout import (
+from jobsnb.client.control_plane import ControlPlaneCalls
+from jobsnb.client.fanout import (
     FanoutResult,
     RequestBudget,
     RetryPolicy,
     fan_out,
 )
+from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
 from jobsnb.history import to_history
 from jobsnb.limits import (
     DEVICE_STATUSES,

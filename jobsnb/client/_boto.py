@@ -17,12 +17,12 @@ from botocore.config import Config
 
 from jobsnb._version import __version__
 from jobsnb.exceptions import InvalidParameterError
+from jobsnb.limits import DEFAULT_REGION
 
 __all__ = ["CONTROL_PLANE", "DATA_PLANE", "is_local_endpoint", "make_client", "make_session"]
 
 DATA_PLANE = "iot-jobs-data"
 CONTROL_PLANE = "iot"
-DEFAULT_LOCAL_REGION = "us-east-1"
 # Signed requests to the local service need some credentials; it accepts any.
 _LOCAL_CREDENTIALS = {"aws_access_key_id": "jobsnb-local", "aws_secret_access_key": "jobsnb-local"}
 
@@ -79,7 +79,7 @@ def make_client(
     region = region_name or session.region_name
     extra: dict[str, Any] = {}
     if is_local_endpoint(endpoint_url):
-        region = region or DEFAULT_LOCAL_REGION
+        region = region or DEFAULT_REGION
         if signed and session.get_credentials() is None:
             extra.update(_LOCAL_CREDENTIALS)
     if region is None:

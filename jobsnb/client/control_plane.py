@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from jobsnb import _arguments as arguments
 from jobsnb import frames
-from jobsnb._arguments import OnError
-from jobsnb.exceptions import InvalidParameterError
-from jobsnb.fanout import (
+from jobsnb.client import _arguments as arguments
+from jobsnb.client._arguments import OnError
+from jobsnb.client.fanout import (
     CallError,
     CallFailed,
     FanoutResult,
@@ -20,6 +19,7 @@ from jobsnb.fanout import (
     RetryPolicy,
     call_with_retries,
 )
+from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import STATUSES, check_thing_name
 
 __all__ = ["LIST_PAGE_SIZE", "ControlPlaneCalls"]

@@ -29,7 +29,7 @@ from typing import Any, Final
 import pandas as pd
 
 from jobsnb.client import FleetClient
-from jobsnb.fanout import CallError
+from jobsnb.client.fanout import CallError
 from jobsnb.frames import errors_frame
 
 __all__ = [

@@ -10,7 +10,7 @@ import pytest
 
 import jobsnb
 from jobsnb import InvalidParameterError, RequestBudget, RetryPolicy
-from jobsnb.fanout import fan_out
+from jobsnb.client.fanout import fan_out
 from jobsnb.service import LocalJobsService
 from tests.helpers import THING_ARN, no_errors
 
