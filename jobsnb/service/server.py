@@ -1,198 +1,153 @@
-"""The local service's HTTP/1.1 server: both planes on one port, in a background thread.
+"""The local service's lifecycle: :class:`JobsApp` on uvicorn, in a background thread.
 
-The server speaks just enough HTTP/1.1 for AWS SDKs and CLIs (keep-alive, Content-Length and
-chunked bodies, ``Expect: 100-continue``) and answers each request with a single write on a
-TCP_NODELAY socket: Python's ``http.server`` writes headers and body separately, which meets
-Nagle's algorithm and delayed ACKs on loopback and stalls ~40 ms per keep-alive request.
+HTTP/1.1 is uvicorn's, with its httptools (llhttp) parser: strict framing (one Content-Length,
+ASCII digits only, valid chunk sizes, no smuggling), keep-alive, ``Expect: 100-continue``, and an
+asyncio event loop, so an idle connection or a request waiting out ``--latency-ms`` costs no
+thread. On top, :class:`GuardedHttpProtocol` adds what a service listening next to a browser on
+the user's machine needs and uvicorn leaves to a proxy: a deadline for each request (head and
+body), a cap on the head's size, a cap on open connections, and parse errors answered as AWS
+JSON errors rather than text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import json
-import logging
 import socket
-import socketserver
 import threading
-import time
-import uuid
-from email.utils import formatdate
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
+from jobsnb.limits import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from jobsnb.service.app import Answer, JobsApp, error_answer
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.clock import Clock, ManualClock
 from jobsnb.service.errors import (
     AwsError,
-    InternalFailureException,
     InvalidRequestException,
-    ResourceNotFoundException,
-    ThrottlingException,
+    ServiceUnavailableException,
 )
-from jobsnb.service.faults import FaultInjector, TokenBucket
-from jobsnb.service.requests import Request
-from jobsnb.service.routes import DATA, match, plane_of
+from jobsnb.service.faults import FaultInjector
 
-__all__ = ["LocalJobsService"]
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "MAX_HEAD",
+    "REQUEST_TIMEOUT",
+    "ConnectionLimits",
+    "GuardedHttpProtocol",
+    "LocalJobsService",
+]
 
-log = logging.getLogger(__name__)
-
-MAX_BODY = 1024 * 1024  # far above any real request: a job document is at most 32 KB
-MAX_DRAIN = 64 * 1024 * 1024  # an oversized body up to this is read and discarded, then answered
-MAX_LINE = 16 * 1024
-MAX_HEADERS = 100
+#: Seconds a request may take to arrive, head and body, from its first byte.
+REQUEST_TIMEOUT = 30.0
+#: Seconds a connection may stay open with no request under way.
 IDLE_TIMEOUT = 120.0
-_REASONS = {
-    200: "OK", 400: "Bad Request", 402: "Payment Required", 404: "Not Found",
-    409: "Conflict", 410: "Gone", 413: "Payload Too Large", 429: "Too Many Requests",
-    500: "Internal Server Error", 503: "Service Unavailable",
-}  # fmt: skip
+#: Bytes a request's line and headers may take.
+MAX_HEAD = 64 * 1024
+#: Connections open at once; one more is answered 503 and closed.
+MAX_CONNECTIONS = 1024
 
 
-class _BadHttpError(Exception):
-    """The bytes on the connection are not HTTP we can answer; reply 400 and close."""
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """How long a request may take to arrive, how long a connection may idle, how many at once."""
+
+    request_timeout: float = REQUEST_TIMEOUT
+    idle_timeout: float = IDLE_TIMEOUT
+    max_connections: int = MAX_CONNECTIONS
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    disable_nagle_algorithm = True
-    timeout = IDLE_TIMEOUT
-    server: _Server
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with request deadlines, a head-size cap and a connection cap."""
 
-    def setup(self) -> None:
-        super().setup()
-        self.server.connections.add(self.connection)
+    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self._deadline: asyncio.TimerHandle | None = None
+        self._in_head = True
+        self._head_bytes = 0
 
-    def finish(self) -> None:
-        self.server.connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
+    # ----------------------------------------------------------------- asyncio.Protocol
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # uvicorn writes a response's head and body separately: without NODELAY, Nagle's
+        # algorithm and the client's delayed ACK stall each keep-alive response ~40 ms.
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if len(self.connections) > self.limits.max_connections:
+            self._refuse(ServiceUnavailableException("Too many open connections; try again."))
+            return
+        self._arm(self.limits.idle_timeout)
 
-    def handle(self) -> None:
-        try:
-            while self._handle_one():
-                pass
-        except (OSError, TimeoutError):
-            pass  # the peer went away or idled out
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
 
-    def _handle_one(self) -> bool:
-        line = self.rfile.readline(MAX_LINE + 1)
-        if not line:
-            return False
-        try:
-            method, target, version, headers = self._read_head(line)
-            body, too_large = self._read_body(headers)
-        except _BadHttpError as bad:
-            self._send(
-                *self.server.service.error_response(InvalidRequestException(str(bad))), False
-            )
-            return False
-        connection = headers.get("connection", "").lower()
-        keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
-        if too_large:
-            error = InvalidRequestException(f"The request body is larger than {MAX_BODY} bytes.")
-            self._send(*self.server.service.error_response(error), keep_alive)
-            return keep_alive
-        status, payload, request_id = self.server.service.dispatch(method, target, headers, body)
-        self._send(status, payload, request_id, keep_alive)
-        return keep_alive
+    def data_received(self, data: bytes) -> None:
+        counting = self._in_head
+        super().data_received(data)
+        if counting and self._in_head and not self.transport.is_closing():
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD:
+                self._refuse(InvalidRequestException(f"The request head is over {MAX_HEAD} bytes."))
 
-    def _read_head(self, line: bytes) -> tuple[str, str, str, dict[str, str]]:
-        if len(line) > MAX_LINE:
-            raise _BadHttpError("The request line is too long.")
-        parts = line.decode("latin-1").rstrip("\r\n").split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise _BadHttpError("Malformed request line.")
-        method, target, version = parts
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS + 1):
-            raw = self.rfile.readline(MAX_LINE + 1)
-            if len(raw) > MAX_LINE:
-                raise _BadHttpError("A header line is too long.")
-            if raw in (b"\r\n", b"\n", b""):
-                return method, target, version, headers
-            name, sep, value = raw.decode("latin-1").partition(":")
-            if not sep or not name.strip():
-                raise _BadHttpError("Malformed header line.")
-            headers[name.strip().lower()] = value.strip()
-        raise _BadHttpError("Too many headers.")
+    # ----------------------------------------------------------------- parser callbacks
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm(self.limits.request_timeout)
 
-    def _read_body(self, headers: dict[str, str]) -> tuple[bytes, bool]:
-        """The body, and whether it was too large (then it was drained and dropped)."""
-        if headers.get("expect", "").lower() == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            return self._read_chunked()
-        raw_length = headers.get("content-length", "0") or "0"
-        if not raw_length.isdigit():
-            raise _BadHttpError("Invalid Content-Length.")
-        length = int(raw_length)
-        if length <= MAX_BODY:
-            body = self.rfile.read(length)
-            if len(body) < length:
-                raise OSError("connection closed mid-body")
-            return body, False
-        if length > MAX_DRAIN:
-            raise _BadHttpError(f"The request body is larger than {MAX_BODY} bytes.")
-        self._drain(length)
-        return b"", True
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
 
-    def _drain(self, length: int) -> None:
-        while length > 0:
-            chunk = self.rfile.read(min(length, 1 << 16))
-            if not chunk:
-                raise OSError("connection closed mid-body")
-            length -= len(chunk)
+    def on_message_complete(self) -> None:
+        self._disarm()
+        self._in_head, self._head_bytes = True, 0
+        super().on_message_complete()
 
-    def _read_chunked(self) -> tuple[bytes, bool]:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(MAX_LINE + 1)
-            try:
-                size = int(size_line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise _BadHttpError("Malformed chunked body.") from None
-            if size == 0:
-                while self.rfile.readline(MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
-                    pass
-                return (b"".join(parts), False) if total <= MAX_BODY else (b"", True)
-            total += size
-            if total > MAX_DRAIN:
-                raise _BadHttpError(f"The request body is larger than {MAX_BODY} bytes.")
-            if total > MAX_BODY:
-                self._drain(size)
-            else:
-                parts.append(self.rfile.read(size))
-            self.rfile.readline(MAX_LINE + 1)
+    def send_400_response(self, msg: str) -> None:
+        """A request uvicorn cannot parse: an AWS-shaped 400, then close."""
+        self._refuse(InvalidRequestException(msg))
 
-    def _send(self, status: int, payload: bytes, request_id: str, keep_alive: bool) -> None:
-        head = (
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
-            "Content-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\n"
-            f"x-amzn-RequestId: {request_id}\r\n"
-            # The service clock's time, so clients can age executions in simulated time too.
-            f"Date: {formatdate(self.server.service.clock.now(), usegmt=True)}\r\n"
-            f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n"
-        )
-        if status >= 400:
-            error_type = json.loads(payload)["__type"]
-            head += f"x-amzn-ErrorType: {error_type}\r\n"
-        self.wfile.write(head.encode("latin-1") + b"\r\n" + payload)
+    # ----------------------------------------------------------------- limits
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expired(self) -> None:
+        # Armed only while a request arrives or the connection idles: never mid-response.
+        self._deadline = None
+        self.transport.close()
+
+    def _refuse(self, error: AwsError) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(_raw_response(error_answer(error)))
+            self.transport.close()
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
-
-    def __init__(self, address: tuple[str, int], service: LocalJobsService) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.service = service
-        self.connections: set[socket.socket] = set()
-        super().__init__(address, _Handler)
+def _raw_response(answer: Answer) -> bytes:
+    head = (
+        f"HTTP/1.1 {answer.status} {'Bad Request' if answer.status < 500 else 'Unavailable'}\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(answer.body)}\r\n"
+        f"x-amzn-requestid: {answer.request_id}\r\n"
+        f"x-amzn-errortype: {answer.error_type}\r\n"
+        "x-content-type-options: nosniff\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode("latin-1") + answer.body
 
 
 class LocalJobsService:
@@ -203,7 +158,7 @@ class LocalJobsService:
     host, port
         Where to listen; ``port=0`` picks a free port. Binds 127.0.0.1 unless told otherwise.
     latency_ms
-        Delay added to every request, like a real region's round trip.
+        Delay added to every request, like a real region's round trip (other requests go on).
     throttle_rps
         Requests per second allowed in each of AWS's data-plane quota groups (reads:
         GetPendingJobExecutions + DescribeJobExecution; writes: StartNext + Update +
@@ -219,6 +174,10 @@ class LocalJobsService:
     sweep_interval
         Seconds between background sweeps that apply due timers and rollout releases (requests
         also apply them as they arrive).
+    request_timeout, idle_timeout, max_connections
+        Seconds a request may take to arrive (head and body), seconds a connection may idle, and
+        connections open at once (:data:`REQUEST_TIMEOUT`, :data:`IDLE_TIMEOUT`,
+        :data:`MAX_CONNECTIONS`).
 
     Examples
     --------
@@ -242,9 +201,12 @@ class LocalJobsService:
         fault_rate: float = 0.0,
         seed: int | None = None,
         clock: Clock | None = None,
-        region: str = "us-east-1",
-        account_id: str = "123456789012",
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
         sweep_interval: float = 0.5,
+        request_timeout: float = REQUEST_TIMEOUT,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if latency_ms < 0:
             raise InvalidParameterError("latency_ms", "must be >= 0", latency_ms)
@@ -252,74 +214,119 @@ class LocalJobsService:
             raise InvalidParameterError("throttle_rps", "must be > 0 or None", throttle_rps)
         if not 0.0 <= fault_rate <= 1.0:
             raise InvalidParameterError("fault_rate", "must be between 0 and 1", fault_rate)
-        if not sweep_interval > 0:
-            raise InvalidParameterError("sweep_interval", "must be > 0 seconds", sweep_interval)
+        for name, seconds in (
+            ("sweep_interval", sweep_interval),
+            ("request_timeout", request_timeout),
+            ("idle_timeout", idle_timeout),
+        ):
+            if not seconds > 0:
+                raise InvalidParameterError(name, "must be > 0 seconds", seconds)
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise InvalidParameterError(
+                "max_connections", "must be an integer >= 1", max_connections
+            )
+        if max_connections < 1:
+            raise InvalidParameterError(
+                "max_connections", "must be an integer >= 1", max_connections
+            )
         self.host = host
         self.port = port
-        self.latency = latency_ms / 1000.0
         self.backend = JobsBackend(clock, region, account_id)
         self.clock = self.backend.clock
-        self.buckets = (
-            {"read": TokenBucket(throttle_rps), "write": TokenBucket(throttle_rps)}
-            if throttle_rps
-            else {}
+        self.app = JobsApp(
+            self.backend,
+            latency_ms=latency_ms,
+            throttle_rps=throttle_rps,
+            fault_rate=fault_rate,
+            seed=seed,
         )
-        self.faults = FaultInjector(fault_rate, seed)
         self.sweep_interval = sweep_interval
-        self._counts: dict[str, int] = {}
-        self._counts_lock = threading.Lock()
-        self._server: _Server | None = None
+        self.limits = ConnectionLimits(request_timeout, idle_timeout, max_connections)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
 
     # ----------------------------------------------------------------- lifecycle
     @property
     def url(self) -> str:
-        if self._server is None:
+        """The service's base URL (both planes); raises when it is not running."""
+        if self._loop is None:
             raise ServiceStartError("The service is not running: call start() or use `with`.")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
     def start(self) -> LocalJobsService:
         """Start serving in background threads; returns self."""
-        if self._server is not None:
+        if self._loop is not None:
             return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            self._server = _Server((self.host, self.port), self)
+            sock = socket.create_server((self.host, self.port), family=family, backlog=1024)
         except OSError as error:
             raise ServiceStartError(f"Cannot listen on {self.host}:{self.port}: {error}") from error
-        self.port = self._server.server_address[1]
-        self.backend.endpoint_address = self.url
+        self.port = sock.getsockname()[1]
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
         self._stopping.clear()
         self._threads = [
             threading.Thread(
-                target=self._server.serve_forever,
-                name="jobsnb-service",
-                daemon=True,
+                target=self._serve, args=(loop, sock, ready), name="jobsnb-service", daemon=True
             ),
             threading.Thread(target=self._sweep, name="jobsnb-sweep", daemon=True),
         ]
+        self._loop = loop
+        self.backend.endpoint_address = self.url
         for thread in self._threads:
             thread.start()
+        ready.wait()
         return self
+
+    def _serve(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket, ready: threading.Event
+    ) -> None:
+        config = uvicorn.Config(
+            self.app,
+            http=GuardedHttpProtocol,
+            ws="none",
+            lifespan="off",
+            interface="asgi3",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            date_header=False,
+            timeout_keep_alive=int(max(1, self.limits.idle_timeout)),
+        )
+        config.load()
+        state = ServerState()
+        asyncio.set_event_loop(loop)
+
+        def protocol() -> asyncio.Protocol:
+            return GuardedHttpProtocol(
+                config=config, server_state=state, app_state={}, _loop=loop, limits=self.limits
+            )
+
+        server = loop.run_until_complete(loop.create_server(protocol, sock=sock))
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            server.close()
+            for connection in list(state.connections):
+                connection.transport.close()
+            for task in list(state.tasks):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
 
     def stop(self) -> None:
         """Stop serving and close every open connection."""
-        server, self._server = self._server, None
-        if server is None:
+        loop, self._loop = self._loop, None
+        if loop is None:
             return
         self._stopping.set()
-        # shutdown() waits for the accept loop's next poll; a connection wakes it at once.
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        wake_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
-        with contextlib.suppress(OSError):
-            socket.create_connection((wake_host, self.port), timeout=1).close()
-        stopper.join()
-        server.server_close()
-        for connection in list(server.connections):
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
+        loop.call_soon_threadsafe(loop.stop)
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -350,63 +357,22 @@ class LocalJobsService:
         self.clock.advance(seconds)
         self.backend.tick()
 
-    # ----------------------------------------------------------------- counters
+    # ----------------------------------------------------------------- counters and faults
     @property
     def request_count(self) -> int:
-        with self._counts_lock:
-            return sum(self._counts.values())
+        """Requests answered so far."""
+        return sum(self.app.request_counts.values())
 
     @property
     def request_counts(self) -> dict[str, int]:
-        with self._counts_lock:
-            return dict(self._counts)
+        """Requests answered so far, per operation (``Unknown`` for unmatched routes)."""
+        return self.app.request_counts
 
-    def _count(self, operation: str) -> None:
-        with self._counts_lock:
-            self._counts[operation] = self._counts.get(operation, 0) + 1
+    @property
+    def faults(self) -> FaultInjector:
+        """The simulated-fault generator; replace it to change the fault rate while running."""
+        return self.app.faults
 
-    # ----------------------------------------------------------------- requests
-    def error_response(self, error: AwsError) -> tuple[int, bytes, str]:
-        payload = json.dumps({"message": error.message, "__type": error.code}).encode()
-        return error.status, payload, str(uuid.uuid4())
-
-    def dispatch(
-        self, method: str, target: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, bytes, str]:
-        """Answer one request: (HTTP status, JSON payload, request id)."""
-        path, _, query_string = target.partition("?")
-        plane = plane_of(headers.get("authorization"))
-        found = match(plane, method, path)
-        if found is None:
-            self._count("Unknown")
-            return self.error_response(
-                ResourceNotFoundException(f"No {plane}-plane operation matches {method} {path}")
-            )
-        route, params = found
-        self._count(route.operation)
-        if self.latency:
-            time.sleep(self.latency)
-        try:
-            if route.quota is not None:
-                bucket = self.buckets.get(route.quota)
-                if bucket is not None and not bucket.take():
-                    raise ThrottlingException("Rate exceeded")
-                if route.plane == DATA and self.faults.strikes():
-                    raise route.unavailable("Service unavailable (simulated fault)")
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
-            request = Request(method, params, query, body, invalid=route.invalid)
-            backend = self.backend
-            # Operations lock for themselves; holding the lock here too keeps the answer's
-            # serialisation consistent with the operation's state.
-            with backend.lock:
-                result: dict[str, Any] = route.handler(backend, request)
-            return 200, json.dumps(result, separators=(",", ":")).encode(), str(uuid.uuid4())
-        except AwsError as error:
-            return self.error_response(error)
-        except InvalidParameterError as error:
-            return self.error_response(route.invalid(str(error)))
-        except Exception:
-            log.exception("Unexpected error in %s", route.operation)
-            # A 5xx shape the operation's model lists, so boto3 raises a modelled exception.
-            failure = route.unavailable if route.plane == DATA else InternalFailureException
-            return self.error_response(failure(f"Internal error in {route.operation}"))
+    @faults.setter
+    def faults(self, injector: FaultInjector) -> None:
+        self.app.faults = injector

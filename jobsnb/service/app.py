@@ -1,0 +1,231 @@
+"""The service as an ASGI application: route → quota / fault / latency → handler → AWS JSON.
+
+:class:`JobsApp` is what the HTTP server (:mod:`jobsnb.service.server`) runs for every request.
+It reads the body within :data:`MAX_BODY`, waits the simulated latency without blocking other
+requests, throttles per AWS quota group, injects the seeded faults, calls the operation's handler
+and answers the way AWS's REST-JSON services do: JSON, ``x-amzn-RequestId``, and for an error its
+modelled shape in ``__type`` and ``x-amzn-ErrorType``. It never answers a 5xx for bad input: an
+unexpected failure is logged and answered with a 5xx shape the operation's model lists.
+
+Examples
+--------
+>>> from jobsnb.service.backend import JobsBackend
+>>> app = JobsApp(JobsBackend())
+>>> answer = app.dispatch("GET", "/things/sensor-1/jobs", "", None, b"")
+>>> answer.status, answer.body
+(200, b'{"inProgressJobs":[],"queuedJobs":[]}')
+>>> app.request_counts
+{'GetPendingJobExecutions': 1}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import parse_qsl
+
+from jobsnb.service.backend import JobsBackend
+from jobsnb.service.errors import (
+    AwsError,
+    InternalFailureException,
+    InvalidRequestException,
+    ResourceNotFoundException,
+    ThrottlingException,
+)
+from jobsnb.service.faults import FaultInjector, TokenBucket
+from jobsnb.service.requests import Request
+from jobsnb.service.routes import DATA, Route, match, plane_of
+
+__all__ = ["MAX_BODY", "MAX_DRAIN", "Answer", "JobsApp"]
+
+log = logging.getLogger(__name__)
+
+#: The largest request body read (a job document is at most 32 KB); larger ones are refused.
+MAX_BODY = 1024 * 1024
+#: An oversized body up to this size is read and dropped before the refusal, so that a client
+#: still sending it reads the answer; past it the connection is closed after the answer.
+MAX_DRAIN = 64 * 1024 * 1024
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One response: HTTP status, JSON body, request id, and the error shape for errors."""
+
+    status: int
+    body: bytes
+    request_id: str
+    error_type: str | None = None
+
+
+def error_answer(error: AwsError) -> Answer:
+    """The AWS JSON error response for ``error``."""
+    body = json.dumps({"message": error.message, "__type": error.code}).encode()
+    return Answer(error.status, body, str(uuid.uuid4()), error.code)
+
+
+class _Disconnected(Exception):
+    """The client went away (or missed the request deadline) before its body arrived."""
+
+
+class JobsApp:
+    """Both planes of the local service, for one backend.
+
+    Parameters
+    ----------
+    backend
+        The state and operations (:class:`~jobsnb.service.backend.JobsBackend`).
+    latency_ms
+        Delay added to every request, like a real region's round trip.
+    throttle_rps
+        Requests per second allowed in each of AWS's data-plane quota groups; None: no limit.
+    fault_rate, seed
+        Probability that a data-plane request fails with its modelled 5xx, and the seed.
+    """
+
+    def __init__(
+        self,
+        backend: JobsBackend,
+        *,
+        latency_ms: float = 0.0,
+        throttle_rps: float | None = None,
+        fault_rate: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        self.backend = backend
+        self.latency = latency_ms / 1000.0
+        self.buckets = (
+            {"read": TokenBucket(throttle_rps), "write": TokenBucket(throttle_rps)}
+            if throttle_rps
+            else {}
+        )
+        self.faults = FaultInjector(fault_rate, seed)
+        self._counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- counters
+    @property
+    def request_counts(self) -> dict[str, int]:
+        """Requests answered so far, per operation (``Unknown`` for unmatched routes)."""
+        with self._counts_lock:
+            return dict(self._counts)
+
+    def _count(self, operation: str) -> None:
+        with self._counts_lock:
+            self._counts[operation] = self._counts.get(operation, 0) + 1
+
+    # ----------------------------------------------------------------- ASGI
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request (the ASGI 3 interface the server calls)."""
+        if scope["type"] != "http":
+            return
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        method = str(scope["method"])
+        raw_path = bytes(scope["raw_path"]).decode("latin-1")
+        try:
+            body, size = await _read_body(receive)
+        except _Disconnected:
+            return
+        if size > MAX_BODY:
+            found = match(plane_of(headers.get("authorization")), method, raw_path)
+            invalid = found[0].invalid if found is not None else InvalidRequestException
+            error = invalid(f"The request body is larger than {MAX_BODY} bytes.")
+            await self._send(send, error_answer(error), close=size > MAX_DRAIN)
+            return
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        query = bytes(scope["query_string"]).decode("latin-1")
+        answer = self.dispatch(method, raw_path, query, headers.get("authorization"), body)
+        await self._send(send, answer, close=False)
+
+    async def _send(self, send: Send, answer: Answer, *, close: bool) -> None:
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(answer.body)).encode()),
+            (b"x-amzn-requestid", answer.request_id.encode()),
+            # The service clock's time, so clients can age executions in simulated time too.
+            (b"date", formatdate(self.backend.clock.now(), usegmt=True).encode()),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+        if answer.error_type is not None:
+            headers.append((b"x-amzn-errortype", answer.error_type.encode()))
+        if close:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    # ----------------------------------------------------------------- one request
+    def dispatch(
+        self,
+        method: str,
+        raw_path: str,
+        query_string: str,
+        authorization: str | None,
+        body: bytes,
+    ) -> Answer:
+        """Answer one request whose body has been read (no latency: the caller waits it)."""
+        plane = plane_of(authorization)
+        found = match(plane, method, raw_path)
+        if found is None:
+            self._count("Unknown")
+            return error_answer(
+                ResourceNotFoundException(f"No {plane}-plane operation matches {method} {raw_path}")
+            )
+        route, params = found
+        self._count(route.operation)
+        try:
+            self._admit(route)
+            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            request = Request(method, params, query, body, invalid=route.invalid)
+            # Operations lock for themselves; holding the lock here too keeps the answer's
+            # serialisation consistent with the operation's state.
+            with self.backend.lock:
+                result = route.handler(self.backend, request)
+            payload = json.dumps(result, separators=(",", ":")).encode()
+            return Answer(200, payload, str(uuid.uuid4()))
+        except AwsError as error:
+            return error_answer(error)
+        except Exception:
+            log.exception("Unexpected error in %s", route.operation)
+            failure = route.unavailable if route.plane == DATA else InternalFailureException
+            return error_answer(failure(f"Internal error in {route.operation}"))
+
+    def _admit(self, route: Route) -> None:
+        """Throttle by the route's quota group, then strike with a simulated fault."""
+        if route.quota is None:
+            return
+        bucket = self.buckets.get(route.quota)
+        if bucket is not None and not bucket.take():
+            raise ThrottlingException("Rate exceeded")
+        if route.plane == DATA and self.faults.strikes():
+            raise route.unavailable("Service unavailable (simulated fault)")
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, int]:
+    """The body (empty when it is over MAX_BODY) and its full size, read at most to MAX_DRAIN."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = bytes(message.get("body", b""))
+        size += len(chunk)
+        if size <= MAX_BODY:
+            parts.append(chunk)
+        elif parts:
+            parts.clear()
+        if size > MAX_DRAIN or not message.get("more_body", False):
+            return b"".join(parts), size
