@@ -23,9 +23,9 @@ from jobsnb.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from jobsnb._sandbox import Sandbox, sandbox
     from jobsnb.client import FleetClient, connect
     from jobsnb.client.fanout import RequestBudget, RetryPolicy
+    from jobsnb.simulation.sandbox import Sandbox, sandbox
 
 __all__ = [
     "FanoutError",
@@ -51,10 +51,10 @@ _LAZY = {
     "connect": "jobsnb.client",
     "RequestBudget": "jobsnb.client.fanout",
     "RetryPolicy": "jobsnb.client.fanout",
-    # A private module: importing a submodule named `jobsnb.sandbox` would rebind the attribute
-    # `jobsnb.sandbox` from the function to the module.
-    "sandbox": "jobsnb._sandbox",
-    "Sandbox": "jobsnb._sandbox",
+    # Inside `jobsnb.simulation`: a submodule named `jobsnb.sandbox` would rebind the attribute
+    # `jobsnb.sandbox` from the function to the module when imported.
+    "sandbox": "jobsnb.simulation.sandbox",
+    "Sandbox": "jobsnb.simulation.sandbox",
 }
 
 

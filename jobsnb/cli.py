@@ -98,8 +98,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         suffix = ""
         if args.fleet:
-            from jobsnb.service.fleet import Fleet
-            from jobsnb.service.fleet_plan import plan_fleet
+            from jobsnb.simulation.plan import plan_fleet
+            from jobsnb.simulation.scheduler import Fleet
 
             fleet = Fleet(service, plan_fleet(args.fleet, args.fleet_seed))
             fleet.populate()

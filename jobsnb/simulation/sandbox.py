@@ -11,9 +11,9 @@ One call gives a notebook a fleet in the middle of a rollout, with no AWS accoun
 :func:`sandbox` starts a :class:`~jobsnb.service.LocalJobsService` on a manual clock, builds the
 fleet through the control plane (things with ``model``/``region``/``firmware_version``
 attributes, a group per region and per hardware model) and runs the seeded plan of
-:mod:`jobsnb.service.fleet_plan`: firmware updates with rollout rates, timeouts and retries, a
+:mod:`jobsnb.simulation.plan`: firmware updates with rollout rates, timeouts and retries, a
 CONTINUOUS certificate rotation, a reboot, a risky config push with an abort config, and a hotfix
-the operator cancels. Devices act only through the data plane (:mod:`jobsnb.service.fleet`).
+the operator cancels. Devices act only through the data plane (:mod:`jobsnb.simulation.scheduler`).
 """
 
 from __future__ import annotations
@@ -25,16 +25,10 @@ from typing import Any
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service.clock import ManualClock
-from jobsnb.service.fleet import Fleet
-from jobsnb.service.fleet_plan import (
-    DEFAULT_MODELS,
-    DEFAULT_REGIONS,
-    FleetConfig,
-    HardwareModel,
-    PlannedJob,
-    plan_fleet,
-)
 from jobsnb.service.server import LocalJobsService
+from jobsnb.simulation.config import DEFAULT_MODELS, DEFAULT_REGIONS, FleetConfig, HardwareModel
+from jobsnb.simulation.plan import PlannedJob, plan_fleet
+from jobsnb.simulation.scheduler import Fleet
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -91,7 +85,7 @@ class Sandbox:
     service
         The :class:`~jobsnb.service.LocalJobsService` (``request_counts``, ``backend``, ...).
     fleet
-        The :class:`~jobsnb.service.fleet.Fleet` driving the devices.
+        The :class:`~jobsnb.simulation.scheduler.Fleet` driving the devices.
     seed, plan
         The seed and the plan it gave.
     """

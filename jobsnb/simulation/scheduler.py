@@ -1,11 +1,11 @@
 """The simulated fleet: device agents that run jobs through the data plane, on the service clock.
 
-A :class:`Fleet` carries out a :class:`~jobsnb.service.fleet_plan.FleetPlan` against a running
+A :class:`Fleet` carries out a :class:`~jobsnb.simulation.plan.FleetPlan` against a running
 :class:`~jobsnb.service.LocalJobsService` whose clock is a :class:`~jobsnb.service.ManualClock`:
 
-* the **operator** (control plane, :mod:`jobsnb.service.fleet_operator`) builds the fleet, then
+* the **operator** (control plane, :mod:`jobsnb.simulation.operator`) builds the fleet, then
   launches and cancels jobs, moves devices between groups and enrols new ones at planned times;
-* each **device** acts only through the data plane (:mod:`jobsnb.service.fleet_wire`): when it
+* each **device** acts only through the data plane (:mod:`jobsnb.simulation.devices`): when it
   wakes it calls StartNextPendingJobExecution, reports progress with UpdateJobExecution
   (``statusDetails`` ``step``, ``progress``, ``firmware_version``, with ``expectedVersion`` and a
   step timeout), and finishes SUCCEEDED, FAILED or REJECTED, or goes silent and lets the
@@ -29,7 +29,7 @@ as fast as a pool here, and keeps the history independent of thread scheduling.
 Examples
 --------
 >>> from jobsnb.service import LocalJobsService, ManualClock
->>> from jobsnb.service.fleet_plan import plan_fleet
+>>> from jobsnb.simulation.plan import plan_fleet
 >>> with LocalJobsService(clock=ManualClock(1_700_000_000)) as service:
 ...     fleet = Fleet(service, plan_fleet(30, seed=3))
 ...     fleet.populate()
@@ -53,11 +53,19 @@ from botocore.exceptions import ClientError
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service.clock import ManualClock
-from jobsnb.service.fleet_devices import Run, decide, final_details, progress_details, step_minutes
-from jobsnb.service.fleet_operator import FleetOperator
-from jobsnb.service.fleet_plan import Device, FleetEvent, FleetPlan, HardwareModel
-from jobsnb.service.fleet_wire import DeviceCallError, DeviceDataPlane
 from jobsnb.service.server import LocalJobsService
+from jobsnb.simulation.config import HardwareModel
+from jobsnb.simulation.devices import (
+    DeviceCallError,
+    DeviceDataPlane,
+    Run,
+    decide,
+    final_details,
+    progress_details,
+    step_minutes,
+)
+from jobsnb.simulation.operator import FleetOperator
+from jobsnb.simulation.plan import Device, FleetEvent, FleetPlan
 
 __all__ = ["Fleet"]
 
@@ -84,7 +92,7 @@ class Fleet:
     service
         A started local service whose clock is a ManualClock.
     plan
-        The seeded plan (:func:`~jobsnb.service.fleet_plan.plan_fleet`).
+        The seeded plan (:func:`~jobsnb.simulation.plan.plan_fleet`).
     workers
         Threads for populating the fleet over the control plane.
     """

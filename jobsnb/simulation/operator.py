@@ -13,13 +13,13 @@ share one GIL (~900 calls/s from a thread pool here). So a large fleet (``PROCES
 things or more, on a machine with more than one core) is built from a pool of spawned processes,
 each with its own boto3 client and GIL (~2,200 calls/s on 2 cores): still one HTTP request per
 thing and per membership, through the same control plane. The workers are ``python -m
-jobsnb.service.fleet_operator URL`` subprocesses fed their share as JSON on stdin, so it works from
+jobsnb.simulation.operator URL`` subprocesses fed their share as JSON on stdin, so it works from
 notebooks and from scripts without a ``__main__`` guard (which ``multiprocessing`` would need).
 
 Examples
 --------
 >>> from jobsnb.service import LocalJobsService
->>> from jobsnb.service.fleet_plan import plan_fleet
+>>> from jobsnb.simulation.plan import plan_fleet
 >>> with LocalJobsService() as service:
 ...     operator = FleetOperator(service.url)
 ...     operator.build(plan_fleet(20, seed=1))
@@ -36,8 +36,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from jobsnb._clients import CONTROL_PLANE, make_client, make_session
-from jobsnb.service.fleet_plan import QUARANTINE_GROUP, Device, FleetPlan, PlannedJob
+from jobsnb.client._boto import CONTROL_PLANE, make_client, make_session
+from jobsnb.simulation.plan import QUARANTINE_GROUP, Device, FleetPlan, PlannedJob
 
 __all__ = ["PROCESS_THRESHOLD", "FleetOperator"]
 
@@ -160,7 +160,7 @@ def _work(url: str, task: dict[str, Any], threads: int) -> None:
 
 
 def _in_subprocesses(url: str, tasks: list[dict[str, Any]]) -> None:
-    command = [sys.executable, "-m", "jobsnb.service.fleet_operator", url]
+    command = [sys.executable, "-m", "jobsnb.simulation.operator", url]
     workers = [
         subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
