@@ -1,8 +1,9 @@
-"""The one place jobsnb makes boto3 clients.
+"""The one place jobsnb makes boto3 sessions and clients.
 
 Every client gets the same botocore ``Config``: botocore's own retries off (the fan-out retries
 with back-off and a shared request budget, and the two would multiply), a connection pool as
-large as the worker pool, and jobsnb in the user agent.
+large as the worker pool, and jobsnb in the user agent. One client per plane is shared by all
+worker threads (boto3 clients are thread-safe; sessions are not, so they are made here, once).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from jobsnb._version import __version__
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import DEFAULT_REGION
 
-__all__ = ["CONTROL_PLANE", "DATA_PLANE", "is_local_endpoint", "make_client", "make_session"]
+__all__ = [
+    "CONTROL_PLANE",
+    "DATA_PLANE",
+    "is_local_endpoint",
+    "make_client",
+    "make_plane_clients",
+    "make_session",
+]
 
 DATA_PLANE = "iot-jobs-data"
 CONTROL_PLANE = "iot"
@@ -28,7 +36,23 @@ _LOCAL_CREDENTIALS = {"aws_access_key_id": "jobsnb-local", "aws_secret_access_ke
 
 
 def is_local_endpoint(endpoint_url: str | None) -> bool:
-    """True when ``endpoint_url`` points at this machine (loopback or ``localhost``)."""
+    """Whether ``endpoint_url`` points at this machine (loopback or ``localhost``).
+
+    Parameters
+    ----------
+    endpoint_url
+        An endpoint URL, or None (AWS's default endpoint).
+
+    Returns
+    -------
+    bool
+        True for a loopback address or ``localhost``.
+
+    Examples
+    --------
+    >>> is_local_endpoint("http://127.0.0.1:5000"), is_local_endpoint("https://iot.amazonaws.com")
+    (True, False)
+    """
     if not endpoint_url:
         return False
     host = urlsplit(endpoint_url).hostname or ""
@@ -45,7 +69,25 @@ def make_session(
     profile_name: str | None = None,
     region_name: str | None = None,
 ) -> boto3.Session:
-    """The caller's session, or a new one from a profile and region (default credentials)."""
+    """The caller's session, or a new one from a profile and region (default credentials).
+
+    Parameters
+    ----------
+    boto3_session
+        A session to use as it is (then ``profile_name`` must be None).
+    profile_name, region_name
+        What a new session is made from (default: boto3's default chain).
+
+    Returns
+    -------
+    boto3.Session
+        The session clients are made from.
+
+    Examples
+    --------
+    >>> make_session(region_name="eu-west-1").region_name
+    'eu-west-1'
+    """
     if boto3_session is not None:
         if profile_name is not None:
             raise InvalidParameterError(
@@ -66,11 +108,38 @@ def make_client(
 ) -> Any:
     """A boto3 client for ``service`` ("iot" or "iot-jobs-data") with jobsnb's Config.
 
-    Against a loopback endpoint, a missing region defaults to us-east-1 and missing credentials
-    to placeholder keys, so the local service works on a machine without AWS configuration.
-    ``signed=False`` makes a client that sends no SigV4 signature, as a device authenticating
-    with its X.509 certificate does (the simulated fleet's devices use one); it needs no
-    credentials and is also cheaper per call.
+    Against a loopback endpoint, a missing region defaults to
+    :data:`~jobsnb.limits.DEFAULT_REGION` and missing credentials to placeholder keys, so the
+    local service works on a machine without AWS configuration.
+
+    Parameters
+    ----------
+    service
+        :data:`CONTROL_PLANE` (``"iot"``) or :data:`DATA_PLANE` (``"iot-jobs-data"``).
+    session
+        The session the client is made from (:func:`make_session`).
+    endpoint_url
+        Where to send requests (default: AWS's endpoint of the region).
+    region_name
+        The region (default: the session's).
+    max_pool_connections
+        The connection pool's size: as many as the threads sharing the client.
+    signed
+        False makes a client that sends no SigV4 signature, as a device authenticating with
+        its X.509 certificate does; it needs no credentials and is cheaper per call.
+
+    Returns
+    -------
+    botocore.client.BaseClient
+        A client whose own retries are off (the fan-out retries).
+
+    Examples
+    --------
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     data = make_client(DATA_PLANE, make_session(), endpoint_url=service.url)
+    ...     data.get_pending_job_executions(thingName="sensor-1")["queuedJobs"]
+    []
     """
     if service not in (DATA_PLANE, CONTROL_PLANE):
         raise InvalidParameterError(
@@ -99,3 +168,64 @@ def make_client(
     return session.client(
         service, endpoint_url=endpoint_url, region_name=region, config=config, **extra
     )
+
+
+def make_plane_clients(
+    session: boto3.Session,
+    endpoint_url: str | None,
+    *,
+    local: bool,
+    control_endpoint_url: str | None = None,
+    region_name: str | None = None,
+    max_pool_connections: int = 10,
+) -> tuple[Any, Any, str]:
+    """The data-plane and control-plane clients of a fleet client, and the data endpoint.
+
+    The local service serves both planes on one port; AWS's data-plane endpoint (the account's
+    ``iot:Jobs`` address) does not serve the control plane, and is found with the control
+    plane's DescribeEndpoint when ``endpoint_url`` is None.
+
+    Parameters
+    ----------
+    session
+        The session both clients are made from.
+    endpoint_url
+        The data-plane endpoint; None to ask DescribeEndpoint.
+    local
+        Whether ``endpoint_url`` is the local service (which also serves the control plane).
+    control_endpoint_url
+        The control-plane endpoint, when it is not the default.
+    region_name, max_pool_connections
+        As for :func:`make_client`.
+
+    Returns
+    -------
+    tuple
+        ``(data client, control client, data endpoint URL)``.
+
+    Examples
+    --------
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     data, control, url = make_plane_clients(make_session(), service.url, local=True)
+    ...     control.meta.endpoint_url == url == service.url
+    True
+    """
+    control = make_client(
+        CONTROL_PLANE,
+        session,
+        endpoint_url=control_endpoint_url or (endpoint_url if local else None),
+        region_name=region_name,
+        max_pool_connections=max_pool_connections,
+    )
+    if endpoint_url is None:
+        address = control.describe_endpoint(endpointType="iot:Jobs")["endpointAddress"]
+        endpoint_url = address if "://" in address else f"https://{address}"
+    data = make_client(
+        DATA_PLANE,
+        session,
+        endpoint_url=endpoint_url,
+        region_name=region_name,
+        max_pool_connections=max_pool_connections,
+    )
+    return data, control, endpoint_url

@@ -1,65 +1,42 @@
-"""The fleet client's control-plane calls: a job's executions across the fleet, job
-summaries, and thing and group lists (a mixin of :class:`~jobsnb.client.FleetClient`)."""
+"""The control plane across a fleet: a job's executions, job summaries, thing and group lists.
+
+:class:`ControlPlane` lists page after page (:data:`~jobsnb.limits.MAX_PAGE_SIZE` at a time)
+within the control budget; :class:`~jobsnb.client.FleetClient` offers its methods as its own.
+Each page is retried on its own, so one that fails is tried again without listing again from
+the first page.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from jobsnb import frames
 from jobsnb.client import _arguments as arguments
 from jobsnb.client._arguments import OnError
-from jobsnb.client.fanout import (
-    CallError,
-    CallFailed,
-    FanoutResult,
-    RequestBudget,
-    RetryPolicy,
-    call_with_retries,
-)
+from jobsnb.client._calls import Calls, Outcome
+from jobsnb.client.data_plane import DataPlane
+from jobsnb.client.fanout import CallFailed, call_with_retries
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.limits import STATUSES, check_thing_name
+from jobsnb.limits import MAX_PAGE_SIZE, STATUSES, check_thing_name
 
-__all__ = ["LIST_PAGE_SIZE", "ControlPlaneCalls"]
+__all__ = ["ControlPlane"]
 
-#: The largest page the control plane's list operations give.
-LIST_PAGE_SIZE = 250
+_KEYS = ["thing_name", "job_id", "execution_number"]
 
 
-class ControlPlaneCalls:
-    """ListJobExecutionsForJob, DescribeJob, ListThings & co., within the control budget."""
+class ControlPlane:
+    """The control-plane calls of a :class:`~jobsnb.client.FleetClient`, on its shared
+    ``calls``; ``data`` describes executions when asked to.
 
-    control: Any
-    control_budget: RequestBudget
-    retry: RetryPolicy
+    ``progress`` and ``on_error`` are as for :class:`~jobsnb.client.data_plane.DataPlane`.
+    """
 
-    if TYPE_CHECKING:  # provided by FleetClient
-
-        def _fan_out(
-            self,
-            items: Any,
-            call: Callable[[Any], dict[str, Any]],
-            operation: str,
-            identify: Callable[[Any], tuple[str | None, str | None]],
-            budget: RequestBudget | None,
-            progress: bool,
-        ) -> FanoutResult[Any]: ...
-
-        def _finish(
-            self, frame: pd.DataFrame, result: FanoutResult[Any], on_error: OnError
-        ) -> pd.DataFrame: ...
-
-        def describe(
-            self,
-            executions: Any,
-            *,
-            include_document: bool = False,
-            flatten_details: bool = False,
-            progress: bool = True,
-            on_error: OnError = "warn",
-        ) -> pd.DataFrame: ...
+    def __init__(self, calls: Calls, data: DataPlane) -> None:
+        self.calls = calls
+        self.data = data
 
     def executions(
         self,
@@ -70,12 +47,26 @@ class ControlPlaneCalls:
         progress: bool = True,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
-        """The whole fleet's executions of each job: the control plane's ListJobExecutionsForJob.
+        """The whole fleet's executions of each job: ListJobExecutionsForJob.
 
-        All statuses, terminal included, one row per thing (its latest execution;
-        ``retry_attempt`` counts the earlier ones). ``status`` filters on the service side.
-        ``describe=True`` adds every data-plane field of each execution (status details,
-        versions) through :meth:`describe`.
+        Parameters
+        ----------
+        job_ids
+            One job id or several.
+        status
+            Only executions in this status (filtered by the service).
+        describe
+            Add every data-plane field of each execution (status details, versions) with
+            DescribeJobExecution; its ``status`` becomes ``described_status``.
+        progress, on_error
+            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per thing and job, its latest execution, terminal ones included
+            (:data:`~jobsnb.frames.JOB_EXECUTION_COLUMNS`); ``retry_attempt`` counts the
+            earlier ones.
 
         Examples
         --------
@@ -91,21 +82,35 @@ class ControlPlaneCalls:
         0   sensor-1  SUCCEEDED              0
         1   sensor-2     QUEUED              0
         """
+        arguments.check_on_error(on_error)
+        outcome = self.executions_outcome(
+            job_ids, status=status, describe=describe, progress=progress
+        )
+        return self.calls.report(outcome, on_error)
+
+    def executions_outcome(
+        self,
+        job_ids: str | Iterable[str],
+        *,
+        status: str | None = None,
+        describe: bool = False,
+        progress: bool = True,
+    ) -> Outcome:
+        """:meth:`executions`, not yet reported: for calls that build on it."""
         jobs = arguments.job_ids(job_ids)
         if status is not None and status not in STATUSES:
             raise InvalidParameterError("status", f"must be one of {', '.join(STATUSES)}", status)
-        arguments.check_on_error(on_error)
 
         def list_all(job_id: str) -> dict[str, Any]:
-            summaries: list[dict[str, Any]] = []
             kwargs: dict[str, Any] = {"jobId": job_id}
             if status is not None:
                 kwargs["status"] = status
-            for page in self._pages(self.control.list_job_executions_for_job, kwargs):
-                summaries.extend(page.get("executionSummaries", []))
-            return {"executionSummaries": summaries}
+            pages = self.pages(self.calls.control.list_job_executions_for_job, kwargs)
+            return {
+                "executionSummaries": [s for p in pages for s in p.get("executionSummaries", [])]
+            }
 
-        result = self._fan_out(
+        result = self.calls.fan_out(
             jobs,
             list_all,
             "ListJobExecutionsForJob",
@@ -117,35 +122,39 @@ class ControlPlaneCalls:
             frames.job_executions_frame(job_id, response["executionSummaries"])
             for job_id, response in result.succeeded
         ]
-        frame = _concat(parts, frames.job_executions_frame("", []))
-        if describe and not frame.empty:
-            details = self.describe(
-                frame[["thing_name", "job_id", "execution_number"]],
-                progress=progress,
-                on_error="ignore",  # its errors join this call's, reported once below
-            )
-            extra = [c for c in details.columns if c not in frame.columns or c == "status"]
-            frame = frame.merge(
-                details[["thing_name", "job_id", "execution_number", *extra]].rename(
-                    columns={"status": "described_status"}
-                ),
-                on=["thing_name", "job_id", "execution_number"],
-                how="left",
-            )
-            result.errors.extend(_errors_from(details))
-        return self._finish(frame, result, on_error)
+        listed = Outcome(
+            _concat(parts, frames.job_executions_frame("", [])), result.errors, len(jobs)
+        )
+        if not describe or listed.frame.empty:
+            return listed
+        frame = listed.frame
+        details = self.data.describe_outcome(frame[_KEYS], progress=progress)
+        extra = [c for c in details.frame.columns if c not in frame.columns or c == "status"]
+        merged = frame.merge(
+            details.frame[[*_KEYS, *extra]].rename(columns={"status": "described_status"}),
+            on=_KEYS,
+            how="left",
+        )
+        return listed.joined(merged, details)
 
     def job_summary(
-        self,
-        job_ids: str | Iterable[str],
-        *,
-        progress: bool = True,
-        on_error: OnError = "warn",
+        self, job_ids: str | Iterable[str], *, progress: bool = True, on_error: OnError = "warn"
     ) -> pd.DataFrame:
-        """One row per job: its status and how many things (not attempts) ended in each status.
+        """One row per job: its status and how many things (not attempts) are in each status.
 
-        ``things_<status>`` counts distinct things by the status of their latest execution;
-        ``attempts_<status>`` are AWS's own counters, which count every retry.
+        Parameters
+        ----------
+        job_ids
+            One job id or several.
+        progress, on_error
+            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per job (:data:`~jobsnb.frames.JOB_SUMMARY_COLUMNS`): DescribeJob, and
+            ``things_<status>`` counting distinct things by the status of their latest
+            execution, where ``attempts_<status>`` are AWS's counters (every retry counts).
 
         Examples
         --------
@@ -160,29 +169,29 @@ class ControlPlaneCalls:
         >>> summary[["things", "attempts", "things_queued", "attempts_failed"]].to_dict("records")
         [{'things': 1, 'attempts': 2, 'things_queued': 1, 'attempts_failed': 1}]
         """
-        jobs = arguments.job_ids(job_ids)
         arguments.check_on_error(on_error)
-
-        described = self._fan_out(
+        jobs = arguments.job_ids(job_ids)
+        described = self.calls.fan_out(
             jobs,
-            lambda job_id: self.control.describe_job(jobId=job_id),
+            lambda job_id: self.calls.control.describe_job(jobId=job_id),
             "DescribeJob",
             lambda job_id: (None, job_id),
-            self.control_budget,
+            self.calls.control_budget,
             progress,
         )
         found = [job_id for job_id, _ in described.succeeded]
         executions = (
-            self.executions(found, progress=progress, on_error="ignore")
+            self.executions_outcome(found, progress=progress)
             if found
-            else frames.job_executions_frame("", [])
+            else Outcome(frames.job_executions_frame("", []))
         )
+        listed = executions.frame
         rows = [
-            (response["job"], executions[executions["job_id"] == job_id])
+            (response["job"], listed[listed["job_id"] == job_id])
             for job_id, response in described.succeeded
         ]
-        described.errors.extend(_errors_from(executions))
-        return self._finish(frames.job_summary_frame(rows), described, on_error)
+        summary = Outcome(frames.job_summary_frame(rows), described.errors, len(jobs))
+        return self.calls.report(summary.joined(summary.frame, executions), on_error)
 
     def things(
         self,
@@ -192,19 +201,44 @@ class ControlPlaneCalls:
         attribute: tuple[str, str] | None = None,
         limit: int | None = None,
     ) -> list[str]:
-        """Thing names: all things, or the members of thing ``group`` (ListThings /
-        ListThingsInThingGroup, page after page).
+        """Thing names: all things, or the members of thing ``group``, page after page.
 
-        ``recursive`` includes the members of ``group``'s child groups. ``attribute=(name,
-        value)`` keeps the things whose attribute ``name`` equals ``value`` (with
-        ``group=None``). ``limit`` stops listing after that many names.
+        Parameters
+        ----------
+        group
+            List this group's members (ListThingsInThingGroup); None lists all (ListThings).
+        recursive
+            Include the members of ``group``'s child groups.
+        attribute
+            ``(name, value)``: only things whose attribute ``name`` is ``value`` (no group).
+        limit
+            Stop listing after that many names.
+
+        Returns
+        -------
+        list of str
+            The names. A call that fails for good raises its boto3 error.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     _ = service.backend.create_thing_group("north")
+        ...     for name in ("sensor-1", "sensor-2"):
+        ...         _ = service.backend.create_thing(name)
+        ...     _ = service.backend.add_thing_to_thing_group("north", "sensor-2")
+        ...     client = jobsnb.connect(service)
+        ...     everything, north = client.things(), client.things("north")
+        >>> sorted(everything), north
+        (['sensor-1', 'sensor-2'], ['sensor-2'])
         """
         if group is not None:
             check_thing_name(group, "group")
             if attribute is not None:
                 raise InvalidParameterError("attribute", "cannot be combined with group", attribute)
-            pages = self._pages_or_raise(
-                self.control.list_things_in_thing_group,
+            pages = self.pages_or_raise(
+                self.calls.control.list_things_in_thing_group,
                 {"thingGroupName": group, "recursive": recursive},
                 "things",
                 limit,
@@ -213,50 +247,66 @@ class ControlPlaneCalls:
         kwargs: dict[str, Any] = {}
         if attribute is not None:
             kwargs = {"attributeName": attribute[0], "attributeValue": attribute[1]}
-        pages = self._pages_or_raise(self.control.list_things, kwargs, "things", limit)
+        pages = self.pages_or_raise(self.calls.control.list_things, kwargs, "things", limit)
         return [thing["thingName"] for page in pages for thing in page.get("things", [])][:limit]
 
     def groups(self, *, limit: int | None = None) -> list[str]:
-        """Names of thing groups (ListThingGroups, page after page; ``limit`` stops early)."""
-        pages = self._pages_or_raise(self.control.list_thing_groups, {}, "thingGroups", limit)
+        """Names of thing groups: ListThingGroups, page after page.
+
+        Parameters
+        ----------
+        limit
+            Stop listing after that many names.
+
+        Returns
+        -------
+        list of str
+            The names. A call that fails for good raises its boto3 error.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     _ = service.backend.create_thing_group("north")
+        ...     jobsnb.connect(service).groups()
+        ['north']
+        """
+        pages = self.pages_or_raise(self.calls.control.list_thing_groups, {}, "thingGroups", limit)
         return [g["groupName"] for page in pages for g in page.get("thingGroups", [])][:limit]
 
-    def _pages_or_raise(
-        self,
-        operation: Callable[..., Any],
-        kwargs: dict[str, Any],
-        key: str,
-        limit: int | None,
+    def pages_or_raise(
+        self, operation: Callable[..., Any], kwargs: dict[str, Any], key: str, limit: int | None
     ) -> list[Any]:
-        """:meth:`_pages` outside a fan-out: a call that failed for good raises its AWS error."""
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
-        ):
-            raise InvalidParameterError("limit", "must be a positive integer or None", limit)
+        """:meth:`pages` outside a fan-out: a call that failed for good raises its AWS error."""
+        arguments.check_limit(limit)
         try:
-            return self._pages(operation, kwargs, key, limit)
+            return self.pages(operation, kwargs, key, limit)
         except CallFailed as failed:
             raise failed.error from None
 
-    def _pages(
+    def pages(
         self,
         operation: Callable[..., Any],
         kwargs: dict[str, Any],
         key: str = "",
         limit: int | None = None,
     ) -> list[Any]:
-        """Every page of a paginated control-plane list, within the control budget.
+        """Every page of a paginated control-plane list (:data:`~jobsnb.limits.MAX_PAGE_SIZE`
+        at a time), within the control budget; stops once ``limit`` entries of ``key`` came.
 
         Each page is retried on its own; one that fails for good raises
-        :class:`~jobsnb.fanout.CallFailed`, which a surrounding fan-out records without
+        :class:`~jobsnb.client.fanout.CallFailed`, which a surrounding fan-out records without
         listing again from the first page.
         """
         pages: list[Any] = []
-        kwargs = {**kwargs, "maxResults": LIST_PAGE_SIZE}
+        kwargs = {**kwargs, "maxResults": MAX_PAGE_SIZE}
         listed = 0
         while True:
             page = call_with_retries(
-                lambda: operation(**kwargs), retry=self.retry, budget=self.control_budget
+                lambda: operation(**kwargs),
+                retry=self.calls.retry,
+                budget=self.calls.control_budget,
             )
             pages.append(page)
             listed += len(page.get(key, [])) if key else 0
@@ -271,7 +321,3 @@ def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
     if not parts:
         return empty
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
-def _errors_from(frame: pd.DataFrame) -> list[CallError]:
-    return list(frame.attrs.get("errors", ()))

@@ -41,24 +41,20 @@ __all__ = [
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Error codes worth another try: throttling and the services' 5xx answers.
-RETRYABLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "ServiceUnavailableException",
-        "InternalServerException",
-        "InternalFailureException",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
+#: What AWS answers to a request over its quota (the budget slows down on these).
 THROTTLING_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
 )
+#: Error codes worth another try: throttling and the services' 5xx answers.
+RETRYABLE_CODES = THROTTLING_CODES | {
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "InternalFailureException",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+}
 _CONNECTION_ERRORS = (
     EndpointConnectionError,
     ConnectionClosedError,
@@ -140,6 +136,8 @@ class RetryPolicy:
     Examples
     --------
     >>> policy = RetryPolicy(max_attempts=5, base_delay=0.1, max_delay=2.0)
+    >>> [policy.cap(attempt) for attempt in (1, 2, 3, 4, 5)]
+    [0.2, 0.4, 0.8, 1.6, 2.0]
     >>> 0 <= policy.delay(3) <= 0.8
     True
     """
@@ -156,9 +154,13 @@ class RetryPolicy:
                 "base_delay", "must be >= 0 and <= max_delay (seconds)", self.base_delay
             )
 
+    def cap(self, attempt: int) -> float:
+        """The longest wait after failed attempt ``attempt`` (1-based): doubling, then capped."""
+        return min(self.max_delay, self.base_delay * 2.0**attempt)
+
     def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        """Seconds to wait after failed attempt ``attempt``: uniform in 0..:meth:`cap` (jitter)."""
+        return random.uniform(0, self.cap(attempt))
 
 
 @dataclass
@@ -173,11 +175,18 @@ class FanoutResult(Generic[T]):
 
     @property
     def succeeded(self) -> list[tuple[T, dict[str, Any]]]:
+        """Each item whose call succeeded, with its response, in item order."""
         return [
             (item, response)
             for item, response in zip(self.items, self.responses, strict=True)
             if response is not None
         ]
+
+    @property
+    def failed(self) -> list[tuple[T, CallError]]:
+        """Each item whose call failed for good, with its error, in item order."""
+        pairs = zip(self.items, self.responses, strict=True)
+        return list(zip([item for item, got in pairs if got is None], self.errors, strict=True))
 
 
 class CallFailed(Exception):
@@ -200,6 +209,33 @@ def call_with_retries(
 
     A :class:`CallFailed` raised inside ``call`` (a nested retrying call) is final: it is
     passed on, not retried again.
+
+    Parameters
+    ----------
+    call
+        Makes one AWS call (no arguments) and returns its response.
+    retry
+        Back-off for throttling, 5xx and connection errors.
+    budget
+        The request budget each attempt takes a token from; None for no limit.
+    abandoned
+        Set when the surrounding fan-out was interrupted: no further attempt is made.
+
+    Returns
+    -------
+    R
+        What ``call`` returned, once it succeeded.
+
+    Examples
+    --------
+    >>> import jobsnb
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     iot = jobsnb.connect(service).control
+    ...     page = call_with_retries(lambda: iot.list_things(), retry=RetryPolicy(),
+    ...                              budget=RequestBudget(10))
+    >>> page["things"]
+    []
     """
     attempt = 0
     while True:
@@ -274,12 +310,27 @@ def fan_out(
     progress
         Show a progress bar (``tqdm.auto``) when the fan-out takes over a second.
 
+    Returns
+    -------
+    FanoutResult
+        One response or one :class:`CallError` per item, aligned with ``items``.
+
     Examples
     --------
     >>> result = fan_out(["a", "b"], lambda name: {"name": name}, operation="Echo",
     ...                  identify=lambda name: (name, None), budget=None, progress=False)
     >>> result.responses
     [{'name': 'a'}, {'name': 'b'}]
+    >>> import jobsnb
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     data = jobsnb.connect(service).data
+    ...     result = fan_out(["sensor-1", "sensor-2"],
+    ...                      lambda name: data.get_pending_job_executions(thingName=name),
+    ...                      operation="GetPendingJobExecutions",
+    ...                      identify=lambda name: (name, None), budget=None, progress=False)
+    >>> [response["queuedJobs"] for _, response in result.succeeded], result.errors
+    ([[], []], [])
     """
     retry = retry or RetryPolicy()
     if workers < 1:

@@ -1,0 +1,138 @@
+"""What the parts of a fleet client share, and how the outcome of their calls is reported.
+
+:class:`Calls` holds the two boto3 clients, the request budgets, the pool size and the retry
+policy that :class:`~jobsnb.client.data_plane.DataPlane` and
+:class:`~jobsnb.client.control_plane.ControlPlane` both call through. Their work answers an
+:class:`Outcome`: a frame and the calls that failed for it, not yet reported, so that one part
+can build on another's answer without reading errors back from a frame.
+:meth:`Calls.report` then puts the errors on the frame (``frame.jobsnb.errors``) and warns or
+raises as ``on_error`` says. :func:`delegate` makes the facade's methods: the part's method,
+its signature and its documentation, called on the part.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import pandas as pd
+
+from jobsnb import frames
+from jobsnb.client._arguments import OnError
+from jobsnb.client.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
+from jobsnb.exceptions import FanoutError, JobsnbWarning
+
+__all__ = ["Calls", "Outcome", "delegate"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+_PACKAGE = os.path.dirname(__file__) + os.sep
+
+
+def delegate(
+    part: str, method: Callable[Concatenate[Any, P], R]
+) -> Callable[Concatenate[Any, P], R]:
+    """A facade method that calls ``method`` on the facade's attribute ``part``.
+
+    The facade's method has ``method``'s name, signature (for ``help()``, IDEs and mypy) and
+    docstring, so each operation is documented once, where it is implemented.
+    """
+
+    @functools.wraps(method)
+    def forward(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(getattr(self, part), *args, **kwargs)
+
+    return forward
+
+
+@dataclass
+class Outcome:
+    """A frame a part of the client built, with the calls that failed for it.
+
+    ``calls`` counts the calls made (for "3 of 40 calls failed"). ``joined`` adds the errors
+    and calls of another outcome this one was built from.
+    """
+
+    frame: pd.DataFrame
+    errors: list[CallError] = field(default_factory=list)
+    calls: int = 0
+
+    def joined(self, frame: pd.DataFrame, other: Outcome) -> Outcome:
+        """``frame`` with the errors and calls of this outcome and ``other``."""
+        return Outcome(frame, [*self.errors, *other.errors], self.calls + other.calls)
+
+
+@dataclass(eq=False)
+class Calls:
+    """The boto3 clients, budgets, pool and retry policy every call of one client shares."""
+
+    data: Any
+    control: Any
+    read_budget: RequestBudget
+    write_budget: RequestBudget
+    control_budget: RequestBudget
+    workers: int = 16
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: The errors of the latest reported call, from whichever thread made it.
+    last_errors: pd.DataFrame = field(default_factory=lambda: frames.errors_frame([]))
+
+    def fan_out(
+        self,
+        items: Sequence[T],
+        call: Callable[[T], dict[str, Any]],
+        operation: str,
+        identify: Callable[[T], tuple[str | None, str | None]],
+        budget: RequestBudget | None,
+        progress: bool,
+    ) -> FanoutResult[T]:
+        """:func:`~jobsnb.client.fanout.fan_out` on this client's pool and retry policy."""
+        return fan_out(
+            items,
+            call,
+            operation=operation,
+            identify=identify,
+            budget=budget,
+            workers=self.workers,
+            retry=self.retry,
+            progress=progress,
+        )
+
+    def report(self, outcome: Outcome, on_error: OnError) -> pd.DataFrame:
+        """The outcome's frame with its errors in ``attrs`` (read as ``frame.jobsnb.errors``).
+
+        The errors also become :attr:`last_errors`. When there are any, ``on_error="warn"``
+        warns (pointing at the first caller outside :mod:`jobsnb.client`), ``"raise"`` raises
+        :class:`~jobsnb.exceptions.FanoutError` with the partial frame, ``"ignore"`` does
+        neither.
+        """
+        frame, errors = outcome.frame, outcome.errors
+        self.last_errors = errors_frame = frames.errors_frame(errors)
+        # A tuple, not a frame: pandas compares attrs when it concatenates frames.
+        frame.attrs["errors"] = tuple(errors)
+        if errors:
+            codes = ", ".join(sorted({error.error_code for error in errors}))
+            summary = (
+                f"{len(errors)} of {max(outcome.calls, len(errors))} calls failed ({codes}); "
+                "see frame.jobsnb.errors"
+            )
+            if on_error == "raise":
+                raise FanoutError(summary, errors=errors_frame, partial=frame)
+            if on_error == "warn":
+                warnings.warn(summary, JobsnbWarning, stacklevel=_outside_level())
+        return frame
+
+
+def _outside_level() -> int:
+    """The ``stacklevel`` (1: our caller) of the first frame outside this package."""
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        level, frame = level + 1, frame.f_back
+    return level
