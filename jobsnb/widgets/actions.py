@@ -6,7 +6,8 @@ out with the fleet client (its budgets, retries and thread pool) in chunks, so t
 reported and a stop honoured between chunks, and answers one row per thing or execution: what
 it was, what it is now, or the AWS error code. An update sends each row's version as
 ``expectedVersion``: an execution someone else changed meanwhile is refused by the service, and
-the result shows its current state (DescribeJobExecution) as a ``conflict``, never overwritten.
+the client tells such a conflict from other refusals (:mod:`jobsnb.client.conflicts`); the
+result shows the execution's current state as a ``conflict``, never overwritten.
 
 Examples
 --------
@@ -36,6 +37,7 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 from jobsnb.client import FleetClient
+from jobsnb.client.conflicts import update_conflicts
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import (
     DEVICE_STATUSES,
@@ -44,7 +46,6 @@ from jobsnb.limits import (
     check_status_details,
     check_step_timeout,
 )
-from jobsnb.widgets.table import errors_of
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -67,9 +68,6 @@ RESULT_COLUMNS: Final = (
     "error_code",
     "message",
 )
-#: The error UpdateJobExecution answers when ``expectedVersion`` is not the current version.
-CONFLICT_CODE: Final = "InvalidStateTransitionException"
-CONFLICT_MARK: Final = "VersionMismatch"
 _KEYS: Final = ["thing_name", "job_id", "execution_number"]
 ALL_JOBS: Final = "(all jobs)"
 _TIMES: Final = " \N{MULTIPLICATION SIGN} "
@@ -325,7 +323,7 @@ def _start_next(client: FleetClient, plan: Plan, things: list[str]) -> list[dict
                 r.status_details,
             )
         )
-    rows += _failures(errors_of(frame), {})
+    rows += _failures(frame.jobsnb.errors, {})
     return rows
 
 
@@ -356,13 +354,15 @@ def _update(client: FleetClient, plan: Plan, executions: pd.DataFrame) -> list[d
         )
         for r in frame.itertuples(index=False)
     ]
-    errors = errors_of(frame)
-    conflicts = errors[
-        (errors["error_code"] == CONFLICT_CODE)
-        & errors["message"].str.contains(CONFLICT_MARK, regex=False)
-    ]
-    rows += _conflicts(client, conflicts, executions, before)
-    rows += _failures(errors.drop(index=conflicts.index), before)
+    errors = frame.jobsnb.errors
+    # One row per execution: the update's own errors (a conflict's is explained below).
+    refused = errors[errors["operation"] == "UpdateJobExecution"]
+    conflicts = update_conflicts(frame)
+    conflicted = set(zip(conflicts["thing_name"], conflicts["job_id"], strict=True))
+    keys = zip(refused["thing_name"], refused["job_id"], strict=True)
+    is_conflict = pd.Series([key in conflicted for key in keys], index=refused.index, dtype=bool)
+    rows += _conflicts(conflicts, refused[is_conflict], before)
+    rows += _failures(refused[~is_conflict], before)
     return rows
 
 
@@ -381,44 +381,27 @@ def _failures(errors: pd.DataFrame, before: Mapping[tuple[Any, Any], Any]) -> li
 
 
 def _conflicts(
-    client: FleetClient,
-    conflicts: pd.DataFrame,
-    executions: pd.DataFrame,
-    before: Mapping[tuple[Any, Any], Any],
+    conflicts: pd.DataFrame, errors: pd.DataFrame, before: Mapping[tuple[Any, Any], Any]
 ) -> list[dict[str, Any]]:
-    if conflicts.empty:
-        return []
-    pairs = set(zip(conflicts["thing_name"], conflicts["job_id"], strict=True))
-    asked = executions[
-        [pair in pairs for pair in zip(executions["thing_name"], executions["job_id"], strict=True)]
-    ]
-    current = client.describe(asked[_KEYS], progress=False, on_error="ignore")
-    now = {(r.thing_name, r.job_id): r for r in current.itertuples(index=False)}
+    """A ``conflict`` row per execution changed since it was read, with its current state."""
+    codes = {(e.thing_name, e.job_id): e.error_code for e in errors.itertuples(index=False)}
     rows = []
-    for e in conflicts.itertuples(index=False):
-        seen_status, seen_version = before.get((e.thing_name, e.job_id), (None, None))
-        state = now.get((e.thing_name, e.job_id))
-        if state is None:
-            message = (
-                f"changed since it was read (you saw {seen_status} v{seen_version}); {e.message}"
-            )
-            rows.append(_row(e.thing_name, e.job_id, "conflict", seen_status, None, None, None,
-                             e.error_code, message))  # fmt: skip
-            continue
+    for c in conflicts.itertuples(index=False):
+        seen_status, seen_version = before.get((c.thing_name, c.job_id), (None, None))
         message = (
             f"changed by someone else since it was read: you saw {seen_status} v{seen_version}, "
-            f"it is now {state.status} v{state.version_number}; not overwritten"
+            f"it is now {c.status} v{c.version_number}; not overwritten"
         )
         rows.append(
             _row(
-                e.thing_name,
-                e.job_id,
+                c.thing_name,
+                c.job_id,
                 "conflict",
                 seen_status,
-                state.status,
-                state.version_number,
-                state.status_details,
-                e.error_code,
+                c.status,
+                c.version_number,
+                c.status_details,
+                codes.get((c.thing_name, c.job_id)),
                 message,
             )
         )

@@ -39,7 +39,7 @@ from jobsnb.widgets.actions import (
 )
 from jobsnb.widgets.details_editor import DetailsEditor
 from jobsnb.widgets.selection import ANY_GROUP, MAX_LISTED, ThingPicker
-from jobsnb.widgets.table import pending_html, results_html, shown_executions
+from jobsnb.widgets.table import pending_html, results_html
 
 __all__ = ["ControlPanel"]
 
@@ -340,10 +340,14 @@ class ControlPanel:
     def _refresh_now(self) -> None:
         self._refresh_queued.clear()
         selected = self.picker.selected
-        frame = shown_executions(self.client, selected) if selected else shown_executions_empty()
+        frame = (
+            self.client.pending(selected, details=True, progress=False, on_error="ignore")
+            if selected
+            else shown_executions_empty()
+        )
         self.shown = frame
         self.table.value = pending_html(frame, things=selected)
-        count = len(frame.attrs.get("errors", ()))
+        count = len(frame.jobsnb.errors)
         self.table_note.value = (
             f"{_many(len(frame), 'pending execution')} on {_many(len(selected), 'selected thing')}"
             + (f"; <b>{count} calls failed</b>" if count else "")

@@ -1,21 +1,19 @@
-"""What the panel shows: the pending executions with their details, and the results of an action.
+"""What the panel shows, rendered: pending executions with their details, an action's results.
 
-:func:`shown_executions` reads the pending executions of some things (GetPendingJobExecutions)
-and every field of each (DescribeJobExecution), so the table has statuses, versions, ages and
-statusDetails; its versions are what an update then expects. The ``*_html`` functions render
-frames as small HTML tables for an ``ipywidgets.HTML``.
+The panel reads what it shows through the client: ``client.pending(things, details=True)``
+gives statuses, versions, ages and statusDetails, and its versions are what an update then
+expects. The ``*_html`` functions render such frames as small HTML tables for an
+``ipywidgets.HTML``, statuses in the charts' colours (:data:`jobsnb.charts.STATUS_COLORS`).
 
 Examples
 --------
 >>> import jobsnb
 >>> from jobsnb.service import LocalJobsService
->>> from jobsnb.widgets.table import pending_html, shown_executions
+>>> from jobsnb.widgets.table import pending_html
 >>> with LocalJobsService() as service:
 ...     thing = service.backend.create_thing("sensor-1")
 ...     _ = service.backend.create_job("fw-2", targets=[thing.arn], document="{}")
-...     frame = shown_executions(jobsnb.connect(service), ["sensor-1"])
->>> frame[["thing_name", "job_id", "status", "version_number", "status_details"]].values.tolist()
-[['sensor-1', 'fw-2', 'QUEUED', 1, {}]]
+...     frame = jobsnb.connect(service).pending("sensor-1", details=True, progress=False)
 >>> "fw-2" in pending_html(frame)
 True
 """
@@ -28,96 +26,24 @@ from typing import Any, Final
 
 import pandas as pd
 
-from jobsnb.client import FleetClient
-from jobsnb.client.fanout import CallError
-from jobsnb.frames import errors_frame
+from jobsnb.charts import STATUS_COLORS
 
-__all__ = [
-    "call_errors",
-    "errors_html",
-    "errors_of",
-    "format_age",
-    "pending_html",
-    "results_html",
-    "shown_executions",
-]
+__all__ = ["errors_html", "format_age", "pending_html", "results_html"]
 
 #: Rows drawn at most; the rest are counted below the table.
 MAX_ROWS: Final = 200
-_KEYS: Final = ["thing_name", "job_id", "execution_number"]
-_CURRENT: Final = ["status", "version_number", "status_details"]
 _STYLE: Final = (
     "<style>.jobsnb-table{border-collapse:collapse;font-size:12px}"
     ".jobsnb-table th,.jobsnb-table td{border-bottom:1px solid #ddd;padding:2px 8px;"
     "text-align:left;white-space:nowrap}.jobsnb-table th{background:#f3f3f3}</style>"
 )
+#: Statuses in the charts' colours, so a status looks the same in a table and a chart; an
+#: action's outcomes ``conflict`` and ``failed`` like the statuses they resemble.
 _COLOURS: Final = {
-    "QUEUED": "#6c757d",
-    "IN_PROGRESS": "#1f77b4",
-    "SUCCEEDED": "#2a7d2a",
-    "FAILED": "#b00020",
-    "REJECTED": "#b00020",
-    "TIMED_OUT": "#b35900",
-    "conflict": "#b35900",
-    "failed": "#b00020",
+    **STATUS_COLORS,
+    "conflict": STATUS_COLORS["TIMED_OUT"],
+    "failed": STATUS_COLORS["FAILED"],
 }
-
-
-def shown_executions(client: FleetClient, things: Sequence[str]) -> pd.DataFrame:
-    """The pending executions of ``things``, each with its current statusDetails.
-
-    The pending frame's columns, with ``status`` and ``version_number`` as DescribeJobExecution
-    answered just after (the later read) and a ``status_details`` column. The calls that failed
-    are in ``frame.attrs["errors"]`` (:func:`errors_of` reads them as a frame).
-    """
-    pending = client.pending(list(things), progress=False, on_error="ignore")
-    calls = call_errors(pending)
-    frame = pending.assign(status_details=_dicts([{}] * len(pending), pending.index))
-    if not pending.empty:
-        described = client.describe(pending[_KEYS], progress=False, on_error="ignore")
-        calls += call_errors(described)
-        now = described[[*_KEYS, *_CURRENT]].rename(columns={c: f"{c}_now" for c in _CURRENT})
-        merged = pending.merge(now, on=_KEYS, how="left")
-        found = merged["version_number_now"].notna().to_numpy()
-        frame["status"] = merged["status"].where(~found, merged["status_now"])
-        frame["version_number"] = merged["version_number"].where(
-            ~found, merged["version_number_now"]
-        )
-        frame["status_details"] = _dicts(merged["status_details_now"], pending.index)
-    frame.attrs = {**pending.attrs, "errors": tuple(calls)}
-    return frame
-
-
-def _dicts(values: Iterable[Any], index: pd.Index) -> pd.Series:
-    """An object column of dicts (``{}`` for missing ones), one per row of ``index``."""
-    return pd.Series([v if isinstance(v, dict) else {} for v in values], index=index, dtype=object)
-
-
-def call_errors(frame: pd.DataFrame) -> list[CallError]:
-    """The failed calls a client frame carries in ``attrs["errors"]`` (a tuple of
-    :class:`~jobsnb.fanout.CallError`; an errors DataFrame is read too)."""
-    value = frame.attrs.get("errors")
-    if value is None:
-        return []
-    if not isinstance(value, pd.DataFrame):
-        return list(value)
-    return [
-        CallError(
-            r["thing_name"],
-            None if pd.isna(r["job_id"]) else r["job_id"],
-            r["operation"],
-            r["error_code"],
-            r["message"],
-            int(r["attempts"]),
-            None if pd.isna(r["http_status"]) else int(r["http_status"]),
-        )
-        for r in value.to_dict("records")
-    ]
-
-
-def errors_of(frame: pd.DataFrame) -> pd.DataFrame:
-    """The failed calls of a client frame as an errors frame (thing, job, operation, code...)."""
-    return errors_frame(call_errors(frame))
 
 
 def format_age(age: Any) -> str:
@@ -159,7 +85,7 @@ def _table(rows: Iterable[Sequence[Any]], headers: Sequence[str], total: int, cs
 
 
 def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
-    """The pending executions (as :func:`shown_executions` gives them) as an HTML table."""
+    """Pending executions (``client.pending(things, details=True)``) as an HTML table."""
     if frame.empty:
         table = "<div class='jobsnb-pending'><i>nothing pending</i></div>"
     else:
@@ -187,7 +113,7 @@ def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
     stamp = (
         f"<div style='color:#666'>as of {snapshot:%Y-%m-%d %H:%M:%S} UTC</div>" if snapshot else ""
     )
-    return table + note + stamp + errors_html(errors_of(frame))
+    return table + note + stamp + errors_html(frame.jobsnb.errors)
 
 
 def errors_html(errors: pd.DataFrame | None, *, title: str = "Calls that failed") -> str:
