@@ -53,6 +53,9 @@ MAX_BODY = 1024 * 1024
 #: still sending it reads the answer; past it the connection is closed after the answer.
 MAX_DRAIN = 64 * 1024 * 1024
 
+# One encoder for every answer: json.dumps with separators= builds a new one per call.
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -112,6 +115,7 @@ class JobsApp:
         self.faults = FaultInjector(fault_rate, seed)
         self._counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
+        self._date_cache = (-1, b"")
 
     # ----------------------------------------------------------------- counters
     @property
@@ -129,9 +133,14 @@ class JobsApp:
         """Answer one HTTP request (the ASGI 3 interface the server calls)."""
         if scope["type"] != "http":
             return
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
+        authorization = next(
+            (
+                value.decode("latin-1")
+                for name, value in scope["headers"]
+                if name == b"authorization"
+            ),
+            None,
+        )
         method = str(scope["method"])
         raw_path = bytes(scope["raw_path"]).decode("latin-1")
         try:
@@ -139,7 +148,7 @@ class JobsApp:
         except _Disconnected:
             return
         if size > MAX_BODY:
-            found = match(plane_of(headers.get("authorization")), method, raw_path)
+            found = match(plane_of(authorization), method, raw_path)
             invalid = found[0].invalid if found is not None else InvalidRequestException
             error = invalid(f"The request body is larger than {MAX_BODY} bytes.")
             await self._send(send, error_answer(error), close=size > MAX_DRAIN)
@@ -147,16 +156,22 @@ class JobsApp:
         if self.latency:
             await asyncio.sleep(self.latency)
         query = bytes(scope["query_string"]).decode("latin-1")
-        answer = self.dispatch(method, raw_path, query, headers.get("authorization"), body)
+        answer = self.dispatch(method, raw_path, query, authorization, body)
         await self._send(send, answer, close=False)
+
+    def _date(self) -> bytes:
+        """The service clock's time as an HTTP date, so clients age executions in its time."""
+        second = int(self.backend.clock.now())
+        if self._date_cache[0] != second:
+            self._date_cache = (second, formatdate(second, usegmt=True).encode())
+        return self._date_cache[1]
 
     async def _send(self, send: Send, answer: Answer, *, close: bool) -> None:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(answer.body)).encode()),
             (b"x-amzn-requestid", answer.request_id.encode()),
-            # The service clock's time, so clients can age executions in simulated time too.
-            (b"date", formatdate(self.backend.clock.now(), usegmt=True).encode()),
+            (b"date", self._date()),
             (b"x-content-type-options", b"nosniff"),
         ]
         if answer.error_type is not None:
@@ -187,13 +202,13 @@ class JobsApp:
         self._count(route.operation)
         try:
             self._admit(route)
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            query = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
             request = Request(method, params, query, body, invalid=route.invalid)
             # Operations lock for themselves; holding the lock here too keeps the answer's
             # serialisation consistent with the operation's state.
             with self.backend.lock:
                 result = route.handler(self.backend, request)
-            payload = json.dumps(result, separators=(",", ":")).encode()
+            payload = _JSON.encode(result).encode()
             return Answer(200, payload, str(uuid.uuid4()))
         except AwsError as error:
             return error_answer(error)
