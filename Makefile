@@ -1,22 +1,30 @@
 # The two commands: `make lab` and `make test`. Each creates .venv when missing.
+# `make lab` installs jobsnb (which brings JupyterLab) and nothing else; `make test` adds the
+# dev group (pytest, ruff, mypy, playwright, the AWS CLI, kaleido).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+LAB_INSTALLED := $(VENV)/.installed-lab
+INSTALLED := $(VENV)/.installed-dev
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: lab test lint typecheck unit bench clean browser-deps
+.PHONY: lab test test-fast lint typecheck unit bench clean browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+$(LAB_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(LAB_INSTALLED)
+
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -e . --group dev
-	touch $(INSTALLED)
+	touch $(LAB_INSTALLED) $(INSTALLED)
 
-lab: $(INSTALLED)
+lab: $(LAB_INSTALLED)
 	$(BIN)/jupyter lab notebooks/01-quickstart.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: lint typecheck unit
@@ -42,6 +50,11 @@ browser-deps:
 
 unit: $(INSTALLED) browser-deps
 	$(BIN)/pytest
+
+# The edit loop: everything but the tests marked slow (notebooks, browsers, Binder, big fleets).
+test-fast: $(INSTALLED)
+	$(BIN)/ruff check jobsnb tests benchmarks scripts
+	$(BIN)/pytest -m "not slow" -q
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/service_throughput.py

@@ -23,16 +23,27 @@ from typing import Final
 from jobsnb.exceptions import InvalidParameterError
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_REGION",
+    "DETAILS_KEY_PATTERN",
     "DEVICE_STATUSES",
+    "IN_PROGRESS_TIMEOUT_RANGE",
+    "JOB_ID_PATTERN",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_DETAILS_PAIRS",
+    "MAX_DETAILS_VALUE_LENGTH",
+    "MAX_DOCUMENT_BYTES",
     "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
+    "MAX_TARGETS",
     "PENDING_STATUSES",
     "PROCESS_COUNTERS",
     "RETRYABLE_FAILURES",
     "STATUSES",
+    "STEP_TIMEOUT_RANGE",
     "TERMINAL_STATUSES",
+    "THING_NAME_PATTERN",
     "VERSION_MISMATCH",
     "check_execution_number",
     "check_expected_version",
@@ -85,6 +96,10 @@ MAX_DETAILS_PAIRS: Final = 10
 MAX_DETAILS_VALUE_LENGTH: Final = 1024
 STEP_TIMEOUT_RANGE: Final = (1, 10080)
 IN_PROGRESS_TIMEOUT_RANGE: Final = (1, 10080)
+#: CreateJob: the document's size in bytes, the targets listed, the description's length.
+MAX_DOCUMENT_BYTES: Final = 32 * 1024
+MAX_TARGETS: Final = 100
+MAX_DESCRIPTION_LENGTH: Final = 2028
 
 
 def check_thing_name(value: object, field: str = "thingName") -> str:

@@ -43,7 +43,7 @@ from jobsnb.service.faults import FaultInjector, TokenBucket
 from jobsnb.service.requests import Request
 from jobsnb.service.routes import DATA, Route, match, plane_of
 
-__all__ = ["MAX_BODY", "MAX_DRAIN", "Answer", "JobsApp"]
+__all__ = ["MAX_BODY", "MAX_DRAIN", "Answer", "JobsApp", "error_answer"]
 
 log = logging.getLogger(__name__)
 

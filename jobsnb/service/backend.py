@@ -15,6 +15,8 @@ from typing import Any
 
 from jobsnb.limits import (
     CONTROL_CHARACTERS,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_TARGETS,
     STATUSES,
     check_job_id,
     check_status_details,
@@ -32,7 +34,7 @@ from jobsnb.service.errors import (
     VersionConflictException,
 )
 from jobsnb.service.executions import Execution
-from jobsnb.service.jobs import MAX_TARGETS, Job, check_document, parse_job_configs
+from jobsnb.service.jobs import Job, check_document, parse_job_configs
 from jobsnb.service.locking import locked, operation
 from jobsnb.service.paging import page
 from jobsnb.service.registry import Thing, ThingGroup
@@ -115,10 +117,11 @@ class JobsBackend(ThingRegistry, DataPlane):
             raise InvalidRequestException("targetSelection must be SNAPSHOT or CONTINUOUS")
         check_document(document)
         if description is not None and (
-            len(description) > 2028 or CONTROL_CHARACTERS.search(description)
+            len(description) > MAX_DESCRIPTION_LENGTH or CONTROL_CHARACTERS.search(description)
         ):
             raise InvalidRequestException(
-                "description must be at most 2028 characters, without control characters"
+                f"description must be at most {MAX_DESCRIPTION_LENGTH} characters, "
+                "without control characters"
             )
         now = self.now()
         job = Job(

@@ -9,6 +9,7 @@ from typing import Any
 
 from jobsnb.limits import (
     IN_PROGRESS_TIMEOUT_RANGE,
+    MAX_DOCUMENT_BYTES,
     PROCESS_COUNTERS,
     RETRYABLE_FAILURES,
     STATUSES,
@@ -16,10 +17,7 @@ from jobsnb.limits import (
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
 
-__all__ = ["AbortCriterion", "Job", "Rollout", "parse_job_configs"]
-
-MAX_DOCUMENT_BYTES = 32 * 1024
-MAX_TARGETS = 100
+__all__ = ["AbortCriterion", "Job", "Rollout", "check_document", "parse_job_configs"]
 
 
 @dataclass(slots=True)

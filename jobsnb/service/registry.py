@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-__all__ = ["Thing", "ThingGroup"]
+__all__ = ["Thing", "ThingGroup", "stable_id"]
 
 # Stable ids: the same name always gets the same id, so a seeded fleet is the same fleet.
 _ID_NAMESPACE = uuid.UUID("6f1c1f52-8f0e-4c53-9c1e-2a4ad3bb7e01")

@@ -12,6 +12,38 @@ from jobsnb.service.backend import JobsBackend
 from jobsnb.service.executions import Execution
 from jobsnb.service.requests import Request
 
+__all__ = [
+    "add_thing_to_thing_group",
+    "cancel_job",
+    "cancel_job_execution",
+    "create_job",
+    "create_thing",
+    "create_thing_group",
+    "delete_job",
+    "delete_job_execution",
+    "delete_thing",
+    "delete_thing_group",
+    "describe_endpoint",
+    "describe_job",
+    "describe_job_execution",
+    "describe_job_execution_control",
+    "describe_thing",
+    "describe_thing_group",
+    "get_job_document",
+    "get_pending_job_executions",
+    "list_job_executions_for_job",
+    "list_job_executions_for_thing",
+    "list_jobs",
+    "list_thing_groups",
+    "list_things",
+    "list_things_in_thing_group",
+    "remove_thing_from_thing_group",
+    "start_command_execution",
+    "start_next_pending_job_execution",
+    "update_job_execution",
+    "update_thing",
+]
+
 Body = dict[str, Any]
 
 
