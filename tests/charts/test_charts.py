@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import IPython.display
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 import jobsnb.charts as charts
@@ -59,7 +61,9 @@ def test_time_units_are_chosen_by_range(longest: str, unit: str) -> None:
     assert time_unit(pd.Timedelta(longest)).name == unit
 
 
-def test_every_chart_is_exported_and_returns_a_figure_it_does_not_show() -> None:
+def test_every_chart_is_exported_and_returns_a_figure_it_does_not_show(
+    fleet: FleetClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     assert set(charts.__all__) >= {
         "queue_age",
         "status_distribution",
@@ -69,8 +73,25 @@ def test_every_chart_is_exported_and_returns_a_figure_it_does_not_show() -> None
         "live",
         "LiveChart",
     }
-    figure = charts.status_distribution(pd.DataFrame({"job_id": ["j"], "status": ["QUEUED"]}))
-    assert type(figure) is go.Figure
+    shown: list[str] = []
+    monkeypatch.setattr(go.Figure, "show", lambda self, *a, **k: shown.append("Figure.show"))
+    monkeypatch.setattr(pio, "show", lambda *a, **k: shown.append("plotly.io.show"))
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append("display"))
+    pending = fleet.pending(CHART_THINGS, progress=False)
+    to_history(pending, tmp_path / "history")
+    figures = [
+        charts.queue_age(pending),
+        charts.status_distribution(fleet.executions(["fw-2", "cfg-1"], progress=False)),
+        charts.rollout_progress(read_history(tmp_path / "history")),
+        charts.execution_timeline(fleet.executions("fw-2", progress=False)),
+        charts.status_details(
+            fleet.describe(pending, flatten_details=True, progress=False), "progress"
+        ),
+    ]
+    assert [type(figure) for figure in figures] == [go.Figure] * 5
+    assert all(figure.data for figure in figures)
+    assert shown == []
+    assert capsys.readouterr().out == ""
 
 
 # --- queue_age ---------------------------------------------------------------------------------
