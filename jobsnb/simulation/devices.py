@@ -1,28 +1,18 @@
-"""How a simulated device handles one job execution, and how it talks to the data plane.
+"""What a simulated device does: its seeded behaviour per execution, and its actions over time.
 
 :func:`decide` draws, from a generator seeded by (seed, thing, job, executionNumber, resumes),
 whether the device succeeds, fails, rejects the job or goes silent, and when it reports progress
 and finishes; the hardware model sets the rates and the speed, the job's operation (read from
 the job document) the typical duration and the step names, and flaky devices usually fail a
-first attempt. :class:`DeviceDataPlane` is the device's side of the wire: a boto3
-``iot-jobs-data`` client from jobsnb's one client factory, unsigned, the way a device that
-authenticates with its X.509 certificate calls AWS IoT's HTTPS jobs endpoint (the local service
-routes unsigned requests to the data plane). Skipping SigV4 also makes each call ~30% cheaper,
-which matters for a 10,000-device rollout.
+first attempt.
 
-Examples
---------
->>> from jobsnb.simulation.plan import plan_fleet
->>> plan = plan_fleet(5, seed=1)
->>> device = plan.devices[0]
->>> model = {m.name: m for m in plan.config.models}[device.model]
->>> execution = {"jobId": "reboot-1", "executionNumber": 1, "versionNumber": 2,
-...              "jobDocument": '{"operation": "reboot"}'}
->>> run = decide(device, model, plan.config, execution, 0.0, seed=1)
->>> run == decide(device, model, plan.config, execution, 0.0, seed=1)
-True
->>> run.outcome in ("SUCCEEDED", "FAILED", "REJECTED", "SILENT")
-True
+A :class:`DeviceAgent` carries that out through the data plane
+(:class:`~jobsnb.simulation.wire.DeviceDataPlane`), one HTTP call per action: it wakes and calls
+StartNextPendingJobExecution, reports progress with UpdateJobExecution (``statusDetails``
+``step``, ``progress``, ``firmware_version``, with ``expectedVersion`` and a step timeout), and
+reports its outcome, or goes silent and lets the service's timers make it TIMED_OUT; after a job
+it asks for the next one, so retries (executionNumber 2) come back to it. Each action says when
+the device acts next; the scheduler (:mod:`jobsnb.simulation.scheduler`) keeps the time.
 """
 
 from __future__ import annotations
@@ -30,24 +20,20 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from jobsnb.client._boto import DATA_PLANE, make_client, make_session
 from jobsnb.simulation.config import FleetConfig, HardwareModel
-from jobsnb.simulation.plan import Device
+from jobsnb.simulation.plan import Device, FleetPlan
+from jobsnb.simulation.wire import DeviceCallError, DeviceDataPlane
 
-__all__ = [
-    "DeviceCallError",
-    "DeviceDataPlane",
-    "Run",
-    "decide",
-    "final_details",
-    "progress_details",
-    "step_minutes",
-]
+__all__ = ["ABSENT", "BUSY", "IDLE", "DeviceAgent", "Run", "decide"]
+
+#: A device's states: not enrolled yet, waiting for a notice, working on (or away from) a job.
+ABSENT, IDLE, BUSY = range(3)
+#: A device's actions: ask for the next job, report progress, report the outcome.
+WAKE, PROGRESS, FINISH = range(3)
 
 #: Median minutes a job takes on a device of speed 1, and how much riskier than the model's rate.
 _MINUTES = {"firmware_update": 16.0, "reboot": 3.0, "rotate_certificate": 2.0, "apply_config": 1.0}
@@ -70,7 +56,24 @@ _REJECTIONS = ("unsupported hardware revision", "deferred by site operator", "no
 
 @dataclass(slots=True)
 class Run:
-    """What a device does with one execution, decided when it starts it."""
+    """What a device does with one execution, decided when it starts it (see :func:`decide`).
+
+    Parameters
+    ----------
+    job_id, execution_number, version
+        The execution, and the version the device last saw (for ``expectedVersion``).
+    operation
+        The job document's ``operation`` (``firmware_update``, ``reboot``, ...; ``custom``).
+    outcome
+        SUCCEEDED, FAILED, REJECTED, or SILENT (the device goes away and the service's timers
+        make the execution TIMED_OUT).
+    progress_at, finish_at, back_at
+        When it reports progress (None: it does not), reports its outcome, and asks again.
+    new_firmware
+        The version a successful firmware update installs.
+    reason, failed_progress
+        The ``reason`` a failure or rejection reports, and how far a failed run got (percent).
+    """
 
     job_id: str
     execution_number: int
@@ -96,7 +99,45 @@ def decide(
     resumes: int = 0,
     risk: float = 1.0,
 ) -> Run:
-    """What ``device`` does with the ``execution`` StartNext just gave it at ``now``."""
+    """What ``device`` does with the ``execution`` StartNext just gave it at ``now``.
+
+    Parameters
+    ----------
+    device, model
+        The device and its hardware model (rates and speed).
+    config
+        The fleet's distributions (flaky devices, offline time).
+    execution
+        StartNextPendingJobExecution's ``execution``.
+    now
+        The service clock when the device started the execution.
+    seed
+        The fleet's seed: with the thing, job, executionNumber and ``resumes``, it seeds the draw.
+    resumes
+        How many times in a row the device came back to this same execution (after going
+        silent or a refused report); a resumed run neither rejects nor goes silent again.
+    risk
+        Multiplies the failure rate (a risky job).
+
+    Returns
+    -------
+    Run
+        The outcome and the timeline.
+
+    Examples
+    --------
+    >>> from jobsnb.simulation.plan import plan_fleet
+    >>> plan = plan_fleet(5, seed=1)
+    >>> device = plan.devices[0]
+    >>> model = {m.name: m for m in plan.config.models}[device.model]
+    >>> execution = {"jobId": "reboot-1", "executionNumber": 1, "versionNumber": 2,
+    ...              "jobDocument": '{"operation": "reboot"}'}
+    >>> run = decide(device, model, plan.config, execution, 0.0, seed=1)
+    >>> run == decide(device, model, plan.config, execution, 0.0, seed=1)
+    True
+    >>> run.operation, run.outcome in ("SUCCEEDED", "FAILED", "REJECTED", "SILENT")
+    ('reboot', True)
+    """
     job_id, number = str(execution["jobId"]), int(execution["executionNumber"])
     resumed = resumes > 0
     rng = random.Random(f"{seed}/{device.name}/{job_id}/{number}/{resumes}")
@@ -133,7 +174,7 @@ def decide(
     if outcome == "SILENT":
         # Away long enough that the service's timers notice; it asks for work when back.
         away = config.offline_minutes * 60 * rng.lognormvariate(0, 0.5)
-        back_at = now + duration + step_minutes(duration) * 60 + away
+        back_at = now + duration + _step_minutes(duration) * 60 + away
     version = document.get("version") if operation == "firmware_update" else None
     reasons = _REJECTIONS if outcome == "REJECTED" else _FAILURES.get(operation, ("error",))
     return Run(
@@ -151,13 +192,13 @@ def decide(
     )
 
 
-def progress_details(run: Run, firmware: str) -> dict[str, str]:
+def _progress_details(run: Run, firmware: str) -> dict[str, str]:
     """statusDetails of the progress report, halfway through."""
     step = _STEPS.get(run.operation, ("working", "working"))[1]
     return {"step": step, "progress": "50%", "firmware_version": firmware}
 
 
-def final_details(run: Run, firmware: str) -> dict[str, str]:
+def _final_details(run: Run, firmware: str) -> dict[str, str]:
     """statusDetails of the final report (SUCCEEDED, FAILED or REJECTED)."""
     details = {"firmware_version": firmware}
     if run.outcome == "SUCCEEDED":
@@ -172,63 +213,161 @@ def final_details(run: Run, firmware: str) -> dict[str, str]:
     return details
 
 
-def step_minutes(seconds: float) -> int:
-    """A step timeout with room to spare: 1.5 times the expected time, plus a minute."""
+def _step_minutes(seconds: float) -> int:
+    """A step timeout in minutes with room to spare: 1.5 times the expected time, plus one."""
     return min(10080, max(1, math.ceil(seconds * 1.5 / 60) + 1))
 
 
-class DeviceCallError(Exception):
-    """A data-plane call a device made was refused; ``code`` is AWS's error code."""
+class DeviceAgent:
+    """One simulated device: its state between actions, and each action, one HTTP call.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
+    Parameters
+    ----------
+    device, model
+        The planned device and its hardware model.
+    plan
+        The fleet's plan: its seed, its distributions and its jobs' risk.
+    data
+        The data-plane client the devices share (it counts their calls and refusals).
+    has_pending
+        Whether a thing has a QUEUED or IN_PROGRESS execution: the answer MQTT's notify-next
+        gives a device after a job, so that it asks nothing over HTTP when nothing is next.
 
+    Examples
+    --------
+    >>> from jobsnb.service import LocalJobsService
+    >>> from jobsnb.simulation.operator import FleetOperator
+    >>> from jobsnb.simulation.plan import plan_fleet
+    >>> plan = plan_fleet(1, seed=1)
+    >>> device, model = plan.devices[0], plan.config.models[0]
+    >>> with LocalJobsService() as service:
+    ...     operator = FleetOperator(service.url)
+    ...     operator.build(plan)  # the device's thing, in its groups
+    ...     operator.launch(plan.jobs[0])  # a firmware update for its model
+    ...     data = DeviceDataPlane(service.url)
+    ...     agent = DeviceAgent(device, model, plan, data, service.backend.has_pending)
+    ...     agent.state = IDLE
+    ...     wake_at = agent.notified(now=0.0, queued_at=0.0)
+    ...     after = agent.act(WAKE, wake_at)  # StartNext: the update, and when it reports next
+    ...     agent.state == BUSY, agent.run.operation, after[0] > wake_at
+    (True, 'firmware_update', True)
+    """
 
-class DeviceDataPlane:
-    """The data plane through an unmodified, unsigned boto3 ``iot-jobs-data`` client."""
-
-    def __init__(self, url: str) -> None:
-        self._client = make_client(DATA_PLANE, make_session(), endpoint_url=url, signed=False)
-
-    def start_next(self, thing_name: str, status_details: dict[str, str]) -> dict[str, Any] | None:
-        try:
-            response = self._client.start_next_pending_job_execution(
-                thingName=thing_name, statusDetails=status_details
-            )
-        except ClientError as error:  # e.g. throttled: the device tries again later
-            raise _refused(error) from None
-        execution: dict[str, Any] | None = response.get("execution")
-        return execution
-
-    def update(
+    def __init__(
         self,
-        thing_name: str,
-        job_id: str,
-        status: str,
-        status_details: dict[str, str],
-        expected_version: int,
-        step_timeout_minutes: int | None = None,
+        device: Device,
+        model: HardwareModel,
+        plan: FleetPlan,
+        data: DeviceDataPlane,
+        has_pending: Callable[[str], bool],
     ) -> None:
-        extra = {}
-        if step_timeout_minutes is not None:
-            extra["stepTimeoutInMinutes"] = step_timeout_minutes
+        self.device, self.model, self.firmware = device, model, device.firmware
+        self._plan, self._data, self._has_pending = plan, data, has_pending
+        self.state = ABSENT
+        self.wakes = self.resumes = 0
+        self.run: Run | None = None
+        # The scheduler's count of queued notices when the device last found nothing pending:
+        # older notices are about work it has seen (or that is gone), so they do not wake it.
+        self.looked = 0
+
+    def notified(self, now: float, queued_at: float) -> float:
+        """An execution was queued for the idle device: it is busy from now on.
+
+        Parameters
+        ----------
+        now
+            The service clock.
+        queued_at
+            When the execution was queued.
+
+        Returns
+        -------
+        float
+            When the device calls StartNext: a seeded notification delay after ``queued_at``.
+        """
+        rng = random.Random(f"{self._plan.seed}/{self.device.name}/wake/{self.wakes}")
+        self.wakes += 1
+        self.state = BUSY
+        delay = self._plan.config.start_delay_seconds * rng.lognormvariate(0.0, 0.6)
+        return max(now, queued_at + delay)
+
+    def act(self, action: int, now: float) -> tuple[float, int] | None:
+        """Do ``action`` (WAKE, PROGRESS or FINISH), due at ``now``.
+
+        Parameters
+        ----------
+        action
+            WAKE, PROGRESS or FINISH.
+        now
+            The service clock.
+
+        Returns
+        -------
+        tuple of (float, int) or None
+            When the device acts next and how, or None when it is IDLE, waiting for a notice.
+        """
+        if action == WAKE:
+            return self._wake(now)
+        run = self.run
+        assert run is not None
+        if action == PROGRESS:
+            details = _progress_details(run, self.firmware)
+            refused = self._update(now, "IN_PROGRESS", details, _step_minutes(run.finish_at - now))
+            if refused is not None:
+                return refused
+            return (run.back_at, WAKE) if run.outcome == "SILENT" else (run.finish_at, FINISH)
+        refused = self._update(now, run.outcome, _final_details(run, self.firmware), None)
+        if refused is not None:
+            return refused
+        if run.outcome == "SUCCEEDED":
+            self.firmware = run.new_firmware or self.firmware
+        if self._has_pending(self.device.name):
+            return run.back_at, WAKE
+        self.state, self.run = IDLE, None
+        return None
+
+    def _wake(self, now: float) -> tuple[float, int] | None:
+        name = self.device.name
+        details = {"step": "checking", "progress": "0%", "firmware_version": self.firmware}
         try:
-            self._client.update_job_execution(
-                thingName=thing_name,
-                jobId=job_id,
-                status=status,
-                statusDetails=status_details,
-                expectedVersion=expected_version,
-                **extra,
+            execution = self._data.start_next(name, details)
+        except DeviceCallError:  # throttled, a fault...: the device tries again in a minute
+            return now + 60.0, WAKE
+        if execution is None:
+            self.state, self.run = IDLE, None
+            return None
+        previous = self.run
+        key = (str(execution["jobId"]), int(execution["executionNumber"]))
+        resumed = previous is not None and (previous.job_id, previous.execution_number) == key
+        self.resumes = self.resumes + 1 if resumed else 0
+        planned = self._plan.job(key[0])
+        run = self.run = decide(
+            self.device,
+            self.model,
+            self._plan.config,
+            execution,
+            now,
+            seed=self._plan.seed,
+            resumes=self.resumes,
+            risk=planned.risk if planned else 1.0,
+        )
+        if run.outcome == "SILENT" and run.progress_at is None:
+            return run.back_at, WAKE
+        if run.progress_at is None:
+            return run.finish_at, FINISH
+        return run.progress_at, PROGRESS
+
+    def _update(
+        self, now: float, status: str, details: dict[str, str], step_minutes: int | None
+    ) -> tuple[float, int] | None:
+        """One UpdateJobExecution; if refused (timed out, canceled...) the device asks again."""
+        run = self.run
+        assert run is not None
+        try:
+            self._data.update(
+                self.device.name, run.job_id, status, details, run.version, step_minutes
             )
-        except ClientError as error:
-            raise _refused(error) from None
-
-    def close(self) -> None:
-        self._client.close()
-
-
-def _refused(error: ClientError) -> DeviceCallError:
-    info = error.response.get("Error", {})
-    return DeviceCallError(str(info.get("Code")), str(info.get("Message")))
+        except DeviceCallError:
+            return now + 5.0, WAKE
+        run.version += 1
+        return None

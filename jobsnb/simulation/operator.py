@@ -37,11 +37,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jobsnb.client._boto import CONTROL_PLANE, make_client, make_session
+from jobsnb.limits import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, MAX_PAGE_SIZE
 from jobsnb.simulation.plan import QUARANTINE_GROUP, Device, FleetPlan, PlannedJob
 
 __all__ = ["PROCESS_THRESHOLD", "FleetOperator"]
 
 PROCESS_THRESHOLD = 2_000
+#: Things one pool task creates: big enough to amortise the task, small enough to spread.
 _CHUNK = 250
 _THREADS_PER_PROCESS = 4
 _worker_clients: dict[str, Any] = {}
@@ -55,8 +57,8 @@ class FleetOperator:
         url: str,
         *,
         workers: int = 8,
-        region: str = "us-east-1",
-        account_id: str = "123456789012",
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         self.url = url
         self.workers = workers
@@ -111,7 +113,7 @@ class FleetOperator:
         moved: list[str] = []
         for status in ("QUEUED", "IN_PROGRESS"):
             listed = self.iot.list_job_executions_for_job(
-                jobId=job_id, status=status, maxResults=min(250, max(1, count))
+                jobId=job_id, status=status, maxResults=min(MAX_PAGE_SIZE, max(1, count))
             )["executionSummaries"]
             for summary in listed:
                 name = summary["thingArn"].rsplit("/", 1)[1]

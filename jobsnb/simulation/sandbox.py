@@ -24,8 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.service.clock import ManualClock
-from jobsnb.service.server import LocalJobsService
+from jobsnb.service import LocalJobsService, ManualClock
 from jobsnb.simulation.config import DEFAULT_MODELS, DEFAULT_REGIONS, FleetConfig, HardwareModel
 from jobsnb.simulation.plan import PlannedJob, plan_fleet
 from jobsnb.simulation.scheduler import Fleet
@@ -113,13 +112,8 @@ class Sandbox:
 
     @property
     def groups(self) -> dict[str, list[str]]:
-        """Each thing group and its current members, from the service."""
-        backend = self.service.backend
-        with backend.lock:
-            return {
-                name: [thing for thing in group.member_order if thing in group.members]
-                for name, group in backend.groups.items()
-            }
+        """Each thing group and its current members, in the order they joined, from the service."""
+        return self.service.backend.group_members()
 
     @property
     def jobs(self) -> list[PlannedJob]:
@@ -143,14 +137,7 @@ class Sandbox:
 
     def status_counts(self) -> dict[str, int]:
         """Executions per status over every job (attempts, as AWS's job counters count them)."""
-        backend = self.service.backend
-        totals: dict[str, int] = {}
-        with backend.lock:
-            for job in backend.jobs.values():
-                for status, count in job.counts.items():
-                    if count:
-                        totals[status] = totals.get(status, 0) + count
-        return totals
+        return self.service.backend.status_counts()
 
     # ----------------------------------------------------------------- time
     def advance(self, duration: Duration) -> Sandbox:
@@ -201,10 +188,11 @@ class Sandbox:
             url = self.service.url
         except Exception:
             return f"<Sandbox seed={self.seed} closed>"
+        backend = self.service.backend
         counts = ", ".join(f"{status} {count}" for status, count in self.status_counts().items())
         return (
             f"<Sandbox {url} seed={self.seed}: {len(self.things)} things, "
-            f"{len(self.service.backend.groups)} groups, {len(self.service.backend.jobs)} of "
+            f"{len(backend.group_names())} groups, {len(backend.job_ids())} of "
             f"{len(self.plan.jobs)} jobs launched; {self.now:%Y-%m-%d %H:%M} UTC "
             f"(+{self.elapsed}){' live' if self.running else ''}; executions: {counts or 'none'}>"
         )

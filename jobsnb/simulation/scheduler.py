@@ -1,22 +1,20 @@
-"""The simulated fleet: device agents that run jobs through the data plane, on the service clock.
+"""When the simulated fleet acts: a heap of timed actions, run on the service's manual clock.
 
 A :class:`Fleet` carries out a :class:`~jobsnb.simulation.plan.FleetPlan` against a running
 :class:`~jobsnb.service.LocalJobsService` whose clock is a :class:`~jobsnb.service.ManualClock`:
 
 * the **operator** (control plane, :mod:`jobsnb.simulation.operator`) builds the fleet, then
   launches and cancels jobs, moves devices between groups and enrols new ones at planned times;
-* each **device** acts only through the data plane (:mod:`jobsnb.simulation.devices`): when it
-  wakes it calls StartNextPendingJobExecution, reports progress with UpdateJobExecution
-  (``statusDetails`` ``step``, ``progress``, ``firmware_version``, with ``expectedVersion`` and a
-  step timeout), and finishes SUCCEEDED, FAILED or REJECTED, or goes silent and lets the
-  service's timers make it TIMED_OUT; after a job it asks for the next one, so retries
-  (executionNumber 2) come back to it.
+* each **device** (:class:`~jobsnb.simulation.devices.DeviceAgent`) acts only through the data
+  plane: StartNext, progress and outcome reports, or silence until the service times it out.
 
 How devices learn of new jobs: AWS pushes ``jobs/notify-next`` over MQTT when a job reaches a
-thing. The local service has no MQTT, so the scheduler stands in for it: after a rollout release
-or an operator action it reads, without changing anything, which things the service has just
-queued executions for, and wakes the idle ones after a seeded notification delay. Every change of
-state is an HTTP request to the service.
+thing. The local service has no MQTT, so the scheduler stands in for it: it listens to the
+backend's ``on_queued`` hook, which records every execution the service queues (job creation,
+rollout release, retry, a thing joining a CONTINUOUS job's group) in queue order, and after a
+clock move or an operator action it wakes the idle devices those executions are for, after a
+seeded notification delay. A busy device is not woken: it asks ``has_pending`` when it finishes.
+Every change of state is an HTTP request to the service.
 
 The scheduler keeps a heap of (simulated time, action) and moves the clock from one due moment to
 the next (its own actions and the service's timers and rollout releases), running each action at
@@ -43,45 +41,23 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import random
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections import deque
 
 from botocore.exceptions import ClientError
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.service.clock import ManualClock
-from jobsnb.service.server import LocalJobsService
-from jobsnb.simulation.config import HardwareModel
-from jobsnb.simulation.devices import (
-    DeviceCallError,
-    DeviceDataPlane,
-    Run,
-    decide,
-    final_details,
-    progress_details,
-    step_minutes,
-)
+from jobsnb.service import LocalJobsService, ManualClock
+from jobsnb.simulation.devices import ABSENT, IDLE, WAKE, DeviceAgent
 from jobsnb.simulation.operator import FleetOperator
-from jobsnb.simulation.plan import Device, FleetEvent, FleetPlan
+from jobsnb.simulation.plan import FleetEvent, FleetPlan
+from jobsnb.simulation.wire import DeviceDataPlane
 
 __all__ = ["Fleet"]
 
-_WAKE, _PROGRESS, _FINISH, _EVENT = range(4)
-_ABSENT, _IDLE, _BUSY = range(3)
-
-
-@dataclass(slots=True)
-class _Agent:
-    device: Device
-    model: HardwareModel
-    firmware: str
-    state: int = _ABSENT
-    wakes: int = 0
-    resumes: int = 0
-    run: Run | None = None
+#: An operator action in the heap, beside the devices' WAKE, PROGRESS and FINISH.
+_EVENT = 3
 
 
 class Fleet:
@@ -95,6 +71,27 @@ class Fleet:
         The seeded plan (:func:`~jobsnb.simulation.plan.plan_fleet`).
     workers
         Threads for populating the fleet over the control plane.
+
+    Attributes
+    ----------
+    calls
+        Data-plane calls the devices made, per operation.
+    refusals
+        Device calls the service refused, per AWS error code (throttling, faults, conflicts).
+    errors, moved
+        Operator actions the service refused, and the devices the operator moved to quarantine.
+
+    Examples
+    --------
+    >>> from jobsnb.service import LocalJobsService, ManualClock
+    >>> from jobsnb.simulation.plan import plan_fleet
+    >>> with LocalJobsService(clock=ManualClock(1_700_000_000)) as service:
+    ...     fleet = Fleet(service, plan_fleet(10, seed=1))
+    ...     fleet.populate()
+    ...     fleet.advance(300)  # five minutes: the first two jobs are out
+    ...     fleet.close()
+    ...     len(fleet.enrolled), service.backend.job_ids()
+    (10, ['fw-gw200-2-4-0', 'cert-rotation-2024'])
     """
 
     def __init__(
@@ -117,72 +114,109 @@ class Fleet:
             service.url, workers=workers, region=backend.region, account_id=backend.account_id
         )
         self.data = DeviceDataPlane(service.url)
+        self.calls, self.refusals = self.data.calls, self.data.refusals
         models = {model.name: model for model in plan.config.models}
-        self.agents = {d.name: _Agent(d, models[d.model], d.firmware) for d in plan.devices}
-        self.calls: dict[str, int] = {}
+        self.agents = {
+            d.name: DeviceAgent(d, models[d.model], plan, self.data, backend.has_pending)
+            for d in plan.devices
+        }
         self.moved: list[str] = []
         self.errors: list[str] = []
-        self.refusals: dict[str, int] = {}
         self._heap: list[tuple[float, int, int, str]] = []
         self._seq = itertools.count()
-        self._seen: dict[str, int] = {}
+        self._inbox: deque[tuple[int, str, float]] = deque()
+        self._received = 0
         self._events_left = len(plan.events)
         self._lock = threading.RLock()
         self._live: threading.Thread | None = None
         self._halt = threading.Event()
         for index, event in enumerate(plan.events):
             self._push(self.start + event.at, _EVENT, str(index))
+        self._stop_listening = backend.on_queued(self._queued)
 
     # ----------------------------------------------------------------- set-up
     def populate(self) -> None:
-        """Create the groups and the initial devices over the control plane; run time 0."""
+        """Create the groups and the initial devices over the control plane; run time 0.
+
+        Everything goes over HTTP: CreateThingGroup, CreateThing with the device's attributes,
+        AddThingToThingGroup, then the operator's actions planned at time 0. A device whose thing
+        already had work queued (a service loaded before the fleet) asks for it, as a device
+        does when it boots.
+        """
         self.operator.build(self.plan)
+        now = self.clock.now()
         for device in self.plan.initial_devices():
-            self.agents[device.name].state = _IDLE
+            agent = self.agents[device.name]
+            agent.state = IDLE
+            if self.service.backend.has_pending(device.name):
+                self._push(agent.notified(now, now), WAKE, device.name)
         self.advance(0.0)
 
     @property
     def enrolled(self) -> list[str]:
         """Names of the devices in the fleet so far (the initial ones, then late enrolments)."""
-        return [name for name, agent in self.agents.items() if agent.state != _ABSENT]
+        return [name for name, agent in self.agents.items() if agent.state != ABSENT]
 
     # ----------------------------------------------------------------- time
     def advance(self, seconds: float) -> None:
-        """Run ``seconds`` of simulated time: every due action, at its time, in order."""
+        """Run ``seconds`` of simulated time: every due action, at its time, in order.
+
+        Parameters
+        ----------
+        seconds
+            Simulated seconds (>= 0); the clock ends exactly ``seconds`` later.
+        """
         if not seconds >= 0:
             raise InvalidParameterError("seconds", "must be >= 0", seconds)
         with self._lock:
             self.advance_to(self.clock.now() + seconds)
 
     def advance_to(self, until: float) -> None:
+        """Run simulated time up to the epoch second ``until`` (the clock ends there).
+
+        Parameters
+        ----------
+        until
+            Epoch seconds on the service clock; earlier than now runs only what is due now.
+        """
         backend = self.service.backend
         with self._lock:
-            self._discover(self.clock.now())
+            self._notify(self.clock.now())
             while True:
                 due_action = self._heap[0][0] if self._heap else math.inf
-                with backend.lock:
-                    due_service = backend.next_due()
+                due_service = backend.next_due()
                 due = min(due_action, math.inf if due_service is None else due_service)
                 if due > until:
                     break
                 now = self._move_clock(due)
                 if due_service is not None and due_service <= now:
-                    self._discover(now)
+                    self._notify(now)
                 while self._heap and self._heap[0][0] <= now:
                     _, _, kind, key = heapq.heappop(self._heap)
                     self._act(kind, key, now)
             self._move_clock(until)
 
     def settled(self) -> bool:
-        """True when the plan has nothing left to do and no job has pending executions."""
-        if self._events_left:
-            return False
-        backend = self.service.backend
-        with backend.lock:
-            return not any(job.pending_count or job.unreleased for job in backend.jobs.values())
+        """Whether the plan has nothing left to do and no job has pending executions.
+
+        Returns
+        -------
+        bool
+            True when no operator action is left and no job has executions QUEUED, IN_PROGRESS
+            or still held back by its rollout.
+        """
+        return not self._events_left and not self.service.backend.has_pending_work()
 
     def run(self, speed: float, interval: float = 0.1) -> None:
-        """Advance in the background by ``speed`` simulated seconds per real second."""
+        """Advance in the background by ``speed`` simulated seconds per real second.
+
+        Parameters
+        ----------
+        speed
+            Simulated seconds per real second (finite, > 0; 1: real time).
+        interval
+            Real seconds between two advances of the clock.
+        """
         if not speed > 0 or math.isinf(speed):
             raise InvalidParameterError("speed", "must be a finite number > 0", speed)
         if not interval > 0:
@@ -203,10 +237,13 @@ class Fleet:
 
     @property
     def running(self) -> bool:
+        """True while a background run (:meth:`run`) advances the clock."""
         return self._live is not None and self._live.is_alive()
 
     def close(self) -> None:
+        """Stop a background run, stop listening to the service and close the boto3 clients."""
         self.pause()
+        self._stop_listening()
         self.data.close()
         self.operator.close()
 
@@ -224,52 +261,39 @@ class Fleet:
     def _move_clock(self, at: float) -> float:
         if at > self.clock.now():
             self.clock.set(at)
-        backend = self.service.backend
-        with backend.lock:
-            return backend.tick()
+        return self.service.backend.tick()
 
     def _push(self, at: float, kind: int, key: str) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), kind, key))
 
-    def _count(self, operation: str) -> None:
-        self.calls[operation] = self.calls.get(operation, 0) + 1
-
     # ----------------------------------------------------------------- notifications
-    def _discover(self, now: float) -> None:
-        """Wake idle devices the service has just queued executions for (notify-next)."""
-        backend = self.service.backend
-        woken: list[tuple[float, _Agent]] = []
-        with backend.lock:
-            for job_id, job in backend.jobs.items():
-                order = job.thing_order
-                seen = self._seen.get(job_id, 0)
-                for name in order[seen:]:
-                    agent = self.agents.get(name)
-                    latest = job.latest(name)
-                    if agent is not None and agent.state == _IDLE and latest is not None:
-                        agent.state = _BUSY
-                        woken.append((latest.queued_at, agent))
-                self._seen[job_id] = len(order)
-        for queued_at, agent in woken:
-            rng = random.Random(f"{self.plan.seed}/{agent.device.name}/wake/{agent.wakes}")
-            agent.wakes += 1
-            delay = self.plan.config.start_delay_seconds * rng.lognormvariate(0.0, 0.6)
-            self._push(max(now, queued_at + delay), _WAKE, agent.device.name)
+    def _queued(self, job_id: str, thing_name: str, queued_at: float) -> None:
+        """The backend's on_queued hook: called under its lock, so it only records."""
+        self._received += 1
+        self._inbox.append((self._received, thing_name, queued_at))
+
+    def _notify(self, now: float) -> None:
+        """Wake the idle devices the service has queued executions for (notify-next)."""
+        while self._inbox:
+            notice, name, queued_at = self._inbox.popleft()
+            agent = self.agents.get(name)
+            # A busy device is not woken: it asks has_pending when it is done.
+            if agent is not None and agent.state == IDLE and notice > agent.looked:
+                self._push(agent.notified(now, queued_at), WAKE, name)
 
     # ----------------------------------------------------------------- actions
     def _act(self, kind: int, key: str, now: float) -> None:
         if kind == _EVENT:
             self._events_left -= 1
             self._operate(self.plan.events[int(key)])
-            self._discover(now)
+            self._notify(now)
             return
         agent = self.agents[key]
-        if kind == _WAKE:
-            self._wake(agent, now)
-        elif kind == _PROGRESS:
-            self._progress(agent, now)
+        after = agent.act(kind, now)
+        if after is None:
+            agent.looked = self._received  # idle: notices until now are about seen work
         else:
-            self._finish(agent, now)
+            self._push(after[0], after[1], key)
 
     def _operate(self, event: FleetEvent) -> None:
         try:
@@ -282,7 +306,7 @@ class Fleet:
             elif event.action == "enroll":
                 agent = self.agents[event.subject]
                 self.operator.enroll(agent.device)
-                agent.state = _IDLE
+                agent.state = IDLE
             elif event.action == "regroup":
                 continuous = [j for j in self.plan.jobs if j.target_selection == "CONTINUOUS"]
                 devices = {name: agent.device for name, agent in self.agents.items()}
@@ -290,95 +314,3 @@ class Fleet:
                     self.moved += self.operator.regroup(job.job_id, event.count, devices)
         except ClientError as error:  # e.g. cancelling a job that already completed
             self.errors.append(f"{event.action} {event.subject}: {error}")
-
-    def _wake(self, agent: _Agent, now: float) -> None:
-        name = agent.device.name
-        details = {"step": "checking", "progress": "0%", "firmware_version": agent.firmware}
-        self._count("StartNextPendingJobExecution")
-        try:
-            execution = self.data.start_next(name, details)
-        except DeviceCallError as error:
-            self.errors.append(f"{name} StartNext: {error}")
-            self._push(now + 60.0, _WAKE, name)
-            return
-        if execution is None:
-            agent.state, agent.run = _IDLE, None
-            return
-        run = agent.run = self._decide(agent, execution, now)
-        if run.outcome == "SILENT" and run.progress_at is None:
-            self._push(run.back_at, _WAKE, name)
-        elif run.progress_at is None:
-            self._push(run.finish_at, _FINISH, name)
-        else:
-            self._push(run.progress_at, _PROGRESS, name)
-
-    def _decide(self, agent: _Agent, execution: dict[str, Any], now: float) -> Run:
-        previous = agent.run
-        key = (str(execution["jobId"]), int(execution["executionNumber"]))
-        resumed = previous is not None and (previous.job_id, previous.execution_number) == key
-        agent.resumes = agent.resumes + 1 if resumed else 0
-        planned = self.plan.job(key[0])
-        return decide(
-            agent.device,
-            agent.model,
-            self.plan.config,
-            execution,
-            now,
-            seed=self.plan.seed,
-            resumes=agent.resumes,
-            risk=planned.risk if planned else 1.0,
-        )
-
-    def _progress(self, agent: _Agent, now: float) -> None:
-        run = agent.run
-        assert run is not None
-        details = progress_details(run, agent.firmware)
-        if self._update(agent, now, "IN_PROGRESS", details, step_minutes(run.finish_at - now)):
-            if run.outcome == "SILENT":
-                self._push(run.back_at, _WAKE, agent.device.name)
-            else:
-                self._push(run.finish_at, _FINISH, agent.device.name)
-
-    def _finish(self, agent: _Agent, now: float) -> None:
-        run = agent.run
-        assert run is not None
-        details = final_details(run, agent.firmware)
-        if self._update(agent, now, run.outcome, details, None) and run.outcome == "SUCCEEDED":
-            agent.firmware = run.new_firmware or agent.firmware
-
-    def _update(
-        self,
-        agent: _Agent,
-        now: float,
-        status: str,
-        details: dict[str, str],
-        step_minutes: int | None,
-    ) -> bool:
-        """One UpdateJobExecution; if refused (timed out, canceled...) the device moves on."""
-        run = agent.run
-        assert run is not None
-        self._count("UpdateJobExecution")
-        try:
-            self.data.update(
-                agent.device.name, run.job_id, status, details, run.version, step_minutes
-            )
-        except DeviceCallError as error:
-            self.refusals[error.code] = self.refusals.get(error.code, 0) + 1
-            self._push(now + 5.0, _WAKE, agent.device.name)
-            return False
-        run.version += 1
-        if status != "IN_PROGRESS":
-            if self._has_pending(agent.device.name):
-                self._push(run.back_at, _WAKE, agent.device.name)
-            else:
-                # AWS tells a device on MQTT (notify-next) that nothing is next, so it asks
-                # nothing over HTTP; discovery wakes it when new work is queued.
-                agent.state, agent.run = _IDLE, None
-        return True
-
-    def _has_pending(self, thing_name: str) -> bool:
-        """A read-only look at the thing's queue: the stand-in for MQTT notify-next."""
-        backend = self.service.backend
-        with backend.lock:
-            queue = backend.by_thing.get(thing_name)
-            return bool(queue is not None and queue.pending)

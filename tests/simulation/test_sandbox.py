@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,13 +17,20 @@ from botocore.exceptions import EndpointConnectionError
 import jobsnb
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import STATUSES
-from tests.helpers import CREDENTIALS, NO_RETRIES, REGION
+from jobsnb.simulation.config import FleetConfig
+from jobsnb.simulation.devices import IDLE
+from tests.helpers import CREDENTIALS, GROUP_ARN, NO_RETRIES, REBOOT, REGION
 
 
 def control(sb: Any) -> Any:
     return boto3.client(
         "iot", endpoint_url=sb.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
     )
+
+
+def job_ids(sb: Any) -> list[str]:
+    pages = control(sb).get_paginator("list_jobs").paginate()
+    return [job["jobId"] for page in pages for job in page["jobs"]]
 
 
 def snapshot(sb: Any) -> dict[str, Any]:
@@ -60,7 +71,7 @@ def snapshot(sb: Any) -> dict[str, Any]:
 def statuses(sb: Any) -> set[str]:
     iot = control(sb)
     seen = set()
-    for job_id in sb.service.backend.jobs:
+    for job_id in job_ids(sb):
         for status in STATUSES:
             listed = iot.list_job_executions_for_job(jobId=job_id, status=status, maxResults=1)
             if listed["executionSummaries"]:
@@ -75,8 +86,7 @@ def fleet() -> Iterator[Any]:
         yield sb
 
 
-def test_sandbox_is_callable_and_connectable(fleet: Any) -> None:
-    assert callable(jobsnb.sandbox)
+def test_sandbox_is_connectable(fleet: Any) -> None:
     assert isinstance(fleet, jobsnb.Sandbox)
     assert fleet.url == fleet.endpoint_url
     assert fleet.url.startswith("http://127.0.0.1:")
@@ -114,7 +124,7 @@ def test_mid_rollout_then_every_status_and_retries(fleet: Any) -> None:
     iot = control(fleet)
     retried = [
         (summary["thingArn"].rsplit("/", 1)[1], job_id)
-        for job_id in fleet.service.backend.jobs
+        for job_id in job_ids(fleet)
         for summary in iot.list_job_executions_for_job(jobId=job_id, maxResults=250)[
             "executionSummaries"
         ]
@@ -228,3 +238,52 @@ def test_devices_ride_out_throttling_and_faults() -> None:
         refusals = dict(sb.fleet.refusals)
     assert refusals.get("ServiceUnavailableException", 0) > 0  # the faults happened
     assert counts.get("SUCCEEDED", 0) > 0  # and the rollout went on
+
+
+def test_jobsnb_sandbox_stays_the_function_once_its_module_is_imported() -> None:
+    import jobsnb.simulation.sandbox as module
+
+    assert inspect.isfunction(jobsnb.sandbox)
+    assert jobsnb.sandbox is module.sandbox
+    assert jobsnb.Sandbox is module.Sandbox
+    with jobsnb.sandbox(things=3, seed=1, warm_up=0) as sb:
+        assert isinstance(sb, module.Sandbox)
+        assert len(control(sb).list_things()["things"]) == 3
+    # A fresh interpreter, the module imported before `jobsnb.sandbox` is ever looked up.
+    code = (
+        "import inspect, jobsnb.simulation.sandbox, jobsnb\n"
+        "assert inspect.isfunction(jobsnb.sandbox), jobsnb.sandbox\n"
+        "with jobsnb.sandbox(things=2, seed=1, warm_up=0) as sb:\n"
+        "    print(type(sb).__module__, len(sb.things))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["jobsnb.simulation.sandbox", "2"]
+
+
+def test_a_thing_back_in_a_continuous_jobs_group_is_woken_for_its_new_execution() -> None:
+    quiet = FleetConfig(enroll_share=0, regroup_share=0)
+    with jobsnb.sandbox(things=3, seed=2, config=quiet, warm_up=0) as sb:
+        sb.advance_until_settled()
+        name = sb.things[0]
+        iot = control(sb)
+        iot.create_thing_group(thingGroupName="lab")
+        iot.add_thing_to_thing_group(thingGroupName="lab", thingName=name)
+        iot.create_job(
+            jobId="lab-reboot",
+            targets=[GROUP_ARN.format("lab")],
+            document=json.dumps(REBOOT),
+            targetSelection="CONTINUOUS",
+        )
+        iot.remove_thing_from_thing_group(thingGroupName="lab", thingName=name)
+        sb.advance("10min")
+        first = iot.describe_job_execution(jobId="lab-reboot", thingName=name, executionNumber=1)
+        assert first["execution"]["status"] == "REMOVED"
+        assert sb.fleet.agents[name].state == IDLE  # nothing scheduled: only a notice wakes it
+
+        iot.add_thing_to_thing_group(thingGroupName="lab", thingName=name)  # execution 2
+        sb.advance("1h")
+
+        second = iot.describe_job_execution(jobId="lab-reboot", thingName=name, executionNumber=2)
+        assert second["execution"]["status"] != "QUEUED"
+        assert "startedAt" in second["execution"]
