@@ -7,6 +7,7 @@ service fails the test instead of hanging it.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections import Counter
 from typing import Any
@@ -239,3 +240,51 @@ def test_racing_group_joins_give_each_thing_one_continuous_execution(iot, servic
     assert sorted(s["thingArn"] for s in summaries) == sorted(thing_arn(n) for n in names)
     details = iot.describe_job(jobId="cont")["job"]["jobProcessDetails"]
     assert details["numberOfQueuedThings"] == 8
+
+
+def test_bulk_loading_through_the_backend_is_safe_while_the_service_runs() -> None:
+    """The README's bulk path: ``service.backend.create_*`` from one thread while devices call
+    over HTTP and the sweep thread ticks; every operation takes the lock itself."""
+    from jobsnb.service import LocalJobsService
+
+    # Switch threads every microsecond, so unguarded state would be caught mid-change.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        _bulk_load_while_serving(LocalJobsService)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def _bulk_load_while_serving(service_type: Any) -> None:
+    with service_type(sweep_interval=0.001) as service:
+        backend = service.backend
+        backend.create_thing_group("fleet")
+        data = data_client(service)
+        loaded = threading.Event()
+
+        def load(_: int) -> None:
+            for index in range(300):
+                name = f"bulk-{index:03d}"
+                backend.create_thing(name)
+                backend.add_thing_to_thing_group("fleet", name)
+                if index % 50 == 49:
+                    backend.create_job(f"job-{index}", [backend.group_arn("fleet")], "{}")
+            loaded.set()
+
+        def device(index: int) -> None:
+            while not loaded.is_set():
+                name = f"bulk-{index * 37 % 300:03d}"
+                with contextlib.suppress(data.exceptions.ResourceNotFoundException):
+                    started = data.start_next_pending_job_execution(thingName=name)
+                    if "execution" in started:
+                        data.update_job_execution(
+                            thingName=name, jobId=started["execution"]["jobId"], status="SUCCEEDED"
+                        )
+
+        run_threads(lambda index: load(index) if index == 0 else device(index), count=4)
+        counts = backend.status_counts()
+        # Jobs made after 50, 100, ..., 300 things: 50 + 100 + ... + 300 executions in all.
+        assert sum(counts.values()) == sum(range(50, 301, 50))
+        assert set(counts) <= {"QUEUED", "IN_PROGRESS", "SUCCEEDED"}
+        assert backend.group_members()["fleet"] == [f"bulk-{i:03d}" for i in range(300)]
