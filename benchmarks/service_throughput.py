@@ -1,4 +1,4 @@
-"""Throughput of the local IoT Jobs service through boto3, against a do-nothing responder.
+"""Throughput of the local IoT Jobs service through boto3, against a canned-bytes responder.
 
 What it measures, in one run:
 
@@ -7,10 +7,11 @@ What it measures, in one run:
 * against three servers, each in its own subprocess so the client's GIL is not shared with the
   server (the way a notebook talks to ``jobsnb serve``):
 
-  - **baseline**: a do-nothing stdlib ``http.server`` responder (HTTP/1.1 keep-alive,
-    TCP_NODELAY, each response sent in one write) answering canned JSON of the same shape the
-    service sends (GetPending: 1 in-progress + 9 queued summaries; Update: ``{}``), so boto3
-    does the same parsing work and the ratio isolates the server's cost;
+  - **baseline**: the cheapest responder Python can run, an asyncio protocol answering canned
+    bytes (HTTP/1.1 keep-alive, TCP_NODELAY, each response one write; its own cost is a few µs)
+    with JSON of the same shape the service sends (GetPending: 1 in-progress + 9 queued
+    summaries; Update: ``{}``), so boto3 does the same parsing work and the baseline shows the
+    client's own limit on this machine; the ratio isolates the server's cost;
   - **service (empty)**: ``python -m jobsnb serve``, seeded over HTTP through the control plane
     with one thing in a group and 10 jobs targeting the group;
   - **service (loaded)**: this script's ``--serve-loaded`` mode, a ``LocalJobsService`` holding
@@ -47,6 +48,7 @@ It is a measurement: it exits 0 even when a target is missed, and prints MISS li
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import gc
 import json
@@ -54,6 +56,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -61,10 +64,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, ClassVar
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -139,50 +141,55 @@ def _canned_pending() -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-class _BaselineHandler(BaseHTTPRequestHandler):
-    """Answers every request with fixed JSON, headers and body in one write."""
+class _CannedResponder(asyncio.Protocol):
+    """The cheapest HTTP/1.1 responder Python runs: canned bytes for each request, one write.
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    pending_body = b'{"inProgressJobs":[],"queuedJobs":[]}'
+    It trusts its client (the benchmark's boto3): it finds the end of the head, skips
+    Content-Length bytes of body and answers GET with the pending body, anything else with ``{}``.
+    """
 
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        body = self.pending_body if self.command == "GET" else b"{}"
-        head = (
-            "HTTP/1.1 200 OK\r\n"
-            "Content-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\n"
-            f"Connection: {'close' if self.close_connection else 'keep-alive'}\r\n\r\n"
-        )
-        self.wfile.write(head.encode("latin-1") + body)
+    answers: ClassVar[dict[bytes, bytes]] = {}
 
-    do_GET = do_POST = do_PUT = _answer  # noqa: N815 - http.server's naming
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.buffer = b""
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            head = self.buffer[:end].lower()
+            found = re.search(rb"content-length: *(\d+)", head)
+            total = end + 4 + (int(found.group(1)) if found else 0)
+            if len(self.buffer) < total:
+                return
+            self.buffer = self.buffer[total:]
+            self.transport.write(self.answers[b"GET" if head.startswith(b"get ") else b"*"])
 
 
-class _BaselineServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
+def _canned(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nx-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\n"
+        b"Connection: keep-alive\r\n\r\n%s" % (len(body), body)
+    )
 
 
 def serve_baseline(host: str, port: int) -> int:
-    """The do-nothing responder: print {"url": ...} on stdout, serve until SIGTERM/SIGINT."""
-    _BaselineHandler.pending_body = _canned_pending()
-    server = _BaselineServer((host, port), _BaselineHandler)
+    """The canned-bytes responder: print {"url": ...} on stdout, serve until SIGTERM/SIGINT."""
+    _CannedResponder.answers = {b"GET": _canned(_canned_pending()), b"*": _canned(b"{}")}
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(loop.create_server(_CannedResponder, host, port))
     _stop_on_sigterm()
-    _print_line({"url": f"http://{host}:{server.server_address[1]}"})
+    _print_line({"url": f"http://{host}:{server.sockets[0].getsockname()[1]}"})
     try:
-        server.serve_forever()
+        loop.run_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
+        loop.close()
     return 0
 
 
@@ -196,18 +203,17 @@ def serve_loaded(host: str, port: int, things: int, jobs: int) -> int:
     gc.collect()
     before = _rss_bytes()
     started = time.perf_counter()
-    with backend.lock:
-        backend.create_thing_group(GROUP)
-        for index in range(things):
-            name = _thing_name(index)
-            backend.create_thing(name)
-            backend.add_thing_to_thing_group(GROUP, name)
-        for index in range(jobs):
-            backend.create_job(_job_id(index), [backend.group_arn(GROUP)], DOCUMENT)
+    backend.create_thing_group(GROUP)
+    for index in range(things):
+        name = _thing_name(index)
+        backend.create_thing(name)
+        backend.add_thing_to_thing_group(GROUP, name)
+    for index in range(jobs):
+        backend.create_job(_job_id(index), [backend.group_arn(GROUP)], DOCUMENT)
     build_seconds = time.perf_counter() - started
     gc.collect()
     after = _rss_bytes()
-    executions = sum(len(job.executions) for job in backend.jobs.values())
+    executions = sum(backend.status_counts().values())
     _stop_on_sigterm()
     service.start()
     _print_line(
