@@ -5,10 +5,11 @@ the operator over the control plane, through boto3 and HTTP, like real device co
 operator; besides HTTP the scheduler uses only the service's clock and the backend's public
 views and its ``on_queued`` hook (the stand-in for MQTT's notify-next).
 
-* :mod:`~jobsnb.simulation.plan`: everything a seed decides, with no service in sight;
-  :mod:`~jobsnb.simulation.config` the distributions it draws from;
-* :mod:`~jobsnb.simulation.devices`: what a device does with an execution, and its data-plane
-  client;
+* :mod:`~jobsnb.simulation.plan`: everything a seed decides, with no service in sight, drawn
+  from the distributions of :mod:`~jobsnb.simulation.config` and the job catalogue of
+  :mod:`~jobsnb.simulation.jobs`;
+* :mod:`~jobsnb.simulation.devices`: what a device does with an execution, one data-plane call
+  at a time through :mod:`~jobsnb.simulation.wire`;
 * :mod:`~jobsnb.simulation.operator`: the control-plane calls that build and change the fleet;
 * :mod:`~jobsnb.simulation.scheduler`: :class:`Fleet`, the timed actions on the service clock;
 * :mod:`~jobsnb.simulation.sandbox`: the service and a running fleet in one call. Its function
@@ -29,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jobsnb.simulation.config import FleetConfig, HardwareModel
+    from jobsnb.simulation.jobs import PlannedJob
     from jobsnb.simulation.operator import FleetOperator
-    from jobsnb.simulation.plan import Device, FleetEvent, FleetPlan, PlannedJob, plan_fleet
+    from jobsnb.simulation.plan import Device, FleetEvent, FleetPlan, plan_fleet
     from jobsnb.simulation.sandbox import Sandbox, parse_duration
     from jobsnb.simulation.scheduler import Fleet
 
@@ -58,7 +60,7 @@ _LAZY = {
     "FleetOperator": "jobsnb.simulation.operator",
     "FleetPlan": "jobsnb.simulation.plan",
     "HardwareModel": "jobsnb.simulation.config",
-    "PlannedJob": "jobsnb.simulation.plan",
+    "PlannedJob": "jobsnb.simulation.jobs",
     "Sandbox": "jobsnb.simulation.sandbox",
     "parse_duration": "jobsnb.simulation.sandbox",
     "plan_fleet": "jobsnb.simulation.plan",

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 from jobsnb.exceptions import InvalidParameterError
 
-__all__ = ["DEFAULT_MODELS", "DEFAULT_REGIONS", "FleetConfig", "HardwareModel"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "DEFAULT_REGIONS",
+    "FleetConfig",
+    "HardwareModel",
+    "model_group",
+    "region_group",
+]
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -155,3 +162,45 @@ class FleetConfig:
             _check_probability(name, getattr(self, name))
         for name in ("start_delay_seconds", "rollout_minutes", "offline_minutes"):
             _check_positive(name, getattr(self, name))
+
+
+def region_group(region: str) -> str:
+    """The thing group of a region's devices.
+
+    Parameters
+    ----------
+    region
+        A region of :attr:`FleetConfig.regions`.
+
+    Returns
+    -------
+    str
+        The group's name.
+
+    Examples
+    --------
+    >>> region_group("eu-west-1")
+    'region-eu-west-1'
+    """
+    return f"region-{region}"
+
+
+def model_group(model: str) -> str:
+    """The thing group of a hardware model's devices.
+
+    Parameters
+    ----------
+    model
+        A :attr:`HardwareModel.name`.
+
+    Returns
+    -------
+    str
+        The group's name.
+
+    Examples
+    --------
+    >>> model_group("gw200")
+    'model-gw200'
+    """
+    return f"model-{model}"

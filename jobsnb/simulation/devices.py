@@ -73,6 +73,12 @@ class Run:
         The version a successful firmware update installs.
     reason, failed_progress
         The ``reason`` a failure or rejection reports, and how far a failed run got (percent).
+
+    Examples
+    --------
+    >>> run = Run("reboot-1", 1, 2, "reboot", "SUCCEEDED", None, 180.0, 190.0, None, "", 0)
+    >>> run.outcome, run.progress_at  # a reboot reports no progress, it just finishes
+    ('SUCCEEDED', None)
     """
 
     job_id: str

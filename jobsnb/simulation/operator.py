@@ -38,7 +38,8 @@ from typing import Any
 
 from jobsnb.client._boto import CONTROL_PLANE, make_client, make_session
 from jobsnb.limits import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, MAX_PAGE_SIZE
-from jobsnb.simulation.plan import QUARANTINE_GROUP, Device, FleetPlan, PlannedJob
+from jobsnb.simulation.jobs import PlannedJob
+from jobsnb.simulation.plan import QUARANTINE_GROUP, Device, FleetPlan
 
 __all__ = ["PROCESS_THRESHOLD", "FleetOperator"]
 
@@ -50,7 +51,31 @@ _worker_clients: dict[str, Any] = {}
 
 
 class FleetOperator:
-    """Control-plane calls for one fleet, against the service at ``url``."""
+    """Control-plane calls for one fleet, against the service at ``url``.
+
+    Parameters
+    ----------
+    url
+        The service's endpoint URL.
+    workers
+        Threads (and, for a large fleet, processes) that build the fleet.
+    region, account_id
+        The service's, for the thing group ARNs that jobs target.
+
+    Examples
+    --------
+    >>> from jobsnb.service import LocalJobsService
+    >>> from jobsnb.simulation.plan import plan_fleet
+    >>> plan = plan_fleet(5, seed=1)
+    >>> with LocalJobsService() as service:
+    ...     operator = FleetOperator(service.url)
+    ...     operator.build(plan)
+    ...     operator.launch(plan.jobs[0])
+    ...     operator.cancel(plan.jobs[0].job_id)
+    ...     operator.close()
+    ...     service.request_counts["CreateJob"], service.request_counts["CancelJob"]
+    (1, 1)
+    """
 
     def __init__(
         self,
@@ -68,7 +93,13 @@ class FleetOperator:
         self.group_arn = f"arn:aws:iot:{region}:{account_id}:thinggroup/{{}}"
 
     def build(self, plan: FleetPlan) -> None:
-        """Create the plan's groups and its initially enrolled devices, in their groups."""
+        """Create the plan's groups and its initially enrolled devices, in their groups.
+
+        Parameters
+        ----------
+        plan
+            The plan: its groups, and its devices with ``enrolled_after == 0``.
+        """
         for group in plan.groups:
             self.iot.create_thing_group(thingGroupName=group, **_group_attributes(group))
         devices = plan.initial_devices()
@@ -91,7 +122,13 @@ class FleetOperator:
             _work(self.url, {"things": things, "groups": groups}, self.workers)
 
     def enroll(self, device: Device) -> None:
-        """A device joins the fleet: its thing, then its groups."""
+        """A device joins the fleet: its thing, then its groups.
+
+        Parameters
+        ----------
+        device
+            The device; its groups must exist.
+        """
         self.iot.create_thing(
             thingName=device.name, attributePayload={"attributes": device.attributes}
         )
@@ -99,16 +136,44 @@ class FleetOperator:
             self.iot.add_thing_to_thing_group(thingGroupName=group, thingName=device.name)
 
     def launch(self, job: PlannedJob) -> None:
+        """CreateJob for a planned job, on the thing groups it targets.
+
+        Parameters
+        ----------
+        job
+            The planned job.
+        """
         self.iot.create_job(**job.create_job_kwargs(self.group_arn))
 
     def cancel(self, job_id: str) -> None:
+        """CancelJob (reason SUPERSEDED): its QUEUED executions become CANCELED.
+
+        Parameters
+        ----------
+        job_id
+            The job to cancel.
+        """
         self.iot.cancel_job(jobId=job_id, reasonCode="SUPERSEDED", comment="Superseded")
 
     def regroup(self, job_id: str, count: int, devices: dict[str, Device]) -> list[str]:
         """Move up to ``count`` devices with pending executions of ``job_id`` to quarantine.
 
         They leave their region group, so their pending execution of a CONTINUOUS job on region
-        groups becomes REMOVED. Returns the names moved (the first ones the service lists).
+        groups becomes REMOVED.
+
+        Parameters
+        ----------
+        job_id
+            The job whose QUEUED, then IN_PROGRESS, executions pick the devices.
+        count
+            How many devices to move at most.
+        devices
+            The fleet's devices by name (others the service lists are left alone).
+
+        Returns
+        -------
+        list of str
+            The names moved, the first ones the service lists.
         """
         moved: list[str] = []
         for status in ("QUEUED", "IN_PROGRESS"):
@@ -127,6 +192,7 @@ class FleetOperator:
         return moved
 
     def close(self) -> None:
+        """Close the boto3 client's connections."""
         self.iot.close()
 
 

@@ -2,9 +2,9 @@
 
 Everything here is decided up front from one seed, with no service in sight: which hardware
 model and region each device has, which jobs an operator creates when (firmware updates, reboots,
-certificate rotations, config pushes) with which targets and configs, and when the operator
-cancels a job, moves devices out of a group or enrols new ones. :mod:`jobsnb.simulation.scheduler`
-carries the plan out against a running service.
+certificate rotations, config pushes: the catalogue of :mod:`jobsnb.simulation.jobs`) with which
+targets and configs, and when the operator cancels a job, moves devices out of a group or enrols
+new ones. :mod:`jobsnb.simulation.scheduler` carries the plan out against a running service.
 
 Examples
 --------
@@ -18,33 +18,43 @@ True
 
 from __future__ import annotations
 
-import json
-import math
 import random
 from dataclasses import dataclass, field
-from typing import Any
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.simulation.config import FleetConfig, HardwareModel
+from jobsnb.simulation.config import FleetConfig, model_group, region_group
+from jobsnb.simulation.jobs import PlannedJob, plan_jobs
 
-__all__ = [
-    "MAX_THINGS",
-    "QUARANTINE_GROUP",
-    "Device",
-    "FleetEvent",
-    "FleetPlan",
-    "PlannedJob",
-    "plan_fleet",
-]
+__all__ = ["MAX_THINGS", "QUARANTINE_GROUP", "Device", "FleetEvent", "FleetPlan", "plan_fleet"]
 
+#: The most devices a plan may start with.
 MAX_THINGS = 100_000
+#: Where the operator moves devices out of their region group (targeted by no job).
 QUARANTINE_GROUP = "quarantine"
-MINUTE = 60.0
+_MINUTE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class Device:
-    """One simulated device: its thing name, attributes and traits."""
+    """One simulated device: its thing name, attributes and traits.
+
+    Parameters
+    ----------
+    name
+        The thing name (``<model>-<number>``).
+    model, region, firmware
+        Its hardware model, region and starting firmware version: the thing's attributes.
+    flaky
+        Whether it usually fails a first attempt.
+    enrolled_after
+        Seconds into the simulation when it joins the fleet (0: from the start).
+
+    Examples
+    --------
+    >>> device = Device("gw200-00001", "gw200", "eu-west-1", "2.3.1", flaky=False)
+    >>> device.groups, device.attributes["firmware_version"]
+    (('region-eu-west-1', 'model-gw200'), '2.3.1')
+    """
 
     name: str
     model: str
@@ -55,56 +65,34 @@ class Device:
 
     @property
     def attributes(self) -> dict[str, str]:
+        """The thing's attributes: ``model``, ``region`` and ``firmware_version``."""
         return {"model": self.model, "region": self.region, "firmware_version": self.firmware}
 
     @property
     def groups(self) -> tuple[str, str]:
+        """Its thing groups: its region's, then its model's."""
         return region_group(self.region), model_group(self.model)
-
-
-@dataclass(frozen=True)
-class PlannedJob:
-    """A job the operator creates ``launch_after`` seconds into the simulation."""
-
-    job_id: str
-    operation: str
-    target_groups: tuple[str, ...]
-    target_selection: str
-    launch_after: float
-    document: str
-    description: str
-    timeout_config: dict[str, Any] | None = None
-    retry_config: dict[str, Any] | None = None
-    rollout_config: dict[str, Any] | None = None
-    abort_config: dict[str, Any] | None = None
-    risk: float = 1.0
-    cancel_after: float | None = None
-
-    def create_job_kwargs(self, group_arn: str) -> dict[str, Any]:
-        """CreateJob's keyword arguments; ``group_arn`` is a format string taking the name."""
-        kwargs: dict[str, Any] = {
-            "jobId": self.job_id,
-            "targets": [group_arn.format(name) for name in self.target_groups],
-            "document": self.document,
-            "description": self.description,
-            "targetSelection": self.target_selection,
-        }
-        configs = {
-            "timeoutConfig": self.timeout_config,
-            "jobExecutionsRetryConfig": self.retry_config,
-            "jobExecutionsRolloutConfig": self.rollout_config,
-            "abortConfig": self.abort_config,
-        }
-        kwargs.update({key: value for key, value in configs.items() if value is not None})
-        return kwargs
 
 
 @dataclass(frozen=True, slots=True)
 class FleetEvent:
     """An operator action ``at`` seconds in: launch or cancel a job, regroup or enrol devices.
 
-    ``subject`` is the job id (launch, cancel) or the device name (enroll); ``count`` the number
-    of devices to move out of their region group (regroup).
+    Parameters
+    ----------
+    at
+        Seconds into the simulation.
+    action
+        ``launch``, ``cancel``, ``enroll`` or ``regroup``.
+    subject
+        The job id (launch, cancel) or the device name (enroll).
+    count
+        How many devices to move out of their region group (regroup).
+
+    Examples
+    --------
+    >>> [(event.at, event.action) for event in plan_fleet(20, seed=1).events][:2]
+    [(0.0, 'launch'), (120.0, 'launch')]
     """
 
     at: float
@@ -115,7 +103,25 @@ class FleetEvent:
 
 @dataclass(frozen=True)
 class FleetPlan:
-    """Everything a seed decides: devices, groups, jobs and the operator's timeline."""
+    """Everything a seed decides: devices, groups, jobs and the operator's timeline.
+
+    Parameters
+    ----------
+    seed, config
+        The seed and the distributions the plan was drawn from.
+    devices
+        Every device, the initial ones first, then those that enrol later.
+    groups
+        The thing groups to create: one per region and per model, and the quarantine.
+    jobs, events
+        The jobs, and the operator's actions in time order.
+
+    Examples
+    --------
+    >>> plan = plan_fleet(20, seed=1)
+    >>> len(plan.devices) > len(plan.initial_devices()), plan.groups[-1]
+    (True, 'quarantine')
+    """
 
     seed: int
     config: FleetConfig
@@ -125,22 +131,52 @@ class FleetPlan:
     events: tuple[FleetEvent, ...] = field(default=())
 
     def initial_devices(self) -> list[Device]:
+        """The devices in the fleet from the start.
+
+        Returns
+        -------
+        list of Device
+            The devices with ``enrolled_after == 0``, in plan order.
+        """
         return [device for device in self.devices if device.enrolled_after == 0]
 
     def job(self, job_id: str) -> PlannedJob | None:
+        """A planned job by its id.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+
+        Returns
+        -------
+        PlannedJob or None
+            The job, or None when the plan has no such job (one the user created, say).
+        """
         return next((job for job in self.jobs if job.job_id == job_id), None)
-
-
-def region_group(region: str) -> str:
-    return f"region-{region}"
-
-
-def model_group(model: str) -> str:
-    return f"model-{model}"
 
 
 def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) -> FleetPlan:
     """Plan a fleet of ``things`` devices (plus a few that enrol later) from ``seed``.
+
+    Parameters
+    ----------
+    things
+        Devices at the start, 1 to ``MAX_THINGS``; ``config.enroll_share`` more enrol later.
+    seed
+        Same seed (and config), same plan.
+    config
+        The distributions to draw from (default: :class:`~jobsnb.simulation.config.FleetConfig`).
+
+    Returns
+    -------
+    FleetPlan
+        The devices, groups, jobs and operator events.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``things`` or ``seed`` is not an integer, or ``things`` is out of range.
 
     Examples
     --------
@@ -170,14 +206,14 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
                 region,
                 model.firmware,
                 flaky,
-                enrolled_after=rng.uniform(40, 70) * MINUTE if late else 0.0,
+                enrolled_after=rng.uniform(40, 70) * _MINUTE if late else 0.0,
             )
         )
     size: dict[str, int] = {}
     for device in devices[:things]:
         for group in device.groups:
             size[group] = size.get(group, 0) + 1
-    jobs = _plan_jobs(config, size, things, rng)
+    jobs = plan_jobs(config, size, rng)
     events = [FleetEvent(job.launch_after, "launch", job.job_id) for job in jobs]
     events += [
         FleetEvent(job.cancel_after, "cancel", job.job_id)
@@ -186,7 +222,7 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
     ]
     if config.regroup_share:
         count = max(1, round(things * config.regroup_share))
-        events.append(FleetEvent(rng.uniform(12, 18) * MINUTE, "regroup", "", count))
+        events.append(FleetEvent(rng.uniform(12, 18) * _MINUTE, "regroup", "", count))
     events += [FleetEvent(d.enrolled_after, "enroll", d.name) for d in devices if d.enrolled_after]
     groups = (
         *(region_group(region) for region in config.regions),
@@ -201,109 +237,3 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
         tuple(jobs),
         tuple(sorted(events, key=lambda event: event.at)),
     )
-
-
-def _plan_jobs(
-    config: FleetConfig, size: dict[str, int], things: int, rng: random.Random
-) -> list[PlannedJob]:
-    models = [model for model in config.models if size.get(model_group(model.name))]
-    regions = [region for region in config.regions if size.get(region_group(region))]
-
-    def rate(targets: int, minutes: float = config.rollout_minutes) -> dict[str, Any]:
-        per_minute = min(1000, max(1, math.ceil(targets / minutes)))
-        return {"maximumPerMinute": per_minute}
-
-    def firmware(model: HardwareModel, at: float, hotfix: bool = False) -> PlannedJob:
-        version = _next_version(model.firmware, hotfix)
-        group = model_group(model.name)
-        job_id = f"fw-{model.name}-{version.replace('.', '-')}"
-        return PlannedJob(
-            job_id,
-            "firmware_update",
-            (group,),
-            "SNAPSHOT",
-            at,
-            _document(
-                operation="firmware_update",
-                version=version,
-                url=f"https://firmware.example.com/{model.name}/{version}.bin",
-                sha256=f"{rng.getrandbits(256):064x}",
-            ),
-            f"Firmware {version} for {model.name}",
-            timeout_config={"inProgressTimeoutInMinutes": 60},
-            retry_config={
-                "criteriaList": [
-                    {"failureType": "FAILED", "numberOfRetries": 2},
-                    {"failureType": "TIMED_OUT", "numberOfRetries": 1},
-                ]
-            },
-            rollout_config=rate(size[group], config.rollout_minutes * (2 if hotfix else 1)),
-            cancel_after=at + 25 * MINUTE if hotfix else None,
-        )
-
-    first = models[0]
-    jobs = [
-        firmware(first, 0.0),
-        PlannedJob(
-            "cert-rotation-2024",
-            "rotate_certificate",
-            tuple(region_group(region) for region in regions),
-            "CONTINUOUS",
-            2 * MINUTE,
-            _document(operation="rotate_certificate", certificate_authority="fleet-ca-2024"),
-            "Rotate device certificates to the 2024 CA",
-            timeout_config={"inProgressTimeoutInMinutes": 20},
-            retry_config={"criteriaList": [{"failureType": "ALL", "numberOfRetries": 1}]},
-            rollout_config=rate(things),
-        ),
-    ]
-    if len(models) > 1:
-        jobs.append(firmware(models[1], 10 * MINUTE))
-    jobs.append(
-        PlannedJob(
-            f"reboot-{regions[0]}",
-            "reboot",
-            (region_group(regions[0]),),
-            "SNAPSHOT",
-            20 * MINUTE,
-            _document(operation="reboot", reason="apply kernel parameters"),
-            f"Reboot every device in {regions[0]}",
-            timeout_config={"inProgressTimeoutInMinutes": 15},
-        )
-    )
-    risky = models[-1]
-    group = model_group(risky.name)
-    jobs.append(
-        PlannedJob(
-            f"config-{risky.name}-telemetry",
-            "apply_config",
-            (group,),
-            "SNAPSHOT",
-            30 * MINUTE,
-            _document(operation="apply_config", config={"telemetry_interval_s": 5}),
-            f"Faster telemetry for {risky.name} (a risky config push, aborted on failures)",
-            rollout_config=rate(size[group], config.rollout_minutes * 2),
-            abort_config={
-                "criteriaList": [
-                    {
-                        "failureType": "FAILED",
-                        "action": "CANCEL",
-                        "thresholdPercentage": 25.0,
-                        "minNumberOfExecutedThings": max(3, min(100, size[group] // 10)),
-                    }
-                ]
-            },
-            risk=4.0,
-        )
-    )
-    jobs.append(firmware(first, 35 * MINUTE, hotfix=True))
-    return jobs
-
-
-def _next_version(version: str, hotfix: bool) -> str:
-    major, minor, *_ = (int(part) for part in version.split("."))
-    return f"{major}.{minor + 1}.{1 if hotfix else 0}"
-
-
-def _document(**fields: Any) -> str:
-    return json.dumps(fields, separators=(",", ":"), sort_keys=True)

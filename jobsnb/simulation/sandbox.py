@@ -26,7 +26,8 @@ from typing import Any
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service import LocalJobsService, ManualClock
 from jobsnb.simulation.config import DEFAULT_MODELS, DEFAULT_REGIONS, FleetConfig, HardwareModel
-from jobsnb.simulation.plan import PlannedJob, plan_fleet
+from jobsnb.simulation.jobs import PlannedJob
+from jobsnb.simulation.plan import plan_fleet
 from jobsnb.simulation.scheduler import Fleet
 
 __all__ = [
@@ -49,6 +50,24 @@ _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(d|h|min|m|sec|s)")
 
 def parse_duration(value: Duration, field: str = "duration") -> float:
     """Seconds in ``value``: a number of seconds, a timedelta or text such as ``"1h30m"``.
+
+    Parameters
+    ----------
+    value
+        Seconds (int, float or digits as text), a timedelta, or numbers with units ``d``, ``h``,
+        ``m``/``min`` and ``s``/``sec``, e.g. ``"1d"``, ``"1h30min"``, ``"90s"``.
+    field
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    float
+        Seconds, finite and >= 0.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``value`` is not a duration, or negative or infinite; the error names ``field``.
 
     Examples
     --------
@@ -79,14 +98,28 @@ def parse_duration(value: Duration, field: str = "duration") -> float:
 class Sandbox:
     """A running local service with a simulated fleet; close it (or use ``with``) to stop both.
 
-    Attributes
+    Made by :func:`sandbox`, which starts the service and populates the fleet first.
+
+    Parameters
     ----------
     service
         The :class:`~jobsnb.service.LocalJobsService` (``request_counts``, ``backend``, ...).
     fleet
         The :class:`~jobsnb.simulation.scheduler.Fleet` driving the devices.
+
+    Attributes
+    ----------
     seed, plan
         The seed and the plan it gave.
+
+    Examples
+    --------
+    >>> import jobsnb
+    >>> with jobsnb.sandbox(things=20, seed=4, warm_up=0) as sb:
+    ...     before = sb.status_counts()
+    ...     _ = sb.advance("30min")
+    ...     len(sb.things), before, sb.status_counts()["SUCCEEDED"] > 0, str(sb.elapsed)
+    (20, {'QUEUED': 1}, True, '0:30:00')
     """
 
     def __init__(self, service: LocalJobsService, fleet: Fleet) -> None:
@@ -103,6 +136,7 @@ class Sandbox:
 
     @property
     def endpoint_url(self) -> str:
+        """The service's URL, under boto3's name for it."""
         return self.service.url
 
     @property
@@ -136,20 +170,48 @@ class Sandbox:
         return self.fleet.running
 
     def status_counts(self) -> dict[str, int]:
-        """Executions per status over every job (attempts, as AWS's job counters count them)."""
+        """Executions per status over every job.
+
+        Returns
+        -------
+        dict of str to int
+            Attempts per status, as AWS's job counters count them (a retried thing counts once
+            per attempt); statuses with none are left out.
+        """
         return self.service.backend.status_counts()
 
     # ----------------------------------------------------------------- time
     def advance(self, duration: Duration) -> Sandbox:
-        """Run ``duration`` of rollout on the service clock (``"2h"``, ``"15min"``, seconds).
+        """Run ``duration`` of rollout on the service clock.
 
-        Returns the sandbox, so a notebook cell ``sb.advance("1h")`` shows what changed.
+        Parameters
+        ----------
+        duration
+            ``"2h"``, ``"15min"``, seconds or a timedelta (:func:`parse_duration`).
+
+        Returns
+        -------
+        Sandbox
+            Itself, so a notebook cell ``sb.advance("1h")`` shows what changed.
         """
         self.fleet.advance(parse_duration(duration))
         return self
 
     def advance_until_settled(self, limit: Duration = "2d", step: Duration = "10min") -> Sandbox:
-        """Advance in ``step``s until every job is done as far as the plan goes, or ``limit``."""
+        """Advance in ``step``s until every job is done as far as the plan goes, or ``limit``.
+
+        Parameters
+        ----------
+        limit
+            The most simulated time to run.
+        step
+            Simulated time between two checks (> 0).
+
+        Returns
+        -------
+        Sandbox
+            Itself.
+        """
         deadline = self.service.clock.now() + parse_duration(limit, "limit")
         chunk = parse_duration(step, "step")
         if chunk <= 0:
@@ -159,7 +221,20 @@ class Sandbox:
         return self
 
     def run(self, speed: float = 60.0, interval: float = 0.1) -> Sandbox:
-        """Run live in the background at ``speed`` simulated seconds per second (60: a minute/s)."""
+        """Run live in the background; :meth:`stop` (or :meth:`close`) ends it.
+
+        Parameters
+        ----------
+        speed
+            Simulated seconds per real second (60: a minute per second).
+        interval
+            Real seconds between two advances of the clock.
+
+        Returns
+        -------
+        Sandbox
+            Itself.
+        """
         self.fleet.run(speed, interval)
         return self
 
