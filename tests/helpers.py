@@ -9,8 +9,9 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,23 @@ def fast_client(service: Any, **options: Any) -> FleetClient:
     options.setdefault("writes_per_second", 10_000)
     options.setdefault("control_per_second", 10_000)
     return jobsnb.connect(service.url, **options)
+
+
+def before_call(boto_client: Any, operation: str, action: Callable[[], Any]) -> None:
+    """Run ``action()`` once, just before ``boto_client``'s first ``operation`` call: changes the
+    real service between two calls of one client method (another writer, a fault)."""
+    lock = threading.Lock()
+    fired = False
+
+    def once(**_: Any) -> None:
+        nonlocal fired
+        with lock:  # the client's other threads wait until the change is made
+            if not fired:
+                fired = True
+                action()
+
+    service_id = boto_client.meta.service_model.service_id.hyphenize()
+    boto_client.meta.events.register(f"before-call.{service_id}.{operation}", once)
 
 
 def dtypes_of(columns: Iterable[Column]) -> dict[str, Any]:

@@ -3,16 +3,42 @@ request budgets (AWS's quotas by default), bounded concurrency, back-off, progre
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 import jobsnb
 from jobsnb import InvalidParameterError, RequestBudget, RetryPolicy
-from jobsnb.client.fanout import fan_out
+from jobsnb.client.fanout import call_with_retries, fan_out
 from jobsnb.service import LocalJobsService
 from tests.helpers import THING_ARN, no_errors
+
+
+class InFlight:
+    """Counts a boto3 client's HTTP requests in flight at once: +1 as botocore sends one,
+    -1 when its response (or exception) is received; ``peak`` is the most at any moment."""
+
+    def __init__(self, boto_client: Any, operation: str) -> None:
+        self.now = self.peak = 0
+        self._lock = threading.Lock()
+        service_id = boto_client.meta.service_model.service_id.hyphenize()
+        boto_client.meta.events.register(f"before-send.{service_id}.{operation}", self._sent)
+        boto_client.meta.events.register(
+            f"response-received.{service_id}.{operation}", self._received
+        )
+
+    def _sent(self, **_: Any) -> None:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def _received(self, **_: Any) -> None:
+        with self._lock:
+            self.now -= 1
 
 
 def seed(service: LocalJobsService, names: list[str]) -> list[str]:
@@ -61,16 +87,21 @@ def test_the_read_budget_caps_the_request_rate(clock):
 
 def test_calls_run_concurrently_on_a_bounded_pool(clock):
     with LocalJobsService(clock=clock, latency_ms=100) as service:
-        names = seed(service, [f"t{i}" for i in range(8)])
+        names = seed(service, [f"t{i}" for i in range(12)])
         client = jobsnb.connect(service, reads_per_second=10_000, workers=4)
+        in_flight = InFlight(client.data, "GetPendingJobExecutions")
         began = time.perf_counter()
         frame = client.pending(names, progress=False)
         elapsed = time.perf_counter() - began
     no_errors(frame)
-    assert len(frame) == 8
-    # 8 calls of 100 ms: 4 at a time take 2 rounds (>= 0.2 s); what the pool allows at once is
-    # counted by test_fan_out_never_runs_more_calls_than_workers, not timed here.
-    assert elapsed >= 0.2
+    assert len(frame) == 12
+    # Calls one after another would never have two requests out at once; the pool never more
+    # than its 4 workers. (With 100 ms per call, 4 workers are all busy unless the machine
+    # is very slow; the bound that must hold is 1 < peak <= 4.)
+    assert 1 < in_flight.peak <= 4, in_flight.peak
+    assert in_flight.now == 0
+    # 12 calls of 100 ms, at most 4 at a time: at least 3 rounds.
+    assert elapsed >= 0.3
 
 
 # --- the budget and the retry policy ------------------------------------------------------------
@@ -97,10 +128,50 @@ def test_request_budget_rejects_a_non_positive_rate():
 
 def test_retry_delays_grow_and_are_capped():
     policy = RetryPolicy(max_attempts=5, base_delay=0.1, max_delay=1.0)
-    for attempt in range(1, 10):
-        delays = [policy.delay(attempt) for _ in range(200)]
+    caps = [policy.cap(attempt) for attempt in range(1, 10)]
+    # The longest wait doubles after every failed attempt until max_delay, then stays there.
+    assert caps == pytest.approx([0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert all(later >= earlier for earlier, later in itertools.pairwise(caps))
+    means = []
+    for attempt, cap in enumerate(caps, start=1):
+        delays = [policy.delay(attempt) for _ in range(2000)]
         assert min(delays) >= 0
         assert max(delays) <= min(1.0, 0.1 * 2**attempt)
+        assert max(delays) > 0.9 * cap  # jitter spans the whole range up to the cap
+        means.append(sum(delays) / len(delays))
+    # The waits themselves grow by the factor: full jitter's mean is half the cap (2000
+    # samples put it within a few percent), so it doubles while the cap doubles, then stays.
+    assert means == pytest.approx([cap / 2 for cap in caps], rel=0.1)
+    for earlier, later in itertools.pairwise(means[:3]):
+        assert later == pytest.approx(2 * earlier, rel=0.15)
+
+
+def test_a_retried_call_waits_longer_after_each_failure():
+    asked: list[int] = []
+
+    class NoJitter(RetryPolicy):
+        """Waits exactly the cap (no jitter), so each wait is known in advance."""
+
+        def delay(self, attempt: int) -> float:
+            asked.append(attempt)
+            return self.cap(attempt)
+
+    policy = NoJitter(max_attempts=6, base_delay=0.01, max_delay=1.0)
+    stamps: list[float] = []
+
+    def flaky() -> dict:
+        stamps.append(time.perf_counter())
+        if len(stamps) < 6:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+        return {}
+
+    assert call_with_retries(flaky, retry=policy, budget=None) == {}
+    assert asked == [1, 2, 3, 4, 5]  # one wait after each failed attempt, none after success
+    waits = [later - earlier for earlier, later in itertools.pairwise(stamps)]
+    # Each wait lasted at least its growing delay: 0.02, 0.04, 0.08, 0.16, 0.32 s (lower
+    # bounds only: a busy machine may always be slower).
+    for wait, attempt in zip(waits, asked, strict=True):
+        assert wait >= policy.cap(attempt)
 
 
 def test_fan_out_loses_nothing_when_calls_raise_anything():

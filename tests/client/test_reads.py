@@ -18,13 +18,16 @@ from jobsnb.frames import (
     JOB_SUMMARY_COLUMNS,
     PENDING_COLUMNS,
     STATUS_DTYPE,
+    Column,
 )
 from jobsnb.limits import STATUSES
 from jobsnb.service import LocalJobsService
+from jobsnb.service.faults import FaultInjector
 from tests.helpers import (
     DOCUMENT,
     REGION,
     assert_schema,
+    before_call,
     dtypes_of,
     fast_client,
     make_job,
@@ -143,6 +146,90 @@ def test_pending_over_a_fleet_answers_every_thing_exactly_once(service, iot):
         name: 2 if i % 3 == 0 else 1 for i, name in enumerate(names)
     }
     assert not frame.duplicated(["thing_name", "job_id"]).any()
+
+
+# --- pending with details (what the control panel's table shows) -------------------------------
+
+DETAILED_COLUMNS = [*PENDING_COLUMNS, Column("status_details", "object", "From the later read.")]
+
+
+def test_pending_with_details_adds_status_details_and_the_current_version(service, iot, data):
+    make_things(iot, ["a", "b", "idle"])
+    make_job(iot, "job1", ["a", "b"])
+    service.advance(10)
+    make_job(iot, "job2", ["a"])
+    data.start_next_pending_job_execution(thingName="a", statusDetails={"progress": "40%"})
+    client = jobsnb.connect(service)
+    plain = client.pending(["a", "b", "idle"], progress=False)
+
+    frame = client.pending(["a", "b", "idle"], details=True, progress=False)
+
+    no_errors(frame)
+    assert_schema(frame, DETAILED_COLUMNS)
+    pd.testing.assert_frame_equal(frame.drop(columns="status_details"), plain)
+    assert frame["status_details"].tolist() == [{"progress": "40%"}, {}, {}]
+    assert frame.jobsnb.snapshot_at == plain.jobsnb.snapshot_at
+    # One DescribeJobExecution per pending execution; none for the idle thing.
+    assert service.request_counts["DescribeJobExecution"] == 3
+    assert service.request_counts["GetPendingJobExecutions"] == 6
+
+
+def test_pending_with_details_takes_status_and_version_from_the_later_read(service, iot, data):
+    make_things(iot, ["a", "b"])
+    make_job(iot, "job1", ["a", "b"])
+    client = jobsnb.connect(service)
+    # Between the two reads the device "a" starts its execution (version 2).
+    before_call(
+        client.data,
+        "DescribeJobExecution",
+        lambda: data.update_job_execution(
+            thingName="a", jobId="job1", status="IN_PROGRESS", statusDetails={"step": "1"}
+        ),
+    )
+
+    frame = client.pending(["a", "b"], details=True, progress=False)
+
+    no_errors(frame)
+    assert frame[["thing_name", "status", "version_number", "status_details"]].values.tolist() == [
+        ["a", "IN_PROGRESS", 2, {"step": "1"}],
+        ["b", "QUEUED", 1, {}],
+    ]
+    assert frame["status"].dtype == STATUS_DTYPE
+    assert frame["queue_position"].tolist() == [0, 0]  # as the pending read saw them
+
+
+def test_pending_with_details_keeps_the_pending_row_when_its_describe_failed(service, iot):
+    make_things(iot, ["a", "b"])
+    make_job(iot, "job1", ["a", "b"])
+    client = jobsnb.connect(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+    before_call(
+        client.data,
+        "DescribeJobExecution",
+        lambda: setattr(service, "faults", FaultInjector(1.0)),
+    )
+
+    frame = client.pending(["a", "b"], details=True, progress=False, on_error="ignore")
+
+    assert_schema(frame, DETAILED_COLUMNS)
+    assert frame[["thing_name", "status", "version_number", "status_details"]].values.tolist() == [
+        ["a", "QUEUED", 1, {}],
+        ["b", "QUEUED", 1, {}],
+    ]
+    errors = frame.jobsnb.errors
+    assert errors[["thing_name", "job_id", "operation"]].values.tolist() == [
+        ["a", "job1", "DescribeJobExecution"],
+        ["b", "job1", "DescribeJobExecution"],
+    ]
+    assert client.last_errors.equals(errors)
+
+
+def test_pending_with_details_of_nothing_pending_is_empty_with_the_schema(service, iot):
+    make_things(iot, ["a"])
+    frame = jobsnb.connect(service).pending("a", details=True, progress=False)
+    no_errors(frame)
+    assert frame.empty
+    assert_schema(frame, DETAILED_COLUMNS)
+    assert service.request_counts.get("DescribeJobExecution", 0) == 0
 
 
 # --- describe ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from jobsnb.client import FleetClient
 from jobsnb.service import LocalJobsService
 from jobsnb.service.faults import FaultInjector
 from jobsnb.widgets import ControlPanel, control_panel
+from jobsnb.widgets.actions import Plan, run_plan
 from tests.helpers import make_things
 
 THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
@@ -288,6 +289,32 @@ def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritt
     assert "not overwritten" in panel.results_html.value
     # The table now shows the current state, so a new review would expect version 2.
     assert panel.shown[["thing_name", "version_number"]].values.tolist() == [["a", 2]]
+
+
+def test_run_plan_tells_a_conflict_from_a_refusal_of_a_terminal_execution(service, iot, data):
+    make_things(iot, ["a", "b"])
+    make_job(iot, "fw", ["a", "b"])
+    data.update_job_execution(thingName="b", jobId="fw", status="SUCCEEDED")  # b: v2, terminal
+    client = fast(service)
+    seen = client.describe([("a", "fw"), ("b", "fw")], progress=False)
+    keys = ["thing_name", "job_id", "execution_number", "status", "version_number"]
+    plan = Plan("update", ["a", "b"], seen[keys], "FAILED", None, None)
+    data.update_job_execution(thingName="a", jobId="fw", status="IN_PROGRESS")  # a: v1 -> v2
+
+    results = run_plan(client, plan).set_index("thing_name")
+
+    assert results.loc["a", "outcome"] == "conflict"
+    assert (results.loc["a", "status"], results.loc["a", "version_number"]) == ("IN_PROGRESS", 2)
+    assert "you saw QUEUED v1, it is now IN_PROGRESS v2" in results.loc["a", "message"]
+    failed = results.loc["b"]
+    assert (failed["outcome"], failed["error_code"]) == (
+        "failed",
+        "InvalidStateTransitionException",
+    )
+    assert failed["status_before"] == "SUCCEEDED"
+    assert "terminal" in failed["message"]  # the service's own reason, shown as it is
+    assert state(data, "a", "fw")[:2] == ("IN_PROGRESS", 2)
+    assert state(data, "b", "fw")[:2] == ("SUCCEEDED", 2)
 
 
 def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
