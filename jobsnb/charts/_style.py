@@ -28,6 +28,7 @@ import plotly.graph_objects as go
 from jobsnb.limits import STATUSES
 
 __all__ = [
+    "HIGHLIGHT",
     "STATUS_COLORS",
     "STATUS_ORDER",
     "TEMPLATE",

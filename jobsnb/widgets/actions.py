@@ -48,12 +48,14 @@ from jobsnb.limits import (
 )
 
 __all__ = [
+    "ALL_JOBS",
     "RESULT_COLUMNS",
     "Plan",
     "allowed_statuses",
     "plan_start_next",
     "plan_update",
     "run_plan",
+    "update_targets",
 ]
 
 #: The columns of an action's results: one row per thing (start next) or execution (update).

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import ipywidgets as w
 
-__all__ = ["MAX_LISTED", "ThingPicker"]
+__all__ = ["ANY_GROUP", "MAX_LISTED", "ThingPicker"]
 
 #: The lists stop after this many names: a picker of more is no help (use a group or a frame).
 MAX_LISTED: Final = 10_000
