@@ -43,6 +43,31 @@ def delegate(
 
     The facade's method has ``method``'s name, signature (for ``help()``, IDEs and mypy) and
     docstring, so each operation is documented once, where it is implemented.
+
+    Parameters
+    ----------
+    part
+        The name of the facade's attribute holding the part.
+    method
+        The part's method (taken from its class).
+
+    Returns
+    -------
+    Callable
+        A function to assign in the facade's class body.
+
+    Examples
+    --------
+    >>> class Part:
+    ...     def hello(self, name: str) -> str:
+    ...         "Greets."
+    ...         return f"hello {name}"
+    >>> class Facade:
+    ...     def __init__(self) -> None:
+    ...         self._part = Part()
+    ...     hello = delegate("_part", Part.hello)
+    >>> Facade().hello("sensor-1"), Facade.hello.__doc__
+    ('hello sensor-1', 'Greets.')
     """
 
     @functools.wraps(method)
