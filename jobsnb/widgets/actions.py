@@ -313,18 +313,8 @@ def _start_next(client: FleetClient, plan: Plan, things: list[str]) -> list[dict
             started: Any = r.started_at
             seen = "QUEUED" if started == r.last_updated_at else "IN_PROGRESS"
         outcome = "started" if seen == "QUEUED" else "already running"
-        before = seen
-        rows.append(
-            _row(
-                r.thing_name,
-                r.job_id,
-                outcome,
-                before,
-                r.status,
-                r.version_number,
-                r.status_details,
-            )
-        )
+        state = (r.status, r.version_number, r.status_details)
+        rows.append(_row(r.thing_name, job, outcome, seen, *state))
     rows += _failures(frame.jobsnb.errors, {})
     return rows
 
@@ -394,17 +384,7 @@ def _conflicts(
             f"changed by someone else since it was read: you saw {seen_status} v{seen_version}, "
             f"it is now {c.status} v{c.version_number}; not overwritten"
         )
-        rows.append(
-            _row(
-                c.thing_name,
-                c.job_id,
-                "conflict",
-                seen_status,
-                c.status,
-                c.version_number,
-                c.status_details,
-                codes.get((c.thing_name, c.job_id)),
-                message,
-            )
-        )
+        state = (c.status, c.version_number, c.status_details)
+        code = codes.get((c.thing_name, c.job_id))
+        rows.append(_row(c.thing_name, c.job_id, "conflict", seen_status, *state, code, message))
     return rows
