@@ -25,7 +25,10 @@ from jobsnb.exceptions import InvalidParameterError
 __all__ = [
     "CONTROL_CHARACTERS",
     "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_CONTROL_PER_SECOND",
+    "DEFAULT_READS_PER_SECOND",
     "DEFAULT_REGION",
+    "DEFAULT_WRITES_PER_SECOND",
     "DETAILS_KEY_PATTERN",
     "DEVICE_STATUSES",
     "IN_PROGRESS_TIMEOUT_RANGE",
@@ -86,6 +89,11 @@ MAX_PAGE_SIZE: Final = 250
 #: The region and account of the local service's ARNs, and a local client's region, unless told.
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT_ID: Final = "123456789012"
+#: AWS's data-plane quotas per account, requests per second (reads: GetPending + Describe;
+#: writes: StartNext + Update + StartCommandExecution), and the control-plane job APIs'.
+DEFAULT_READS_PER_SECOND: Final = 200.0
+DEFAULT_WRITES_PER_SECOND: Final = 200.0
+DEFAULT_CONTROL_PER_SECOND: Final = 10.0
 
 THING_NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9:_-]{1,128}")
 JOB_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")

@@ -37,14 +37,13 @@ from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.history import to_history
+from jobsnb.limits import (
+    DEFAULT_CONTROL_PER_SECOND,
+    DEFAULT_READS_PER_SECOND,
+    DEFAULT_WRITES_PER_SECOND,
+)
 
 __all__ = ["FleetClient", "connect"]
-
-#: AWS's data-plane quotas per account, requests per second: reads and writes.
-DEFAULT_READS_PER_SECOND = 200.0
-DEFAULT_WRITES_PER_SECOND = 200.0
-#: Control-plane job APIs allow about 10 requests per second each.
-DEFAULT_CONTROL_PER_SECOND = 10.0
 
 
 def connect(
