@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -14,11 +15,10 @@ import pytest
 
 import jobsnb
 from jobsnb.client import FleetClient
-from jobsnb.service import LocalJobsService
 from jobsnb.service.faults import FaultInjector
 from jobsnb.widgets import ControlPanel, control_panel
 from jobsnb.widgets.actions import Plan, run_plan
-from tests.helpers import make_things
+from tests.helpers import fast_client, make_job, make_things
 
 THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 
@@ -26,21 +26,10 @@ THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def make_job(iot: Any, job_id: str, things: Iterable[str]) -> None:
-    targets = [THING_ARN.format(t) for t in things]
-    iot.create_job(jobId=job_id, targets=targets, document='{"version": "2"}')
-
-
 def state(data: Any, thing: str, job: str) -> tuple[str, int, dict[str, str]]:
     """(status, version, statusDetails) as the service holds them."""
     execution = data.describe_job_execution(thingName=thing, jobId=job)["execution"]
     return execution["status"], execution["versionNumber"], execution.get("statusDetails", {})
-
-
-def fast(service: LocalJobsService, **options: Any) -> FleetClient:
-    for budget in ("reads_per_second", "writes_per_second", "control_per_second"):
-        options.setdefault(budget, 10_000)
-    return jobsnb.connect(service.url, **options)
 
 
 @pytest.fixture
@@ -82,7 +71,7 @@ class FakeLiveChart:
 def test_panel_without_things_offers_the_accounts_things_and_filters_them(service, iot, panels):
     make_things(iot, ["sensor-1", "sensor-2", "gateway-1"])
     make_things(iot, ["sensor-3"], group="north")
-    panel = open_panel(panels, fast(service))
+    panel = open_panel(panels, fast_client(service))
 
     assert panel.picker.candidates == ["gateway-1", "sensor-1", "sensor-2", "sensor-3"]
     assert panel.picker.selected == []
@@ -111,7 +100,7 @@ def test_panel_on_a_group_selects_its_things_and_shows_their_pending_executions(
     names = make_things(iot, ["a", "b", "c"], group="fleet")
     make_things(iot, ["other"])
     make_job(iot, "fw", names)
-    panel = open_panel(panels, fast(service), group="fleet")
+    panel = open_panel(panels, fast_client(service), group="fleet")
 
     assert panel.picker.selected == ["a", "b", "c"]
     assert panel.picker.group.value == "fleet"
@@ -126,7 +115,7 @@ def test_panel_from_a_frame_of_long_queued_executions(service, iot, panels):
     make_job(iot, "fw", ["old-1", "old-2"])
     service.advance(3 * 3600)
     make_job(iot, "fw-new", ["new-1"])
-    client = fast(service)
+    client = fast_client(service)
     pending = client.pending(["old-1", "old-2", "new-1"], progress=False)
     stuck = pending[(pending.status == "QUEUED") & (pending.queue_age > pd.Timedelta("2h"))]
 
@@ -139,7 +128,7 @@ def test_panel_from_a_frame_of_long_queued_executions(service, iot, panels):
 
 
 def test_bad_arguments_raise_naming_the_argument(service):
-    client = fast(service)
+    client = fast_client(service)
     with pytest.raises(jobsnb.InvalidParameterError, match="things, group"):
         control_panel(client, ["a"], group="g")
     with pytest.raises(jobsnb.InvalidParameterError, match="frame"):
@@ -158,7 +147,7 @@ def test_bad_arguments_raise_naming_the_argument(service):
 def test_details_are_checked_as_typed_and_block_the_actions(service, iot, panels):
     make_things(iot, ["a"])
     make_job(iot, "fw", ["a"])
-    panel = open_panel(panels, fast(service), ["a"])
+    panel = open_panel(panels, fast_client(service), ["a"])
     editor = panel.details
 
     editor.add.click()
@@ -209,7 +198,7 @@ def test_start_next_then_update_to_succeeded(service, iot, data, panels):
     make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
     chart = FakeLiveChart()
-    panel = open_panel(panels, fast(service), ["a", "b"], charts=[chart])
+    panel = open_panel(panels, fast_client(service), ["a", "b"], charts=[chart])
     panel.picker.select(["a"])
     panel.wait(timeout=30)
     table_before = panel.table.value
@@ -260,7 +249,7 @@ def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritt
 ):
     make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
-    panel = open_panel(panels, fast(service), ["a", "b"])
+    panel = open_panel(panels, fast_client(service), ["a", "b"])
     assert panel.shown["version_number"].tolist() == [1, 1]
 
     # Meanwhile a device (or another operator) moves thing a's execution on.
@@ -295,7 +284,7 @@ def test_run_plan_tells_a_conflict_from_a_refusal_of_a_terminal_execution(servic
     make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
     data.update_job_execution(thingName="b", jobId="fw", status="SUCCEEDED")  # b: v2, terminal
-    client = fast(service)
+    client = fast_client(service)
     seen = client.describe([("a", "fw"), ("b", "fw")], progress=False)
     keys = ["thing_name", "job_id", "execution_number", "status", "version_number"]
     plan = Plan("update", ["a", "b"], seen[keys], "FAILED", None, None)
@@ -325,7 +314,7 @@ def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
     make_job(iot, "hotfix", names[7:])
     for name in names[:2]:
         data.start_next_pending_job_execution(thingName=name)
-    panel = open_panel(panels, fast(service, workers=4), group="fleet")
+    panel = open_panel(panels, fast_client(service, workers=4), group="fleet")
 
     assert list(panel.job.options) == ["(all jobs)", "fw", "hotfix"]
     panel.status.value = "SUCCEEDED"
@@ -369,7 +358,7 @@ def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
 def test_bulk_start_next_with_service_faults_reports_each_thing(service, iot, data, panels):
     names = make_things(iot, [f"dev-{i:02d}" for i in range(24)])
     make_job(iot, "fw", names)
-    client = fast(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+    client = fast_client(service, retry=jobsnb.RetryPolicy(max_attempts=1))
     panel = open_panel(panels, client, names)
     click(panel, panel.start_button)
     assert dict(panel.plan.transitions) == {"QUEUED → IN_PROGRESS": 24}
@@ -395,7 +384,7 @@ def test_bulk_start_next_with_service_faults_reports_each_thing(service, iot, da
 def test_a_terminal_execution_offers_no_status_and_says_why(service, iot, panels):
     make_things(iot, ["a"])
     make_job(iot, "fw", ["a"])
-    panel = open_panel(panels, fast(service), ["a"])
+    panel = open_panel(panels, fast_client(service), ["a"])
     shown = panel.shown.copy()
     shown["status"] = shown["status"].cat.set_categories(shown["status"].cat.categories)
     shown.loc[0, "status"] = "CANCELED"
@@ -415,7 +404,7 @@ def test_a_terminal_execution_offers_no_status_and_says_why(service, iot, panels
 def test_a_changed_selection_or_table_drops_the_plan(service, iot, data, panels):
     make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
-    panel = open_panel(panels, fast(service), ["a", "b"])
+    panel = open_panel(panels, fast_client(service), ["a", "b"])
     click(panel, panel.update_button)
     assert panel.plan is not None
     panel.picker.select(["a"])
@@ -435,7 +424,7 @@ def test_a_changed_selection_or_table_drops_the_plan(service, iot, data, panels)
 def test_errors_appear_in_the_panel_never_as_a_traceback(service, iot, panels, caplog, capfd):
     make_things(iot, ["a"])
     make_job(iot, "fw", ["a"])
-    client = fast(service)
+    client = fast_client(service)
     panel = open_panel(panels, client, ["a"])
 
     click(panel, panel.picker.clear)
@@ -463,7 +452,7 @@ def test_errors_appear_in_the_panel_never_as_a_traceback(service, iot, panels, c
 def test_failed_reads_show_in_the_table_with_their_error_code(service, iot, panels):
     make_things(iot, ["a", "b"])
     make_job(iot, "fw", ["a", "b"])
-    client = fast(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+    client = fast_client(service, retry=jobsnb.RetryPolicy(max_attempts=1))
     service.faults = FaultInjector(1.0)
     panel = open_panel(panels, client, ["a", "b"])
     service.faults = FaultInjector(0.0)
@@ -474,7 +463,7 @@ def test_failed_reads_show_in_the_table_with_their_error_code(service, iot, pane
 def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, panels):
     names = make_things(iot, [f"dev-{i:02d}" for i in range(6)])
     make_job(iot, "fw", names)
-    client = fast(service, workers=1)  # chunks of two things
+    client = fast_client(service, workers=1)  # chunks of two things
     panel = open_panel(panels, client, names)
     click(panel, panel.start_button)
 
@@ -513,19 +502,42 @@ def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, pa
     assert panel.progress.max == 6
 
 
-def test_auto_refresh_and_display(service, iot, panels):
+def until(condition: Any, what: str, seconds: float = 30.0) -> None:
+    """Wait for ``condition()`` to hold (a concrete state, polled), or fail naming ``what``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def auto_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "jobsnb-panel-auto" and t.is_alive()]
+
+
+def test_auto_refresh_rereads_by_itself_until_stopped(service, iot, panels):
     make_things(iot, ["a"])
-    panel = open_panel(panels, fast(service), ["a"])
+    panel = open_panel(panels, fast_client(service), ["a"])
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    panel.auto_refresh.value = True
-    assert panel._auto is not None
-    panel.auto_refresh.value = False
-    assert panel._auto is None
-    panel.start(every=60)
-    assert "60 s" in panel.auto_refresh.description
+    assert "fw-auto" not in panel.table.value
+
+    panel.start(every=0.05)
+    assert panel.auto_refresh.value
+    assert "0.05 s" in panel.auto_refresh.description
+    make_job(iot, "fw-auto", ["a"], document="{}")
+    until(lambda: "fw-auto" in panel.table.value, "the table to show the new job by itself")
+
     panel.stop()
     assert not panel.auto_refresh.value
+    until(lambda: not auto_threads(), "the refresh thread to end")
+    panel.wait(timeout=30)
+
+    panel.auto_refresh.value = True  # the toggle, as a person clicks it
+    until(auto_threads, "the toggle to start refreshing")
+    make_job(iot, "cfg-auto", ["a"], document="{}")
+    until(lambda: "cfg-auto" in panel.table.value, "the toggle's refresh to show the job")
+    panel.auto_refresh.value = False
+    until(lambda: not auto_threads(), "the toggle to stop refreshing")
 
 
 def test_real_live_charts_update_in_place_after_an_action_and_on_refresh(
@@ -535,7 +547,7 @@ def test_real_live_charts_update_in_place_after_an_action_and_on_refresh(
 
     names = make_things(iot, ["a", "b", "c"])
     make_job(iot, "fw", names)
-    client = fast(service)
+    client = fast_client(service)
     status = charts.live(charts.status_distribution, client, names)
     panel = open_panel(panels, client, names, charts=[status, charts.queue_age])
     queue = panel.charts[1]
