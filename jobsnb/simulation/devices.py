@@ -28,7 +28,17 @@ from jobsnb.simulation.config import FleetConfig, HardwareModel
 from jobsnb.simulation.plan import Device, FleetPlan
 from jobsnb.simulation.wire import DeviceCallError, DeviceDataPlane
 
-__all__ = ["ABSENT", "BUSY", "IDLE", "DeviceAgent", "Run", "decide"]
+__all__ = [
+    "ABSENT",
+    "BUSY",
+    "FINISH",
+    "IDLE",
+    "PROGRESS",
+    "WAKE",
+    "DeviceAgent",
+    "Run",
+    "decide",
+]
 
 #: A device's states: not enrolled yet, waiting for a notice, working on (or away from) a job.
 ABSENT, IDLE, BUSY = range(3)
@@ -199,13 +209,13 @@ def decide(
 
 
 def _progress_details(run: Run, firmware: str) -> dict[str, str]:
-    """statusDetails of the progress report, halfway through."""
+    """The statusDetails of the progress report, halfway through."""
     step = _STEPS.get(run.operation, ("working", "working"))[1]
     return {"step": step, "progress": "50%", "firmware_version": firmware}
 
 
 def _final_details(run: Run, firmware: str) -> dict[str, str]:
-    """statusDetails of the final report (SUCCEEDED, FAILED or REJECTED)."""
+    """The statusDetails of the final report (SUCCEEDED, FAILED or REJECTED)."""
     details = {"firmware_version": firmware}
     if run.outcome == "SUCCEEDED":
         details.update(step="done", progress="100%")
@@ -272,8 +282,9 @@ class DeviceAgent:
         self.state = ABSENT
         self.wakes = self.resumes = 0
         self.run: Run | None = None
-        # The scheduler's count of queued notices when the device last found nothing pending:
-        # older notices are about work it has seen (or that is gone), so they do not wake it.
+        # The scheduler's count of queued notices when the device last asked and found nothing
+        # pending: older notices are about work it has seen (or that is gone), so they do not
+        # wake it again.
         self.looked = 0
 
     def notified(self, now: float, queued_at: float) -> float:

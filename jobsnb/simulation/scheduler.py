@@ -32,6 +32,7 @@ Examples
 ...     fleet = Fleet(service, plan_fleet(30, seed=3))
 ...     fleet.populate()
 ...     fleet.advance(3 * 3600)
+...     fleet.close()
 ...     fleet.calls["StartNextPendingJobExecution"] > 0
 True
 """
@@ -289,9 +290,12 @@ class Fleet:
             self._notify(now)
             return
         agent = self.agents[key]
+        # Counted before the call: a notice that arrives during it (another client creating a
+        # job) may be about work the device did not see, so it must still wake the device.
+        seen = self._received
         after = agent.act(kind, now)
         if after is None:
-            agent.looked = self._received  # idle: notices until now are about seen work
+            agent.looked = seen
         else:
             self._push(after[0], after[1], key)
 

@@ -17,9 +17,12 @@ from botocore.exceptions import EndpointConnectionError
 import jobsnb
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import STATUSES
+from jobsnb.service import LocalJobsService, ManualClock
 from jobsnb.simulation.config import FleetConfig
 from jobsnb.simulation.devices import IDLE
-from tests.helpers import CREDENTIALS, GROUP_ARN, NO_RETRIES, REBOOT, REGION
+from jobsnb.simulation.plan import plan_fleet
+from jobsnb.simulation.scheduler import Fleet
+from tests.helpers import CREDENTIALS, GROUP_ARN, NO_RETRIES, REBOOT, REGION, START, THING_ARN
 
 
 def control(sb: Any) -> Any:
@@ -287,3 +290,26 @@ def test_a_thing_back_in_a_continuous_jobs_group_is_woken_for_its_new_execution(
         second = iot.describe_job_execution(jobId="lab-reboot", thingName=name, executionNumber=2)
         assert second["execution"]["status"] != "QUEUED"
         assert "startedAt" in second["execution"]
+
+
+def test_a_device_asks_for_work_queued_before_the_fleet_started() -> None:
+    plan = plan_fleet(8, seed=1, config=FleetConfig(enroll_share=0, regroup_share=0))
+    # A device that no planned job reaches in the first minute (the first job is for one model).
+    device = next(d for d in plan.devices if f"model-{d.model}" not in plan.jobs[0].target_groups)
+    with LocalJobsService(clock=ManualClock(START)) as service:
+        iot = boto3.client(
+            "iot", endpoint_url=service.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
+        )
+        iot.create_thing(thingName=device.name, attributePayload={"attributes": device.attributes})
+        iot.create_job(
+            jobId="early", targets=[THING_ARN.format(device.name)], document=json.dumps(REBOOT)
+        )
+        fleet = Fleet(service, plan)
+        try:
+            fleet.populate()
+            fleet.advance(100)  # the CONTINUOUS job comes at 120 s
+        finally:
+            fleet.close()
+        execution = iot.describe_job_execution(jobId="early", thingName=device.name)
+        assert execution["execution"]["status"] != "QUEUED"
+        assert "startedAt" in execution["execution"]
