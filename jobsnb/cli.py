@@ -118,6 +118,25 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``jobsnb`` command line.
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 once ``jobsnb serve`` was stopped (Ctrl-C or SIGTERM), 2 when it
+        could not run (the message goes to stderr). Arguments argparse refuses, ``--help``
+        and ``--version`` exit through ``SystemExit`` instead.
+
+    Examples
+    --------
+    >>> main(["serve", "--fleet", "-1"])
+    2
+    """
     args = _parser().parse_args(argv)
     try:
         if args.command == "serve":

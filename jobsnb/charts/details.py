@@ -30,12 +30,11 @@ def status_details(
     width: int | None = None,
     height: int | None = None,
 ) -> go.Figure:
-    """The distribution of one statusDetails key's values, e.g. ``progress`` or
-    ``firmware_version``: a bar per value, stacked by status.
+    """The distribution of one statusDetails key's values: a bar per value, stacked by status.
 
-    Values that read as numbers (``40``, ``40%``, ``0.5``) are ordered as numbers, others
-    naturally (``2.9`` before ``2.10``); executions without the key are counted in a last
-    ``(not reported)`` bar.
+    The key is one the devices report, e.g. ``progress`` or ``firmware_version``. Values that
+    read as numbers (``40``, ``40%``, ``0.5``) are ordered as numbers, others naturally (``2.9``
+    before ``2.10``); executions without the key are counted in a last ``(not reported)`` bar.
 
     Parameters
     ----------

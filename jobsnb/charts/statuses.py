@@ -1,5 +1,7 @@
-"""How many things are in each status: :func:`status_distribution` now, :func:`rollout_progress`
-over a snapshot history."""
+"""How many things are in each status, now and over a snapshot history.
+
+:func:`status_distribution` draws the counts now, :func:`rollout_progress` over a history.
+"""
 
 from __future__ import annotations
 

@@ -201,9 +201,11 @@ class FleetClient:
 
     @property
     def last_errors(self) -> pd.DataFrame:
-        """The errors of the latest call, from whichever thread made it (a live chart or a
-        panel refreshing in the background replaces it); ``frame.jobsnb.errors`` belongs to
-        its frame."""
+        """The errors of the latest call, from whichever thread made it.
+
+        A live chart or a panel refreshing in the background replaces it; the errors of one
+        frame stay with that frame, as ``frame.jobsnb.errors``.
+        """
         return self._calls.last_errors
 
     def __repr__(self) -> str:

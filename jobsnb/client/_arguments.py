@@ -360,8 +360,10 @@ def expected_versions(
 
 
 def _whole(number: Any) -> Any:
-    """An execution number as an int when it is a whole number (frames hold numpy ints or
-    floats); anything else is passed on for the check to refuse."""
+    """An execution number as an int when it is a whole number; anything else as it is.
+
+    Frames hold numpy ints or floats; what is not whole is passed on for the check to refuse.
+    """
     try:
         return int(number) if float(number).is_integer() else number
     except (TypeError, ValueError):

@@ -31,8 +31,10 @@ CONFLICTS_ATTR: Final = "conflicts"
 
 @dataclass(frozen=True)
 class Conflict:
-    """An update refused because the execution changed since it was read; ``execution`` is
-    DescribeJobExecution's answer just after the refusal (its current state)."""
+    """An update refused because the execution changed since it was read.
+
+    ``execution`` is DescribeJobExecution's answer just after the refusal (its current state).
+    """
 
     thing_name: str
     job_id: str

@@ -28,9 +28,9 @@ _KEYS = ["thing_name", "job_id", "execution_number"]
 
 
 class ControlPlane:
-    """The control-plane calls of a :class:`~jobsnb.client.FleetClient`, on its shared
-    ``calls``; ``data`` describes executions when asked to.
+    """The control-plane calls of a :class:`~jobsnb.client.FleetClient`.
 
+    They run on its shared ``calls``; ``data`` describes executions when asked to.
     ``progress`` and ``on_error`` are as for :class:`~jobsnb.client.data_plane.DataPlane`.
     """
 
@@ -292,12 +292,12 @@ class ControlPlane:
         key: str = "",
         limit: int | None = None,
     ) -> list[Any]:
-        """Every page of a paginated control-plane list (:data:`~jobsnb.limits.MAX_PAGE_SIZE`
-        at a time), within the control budget; stops once ``limit`` entries of ``key`` came.
+        """Every page of a paginated control-plane list, within the control budget.
 
-        Each page is retried on its own; one that fails for good raises
-        :class:`~jobsnb.client.fanout.CallFailed`, which a surrounding fan-out records without
-        listing again from the first page.
+        Pages of :data:`~jobsnb.limits.MAX_PAGE_SIZE` entries are read until the last one, or
+        until ``limit`` entries of ``key`` came. Each page is retried on its own; one that fails
+        for good raises :class:`~jobsnb.client.fanout.CallFailed`, which a surrounding fan-out
+        records without listing again from the first page.
         """
         pages: list[Any] = []
         kwargs = {**kwargs, "maxResults": MAX_PAGE_SIZE}

@@ -108,6 +108,21 @@ class JobsBackend(ThingRegistry, DataPlane):
         rollout_config: dict[str, Any] | None = None,
         abort_config: dict[str, Any] | None = None,
     ) -> Job:
+        """Create a job and queue its executions, at once or through its rollout; return it.
+
+        ``targets`` are ARNs of things and thing groups of this account and region. A group
+        stands for its members at creation, not its child groups'; a CONTINUOUS job also queues
+        for things that join it later, and a thing that leaves has its pending execution REMOVED.
+
+        Raises
+        ------
+        ResourceAlreadyExistsException
+            When a job with ``job_id`` exists.
+        ResourceNotFoundException
+            When a target thing or thing group does not exist.
+        InvalidRequestException
+            When the id, targets, document, description or a config breaks AWS's rules.
+        """
         check_job_id(job_id)
         if job_id in self.jobs:
             raise ResourceAlreadyExistsException(f"Job {job_id} already exists.")
@@ -165,6 +180,7 @@ class JobsBackend(ThingRegistry, DataPlane):
 
     @operation
     def describe_job(self, job_id: str) -> Job:
+        """The job with ``job_id``; ResourceNotFoundException when there is none (or deleted)."""
         job = self.jobs.get(job_id)
         if job is None:
             raise ResourceNotFoundException(f"Job {job_id} cannot be found.")
@@ -179,6 +195,12 @@ class JobsBackend(ThingRegistry, DataPlane):
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> tuple[list[Job], str | None]:
+        """One page of jobs in creation order, and the next token (None on the last page).
+
+        ``status`` and ``target_selection`` keep the jobs that have them; ``thing_group_name``
+        those that target that group's ARN. InvalidRequestException for a bad ``next_token`` or
+        a ``max_results`` outside 1-250.
+        """
         group_arn = self.group_arn(thing_group_name) if thing_group_name else None
 
         def keep(job_id: str) -> Job | None:
@@ -246,6 +268,18 @@ class JobsBackend(ThingRegistry, DataPlane):
         reason_code: str | None = None,
         comment: str | None = None,
     ) -> Job:
+        """Cancel the job and return it; a CANCELED job is cancelled again only with ``force``.
+
+        Its QUEUED executions, and with ``force`` its IN_PROGRESS ones, become CANCELED; things
+        its rollout has not released get none.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When the job does not exist.
+        InvalidRequestException
+            When the job is COMPLETED.
+        """
         job = self.describe_job(job_id)
         if job.status == "COMPLETED":
             raise InvalidRequestException(f"Job {job_id} is already COMPLETED.")
@@ -256,6 +290,15 @@ class JobsBackend(ThingRegistry, DataPlane):
 
     @operation
     def delete_job(self, job_id: str, force: bool = False) -> None:
+        """Delete the job and every execution of it.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When the job does not exist.
+        InvalidStateTransitionException
+            When the job is IN_PROGRESS and ``force`` is false.
+        """
         job = self.describe_job(job_id)
         if job.status == "IN_PROGRESS" and not force:
             raise InvalidStateTransitionException(
@@ -283,6 +326,19 @@ class JobsBackend(ThingRegistry, DataPlane):
         expected_version: int | None = None,
         status_details: dict[str, str] | None = None,
     ) -> Execution:
+        """Cancel the thing's latest execution of the job and return it.
+
+        ``status_details``, when given, replaces the execution's details.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When the job has no execution on the thing.
+        VersionConflictException
+            When ``expected_version`` is not the execution's version.
+        InvalidStateTransitionException
+            When the execution is terminal, or IN_PROGRESS and ``force`` is false.
+        """
         execution = self.find_execution(thing_name, job_id)
         if expected_version is not None and expected_version != execution.version:
             raise VersionConflictException(
@@ -306,6 +362,15 @@ class JobsBackend(ThingRegistry, DataPlane):
     def delete_job_execution(
         self, thing_name: str, job_id: str, execution_number: int, force: bool = False
     ) -> None:
+        """Delete the execution numbered ``execution_number``; the job may then complete.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When there is no such execution.
+        InvalidStateTransitionException
+            When the execution is IN_PROGRESS and ``force`` is false.
+        """
         execution = self.find_execution(thing_name, job_id, execution_number)
         if execution.status == "IN_PROGRESS" and not force:
             raise InvalidStateTransitionException(

@@ -12,13 +12,15 @@ __all__ = ["Clock", "ManualClock", "SystemClock"]
 class Clock(Protocol):
     """Anything with ``now()`` returning epoch seconds."""
 
-    def now(self) -> float: ...
+    def now(self) -> float:
+        """The current time, in epoch seconds."""
 
 
 class SystemClock:
     """The machine's wall clock."""
 
     def now(self) -> float:
+        """The machine's time, in epoch seconds (``time.time()``)."""
         return time.time()
 
 
@@ -38,6 +40,7 @@ class ManualClock:
         self._lock = threading.Lock()
 
     def now(self) -> float:
+        """The clock's time, in epoch seconds; only :meth:`advance` and :meth:`set` move it."""
         return self._now
 
     def advance(self, seconds: float) -> None:

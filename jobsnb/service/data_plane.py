@@ -36,6 +36,15 @@ class DataPlane(Engine):
     def find_execution(
         self, thing_name: str, job_id: str, execution_number: int | None = None
     ) -> Execution:
+        """The thing's latest execution of the job, or the one numbered ``execution_number``.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When the job does not exist or has no such execution on the thing.
+        InvalidRequestException
+            When the thing name or job id is malformed.
+        """
         check_thing_name(thing_name)
         check_job_id(job_id)
         job = self.jobs.get(job_id)
@@ -75,6 +84,17 @@ class DataPlane(Engine):
         status_details: dict[str, str] | None = None,
         step_timeout_minutes: int | None = None,
     ) -> Execution | None:
+        """Start the thing's next pending execution and return it; None when it has none.
+
+        A QUEUED execution moves to IN_PROGRESS and takes ``status_details``; one already
+        IN_PROGRESS is returned as it is. Either way ``step_timeout_minutes``, when given,
+        replaces its step timer.
+
+        Raises
+        ------
+        InvalidRequestException
+            When the thing name, the details or the step timeout break AWS's rules.
+        """
         check_thing_name(thing_name)
         if status_details is not None:
             status_details = check_status_details(status_details)

@@ -41,9 +41,11 @@ class ThingQueue:
         self.jobs: dict[str, Job] = {}
 
     def next_pending(self) -> Execution | None:
+        """The execution StartNext would take (the first in the "next" order), or None."""
         return min(self.pending, key=Execution.next_order) if self.pending else None
 
     def ordered_pending(self) -> list[Execution]:
+        """The pending executions in the "next" order (:meth:`Execution.next_order`)."""
         return sorted(self.pending, key=Execution.next_order)
 
 
@@ -81,6 +83,7 @@ class Engine:
 
     # ----------------------------------------------------------------- the clock
     def now(self) -> float:
+        """The service clock's time, in epoch seconds."""
         return self.clock.now()
 
     def tick(self) -> float:
@@ -123,6 +126,10 @@ class Engine:
 
     # ----------------------------------------------------------------- executions
     def queue(self, job: Job, thing_name: str, at: float, retry_attempt: int = 0) -> Execution:
+        """Queue a new execution of ``job`` on the thing at ``at``, tell the listeners, return it.
+
+        Its execution number is one more than the thing's latest for the job (1 for the first).
+        """
         runs = job.executions.get(thing_name)
         if runs is None:
             runs = job.executions[thing_name] = []
@@ -301,6 +308,7 @@ class Engine:
                 return
 
     def check_completed(self, job: Job, at: float) -> None:
+        """Complete an IN_PROGRESS SNAPSHOT job at ``at`` once nothing is pending or unreleased."""
         if (
             job.status == "IN_PROGRESS"
             and not job.continuous

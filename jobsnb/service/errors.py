@@ -35,50 +35,108 @@ class AwsError(Exception):
 
     @property
     def code(self) -> str:
+        """The error shape's name, which is the class's: ``__type`` and ``x-amzn-ErrorType``."""
         return type(self).__name__
 
 
 class InvalidRequestException(AwsError):
+    """HTTP 400: the request breaks an input rule of the operation.
+
+    A malformed name, member or body, a bad ``nextToken`` or ``maxResults``, an invalid job
+    config, a body or head over the size limit, an HTTP request the server cannot parse, or an
+    operation the state forbids outright (cancelling a COMPLETED job, deleting a group with
+    child groups).
+    """
+
     status = 400
 
 
 class ValidationException(AwsError):
+    """HTTP 400: StartCommandExecution's input error.
+
+    That operation's model names this shape where the others name InvalidRequestException: a
+    member of the wrong type, a malformed commandArn or targetArn, a clientToken, parameters or
+    executionTimeoutSeconds out of bounds.
+    """
+
     status = 400
 
 
 class ResourceNotFoundException(AwsError):
+    """HTTP 404: the thing, thing group, job or execution does not exist.
+
+    Also the answer to a method and path that match no operation of the request's plane.
+    """
+
     status = 404
 
 
 class InvalidStateTransitionException(AwsError):
+    """HTTP 409: the execution's or job's status forbids the change.
+
+    Updating a terminal execution or moving one back to QUEUED, an UpdateJobExecution whose
+    ``expectedVersion`` is stale (the message starts with
+    :data:`~jobsnb.limits.VERSION_MISMATCH`), cancelling a terminal execution, and without
+    ``force``: cancelling or deleting an IN_PROGRESS execution, deleting an IN_PROGRESS job.
+    """
+
     status = 409
 
 
 class ResourceAlreadyExistsException(AwsError):
+    """HTTP 409: the job id, thing name or thing group name is in use.
+
+    CreateJob answers it for any existing job. CreateThing and CreateThingGroup answer it only
+    when the existing resource differs (attributes or type; description or parent); otherwise
+    they answer the existing one.
+    """
+
     status = 409
 
 
 class VersionConflictException(AwsError):
+    """HTTP 409: a control-plane ``expectedVersion`` differs from the current version.
+
+    UpdateThing, DeleteThing, DeleteThingGroup and CancelJobExecution answer it; the data
+    plane's UpdateJobExecution, whose model lacks this shape, answers
+    InvalidStateTransitionException instead.
+    """
+
     status = 409
 
 
 class ConflictException(AwsError):
+    """HTTP 409: StartCommandExecution reuses a ``clientToken`` with a different request."""
+
     status = 409
 
 
 class ThrottlingException(AwsError):
+    """HTTP 429: a data-plane request over its quota group's ``throttle_rps``."""
+
     status = 429
 
 
 class InternalFailureException(AwsError):
+    """HTTP 500: a control-plane operation failed unexpectedly (the service logs the cause)."""
+
     status = 500
 
 
 class ServiceUnavailableException(AwsError):
+    """HTTP 503: a data-plane request struck by a simulated fault or failing unexpectedly.
+
+    Also the answer, before closing, to a connection over the service's ``max_connections``.
+    """
+
     status = 503
 
 
 class InternalServerException(AwsError):
-    """StartCommandExecution's only modelled 5xx."""
+    """HTTP 500: StartCommandExecution's only modelled 5xx.
+
+    The service answers it where other data-plane operations answer
+    ServiceUnavailableException: a simulated fault or an unexpected failure.
+    """
 
     status = 500

@@ -56,6 +56,7 @@ class Execution:
 
     @property
     def pending(self) -> bool:
+        """True while the execution is QUEUED or IN_PROGRESS."""
         return self.status == "QUEUED" or self.status == "IN_PROGRESS"
 
     def next_order(self) -> tuple[int, float, int]:
@@ -74,6 +75,7 @@ class Execution:
         return min(step, progress)
 
     def data_summary(self) -> dict[str, object]:
+        """The data plane's JobExecutionSummary (GetPendingJobExecutions); whole epoch seconds."""
         summary: dict[str, object] = {
             "jobId": self.job.job_id,
             "queuedAt": int(self.queued_at),

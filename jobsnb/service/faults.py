@@ -27,6 +27,10 @@ class TokenBucket:
         self._lock = threading.Lock()
 
     def take(self) -> bool:
+        """Take a token if one is left: True admits the request, False throttles it.
+
+        Tokens come back at ``rate`` per second of monotonic time, up to ``capacity``.
+        """
         with self._lock:
             now = time.monotonic()
             self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
@@ -46,6 +50,7 @@ class FaultInjector:
         self._lock = threading.Lock()
 
     def strikes(self) -> bool:
+        """Whether this request fails: True with probability ``rate``, never when it is 0."""
         if self.rate <= 0.0:
             return False
         with self._lock:

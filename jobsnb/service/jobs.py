@@ -22,6 +22,13 @@ __all__ = ["AbortCriterion", "Job", "Rollout", "check_document", "parse_job_conf
 
 @dataclass(slots=True)
 class AbortCriterion:
+    """One abortConfig criterion: when the share of executed things that failed cancels a job.
+
+    The job is cancelled once at least ``min_executed`` things have executed (SUCCEEDED,
+    FAILED, REJECTED or TIMED_OUT) and ``threshold_percentage`` percent of them ended in
+    ``failure_type`` (``ALL``: any of the three failures).
+    """
+
     failure_type: str
     threshold_percentage: float
     min_executed: int
@@ -40,6 +47,11 @@ class Rollout:
     succeeded_since_increase: int = 0
 
     def maybe_increase(self) -> None:
+        """Raise the rate once enough things were notified (or succeeded) since the last rise.
+
+        The new rate is ``increment_factor`` times the old, at least one more, at most
+        ``maximum_per_minute`` (1000 without one); the counts start again from zero.
+        """
         if self.increment_factor is None:
             return
         notified = self.notified_for_increase
@@ -55,6 +67,12 @@ class Rollout:
 
 @dataclass(eq=False)
 class Job:
+    """A job: CreateJob's request, its status and counters, and its executions on each thing.
+
+    ``counts`` holds executions per status (every attempt counts), ``pending_count`` those
+    QUEUED or IN_PROGRESS, ``unreleased`` the things its rollout has yet to queue.
+    """
+
     job_id: str
     arn: str
     document: str
@@ -86,9 +104,11 @@ class Job:
 
     @property
     def continuous(self) -> bool:
+        """True for a CONTINUOUS job, which follows its target groups' membership."""
         return self.target_selection == "CONTINUOUS"
 
     def latest(self, thing_name: str) -> Execution | None:
+        """The thing's latest execution of this job (its highest number), or None."""
         runs = self.executions.get(thing_name)
         return runs[-1] if runs else None
 
@@ -99,6 +119,7 @@ class Job:
         return self.retries.get("ALL", 0)
 
     def process_details(self) -> dict[str, object]:
+        """DescribeJob's jobProcessDetails: counts per status, targets while IN_PROGRESS."""
         details: dict[str, object] = {
             name: self.counts[status] for status, name in PROCESS_COUNTERS.items()
         }
@@ -106,6 +127,7 @@ class Job:
         return details
 
     def describe(self) -> dict[str, object]:
+        """DescribeJob's job; optional members (description, configs, ...) only when set."""
         shape: dict[str, object] = {
             "jobArn": self.arn,
             "jobId": self.job_id,
@@ -132,6 +154,7 @@ class Job:
         return shape
 
     def summary(self) -> dict[str, object]:
+        """ListJobs' JobSummary."""
         shape: dict[str, object] = {
             "jobArn": self.arn,
             "jobId": self.job_id,
@@ -162,6 +185,13 @@ def _struct(value: Any, where: str) -> dict[str, Any] | None:
 
 
 def check_document(document: Any) -> str:
+    """``document``, once it is a JSON object within :data:`~jobsnb.limits.MAX_DOCUMENT_BYTES`.
+
+    Raises
+    ------
+    InvalidRequestException
+        When it is not a string, is larger, or is not a JSON object.
+    """
     if not isinstance(document, str):
         raise InvalidRequestException("document is required and must be a JSON string")
     if len(document.encode()) > MAX_DOCUMENT_BYTES:

@@ -12,11 +12,14 @@ _ID_NAMESPACE = uuid.UUID("6f1c1f52-8f0e-4c53-9c1e-2a4ad3bb7e01")
 
 
 def stable_id(arn: str) -> str:
+    """The id of the resource with ``arn``: a UUID derived from the ARN, the same in every run."""
     return str(uuid.uuid5(_ID_NAMESPACE, arn))
 
 
 @dataclass(eq=False, slots=True)
 class Thing:
+    """A registered thing: name, ARN, id, attributes, type, version and its groups' names."""
+
     name: str
     arn: str
     thing_id: str
@@ -30,6 +33,7 @@ class Thing:
         return {**self.summary(), "defaultClientId": self.name, "thingId": self.thing_id}
 
     def summary(self) -> dict[str, object]:
+        """ListThings' entry (ThingAttribute): name, ARN, attributes, version and type if set."""
         shape: dict[str, object] = {
             "thingName": self.name,
             "thingArn": self.arn,
@@ -43,6 +47,12 @@ class Thing:
 
 @dataclass(eq=False, slots=True)
 class ThingGroup:
+    """A thing group: its properties, its parent's name and its members.
+
+    ``members`` holds the current members; ``member_order`` every thing that ever joined, in
+    the order it first joined: offset page tokens index it, so it only grows.
+    """
+
     name: str
     arn: str
     group_id: str
@@ -57,6 +67,7 @@ class ThingGroup:
     ever_members: set[str] = field(default_factory=set)
 
     def describe(self) -> dict[str, object]:
+        """DescribeThingGroup's answer: ids, version, properties and metadata."""
         properties: dict[str, object] = {"attributePayload": {"attributes": dict(self.attributes)}}
         if self.description is not None:
             properties["thingGroupDescription"] = self.description

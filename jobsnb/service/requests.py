@@ -17,6 +17,26 @@ __all__ = ["Request"]
 
 @dataclass
 class Request:
+    """One request to an operation, with typed readers for its members.
+
+    A member that is absent (or JSON ``null``) reads as None or the default; one of the wrong
+    type raises ``invalid``.
+
+    Parameters
+    ----------
+    method
+        The HTTP method.
+    path
+        The route's path parameters, decoded (``{"thingName": "sensor-1"}``).
+    query
+        The query parameters, decoded; the last value of a repeated name wins.
+    raw_body
+        The body as received; parsed as JSON on first use (:attr:`body`).
+    invalid
+        The operation's validation error: InvalidRequestException, or ValidationException for
+        StartCommandExecution.
+    """
+
     method: str
     path: dict[str, str]
     query: dict[str, str]
@@ -25,10 +45,12 @@ class Request:
     _body: dict[str, Any] | None = field(default=None, init=False)
 
     def fail(self, message: str) -> AwsError:
+        """The operation's validation error with ``message``, for the caller to raise."""
         return self.invalid(message)
 
     @property
     def body(self) -> dict[str, Any]:
+        """The JSON body's object, ``{}`` for an empty body; raises ``invalid`` for any other."""
         if self._body is None:
             if not self.raw_body.strip():
                 self._body = {}
@@ -44,6 +66,7 @@ class Request:
 
     # ------------------------------------------------------------------ body members
     def string(self, name: str, *, required: bool = False) -> str | None:
+        """Body member ``name`` as a string; when absent, None, or ``invalid`` if ``required``."""
         value = self.body.get(name)
         if value is None:
             if required:
@@ -54,6 +77,7 @@ class Request:
         return value
 
     def integer(self, name: str) -> int | None:
+        """Body member ``name`` as an integer (a boolean is refused), or None."""
         value = self.body.get(name)
         if value is None:
             return None
@@ -62,6 +86,7 @@ class Request:
         return value
 
     def boolean(self, name: str, default: bool = False) -> bool:
+        """Body member ``name`` as a boolean, or ``default``."""
         value = self.body.get(name)
         if value is None:
             return default
@@ -70,6 +95,7 @@ class Request:
         return value
 
     def string_map(self, name: str) -> dict[str, str] | None:
+        """Body member ``name`` as an object of string values, or None."""
         value = self.body.get(name)
         if value is None:
             return None
@@ -78,6 +104,7 @@ class Request:
         return value
 
     def struct(self, name: str) -> dict[str, Any] | None:
+        """Body member ``name`` as an object, its members unchecked, or None."""
         value = self.body.get(name)
         if value is None:
             return None
@@ -86,6 +113,7 @@ class Request:
         return value
 
     def string_list(self, name: str) -> list[str] | None:
+        """Body member ``name`` as a list of strings, or None."""
         value = self.body.get(name)
         if value is None:
             return None
@@ -95,9 +123,11 @@ class Request:
 
     # ------------------------------------------------------------------ query parameters
     def query_string(self, name: str) -> str | None:
+        """Query parameter ``name`` as sent, or None."""
         return self.query.get(name)
 
     def query_int(self, name: str) -> int | None:
+        """Query parameter ``name`` as an integer, or None."""
         value = self.query.get(name)
         if value is None:
             return None
@@ -107,6 +137,7 @@ class Request:
             raise self.fail(f"{name} must be an integer.") from None
 
     def query_bool(self, name: str, default: bool = False) -> bool:
+        """Query parameter ``name`` (``true`` or ``false``) as a boolean, or ``default``."""
         value = self.query.get(name)
         if value is None:
             return default

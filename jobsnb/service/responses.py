@@ -1,7 +1,10 @@
 """Request → backend call → AWS-shaped JSON, one function per operation.
 
 Each handler takes the backend and a :class:`~jobsnb.service.requests.Request` and returns the
-response body as a dict. Handlers run under the backend's lock, after its tick.
+response body as a dict. Handlers run under the backend's lock, after its tick. They carry no
+docstrings: each is named like the AWS operation its route serves (the control plane's
+DescribeJobExecution is ``describe_job_execution_control``), and that operation's AWS
+documentation is theirs.
 """
 
 from __future__ import annotations

@@ -35,15 +35,38 @@ _SCOPE = re.compile(r"Credential=[^/,\s]*/[^/,\s]*/[^/,\s]*/([^/,\s]*)/aws4_requ
 
 @dataclass(frozen=True)
 class Route:
+    """One operation's route, and how the app answers for it.
+
+    Parameters
+    ----------
+    plane
+        :data:`DATA` or :data:`CONTROL`.
+    method
+        The HTTP method.
+    template
+        The path's segments; a ``{name}`` segment matches any value and becomes path parameter
+        ``name``.
+    operation
+        The AWS operation's name, as counted in ``request_counts``.
+    handler
+        The function of :mod:`~jobsnb.service.responses` that answers it.
+    invalid
+        What a malformed request answers: the 400 shape the operation's model lists.
+    unavailable
+        What a simulated fault or an unexpected failure answers on the data plane: the 5xx shape
+        the operation's model lists.
+    quota
+        The quota bucket that throttles it, ``"read"`` or ``"write"``; None for the control
+        plane (never throttled).
+    """
+
     plane: str
     method: str
     template: tuple[str, ...]
     operation: str
     handler: Handler
     invalid: type[AwsError] = InvalidRequestException
-    # What a simulated fault answers: a 5xx shape the operation's model lists.
     unavailable: type[AwsError] = ServiceUnavailableException
-    # Which quota bucket throttles it; None for the control plane.
     quota: str | None = None
 
 

@@ -79,6 +79,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     # ----------------------------------------------------------------- asyncio.Protocol
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Accept the connection and start its idle deadline; over the cap, answer 503 and close."""
         super().connection_made(transport)
         # uvicorn writes a response's head and body separately: without NODELAY, Nagle's
         # algorithm and the client's delayed ACK stall each keep-alive response ~40 ms.
@@ -91,6 +92,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._wait(self.limits.idle_timeout)
 
     def data_received(self, data: bytes) -> None:
+        """Feed ``data`` to the parser; a head over :data:`MAX_HEAD` bytes is refused with a 400."""
         counting = self._in_head
         super().data_received(data)
         if counting and self._in_head and not self.transport.is_closing():
@@ -100,19 +102,23 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     # ----------------------------------------------------------------- parser callbacks
     def on_message_begin(self) -> None:
+        """A request began: it must arrive, head and body, within the request timeout."""
         super().on_message_begin()
         self._wait(self.limits.request_timeout)
 
     def on_headers_complete(self) -> None:
+        """The head is complete: stop counting its bytes."""
         self._in_head = False
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        """The request arrived: no deadline while its response is made."""
         self._waiting_since = None
         self._in_head, self._head_bytes = True, 0
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        """The response went out: the connection may now idle for the idle timeout."""
         self._wait(self.limits.idle_timeout)
         super().on_response_complete()
 
@@ -150,7 +156,7 @@ def _raw_response(answer: Answer) -> bytes:
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop where it is installed (about 4% more requests/s here), else asyncio's."""
+    """A new event loop: uvloop's if installed (about 4% more requests/s here), else asyncio's."""
     try:
         import uvloop
     except ImportError:

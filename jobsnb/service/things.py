@@ -56,9 +56,11 @@ class ThingRegistry:
         return f"arn:aws:iot:{self.region}:{self.account_id}:{kind}/{name}"
 
     def thing_arn(self, name: str) -> str:
+        """The ARN of thing ``name`` in this account and region, whether or not it exists."""
         return self._arn("thing", name)
 
     def group_arn(self, name: str) -> str:
+        """The ARN of thing group ``name`` in this account and region, whether or not it exists."""
         return self._arn("thinggroup", name)
 
     def _name_from_arn(self, arn: str, kind: str) -> str | None:
@@ -73,6 +75,15 @@ class ThingRegistry:
         attributes: dict[str, str] | None = None,
         thing_type: str | None = None,
     ) -> Thing:
+        """Register a thing and return it; one with the same attributes and type is returned.
+
+        Raises
+        ------
+        ResourceAlreadyExistsException
+            When the thing exists with other attributes or another type.
+        InvalidRequestException
+            When the name breaks AWS's rules.
+        """
         check_thing_name(thing_name)
         attributes = dict(attributes or {})
         existing = self.things.get(thing_name)
@@ -90,6 +101,7 @@ class ThingRegistry:
 
     @operation
     def describe_thing(self, thing_name: str) -> Thing:
+        """The thing named ``thing_name``; ResourceNotFoundException when there is none."""
         thing = self.things.get(thing_name)
         if thing is None:
             raise ResourceNotFoundException(f"Thing {thing_name} cannot be found.")
@@ -105,6 +117,18 @@ class ThingRegistry:
         thing_type: str | None = None,
         remove_thing_type: bool = False,
     ) -> Thing:
+        """Change the thing's attributes or type, add one to its version, and return it.
+
+        With ``merge``, ``attributes`` are merged into the thing's and an empty value removes its
+        key; without, they replace them.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When the thing does not exist.
+        VersionConflictException
+            When ``expected_version`` is not the thing's version.
+        """
         thing = self.describe_thing(thing_name)
         if expected_version is not None and expected_version != thing.version:
             raise VersionConflictException(
@@ -146,6 +170,14 @@ class ThingRegistry:
         use_prefix: bool = False,
         thing_type: str | None = None,
     ) -> tuple[list[Thing], str | None]:
+        """One page of things in the order they were first created, and the next token.
+
+        ``attribute_name`` keeps the things with that attribute; with ``attribute_value``, those
+        whose value equals it (starts with it when ``use_prefix``); ``thing_type`` those of that
+        type. The token is None on the last page; InvalidRequestException for a bad
+        ``next_token`` or a ``max_results`` outside 1-250.
+        """
+
         def keep(name: str) -> Thing | None:
             thing = self.things.get(name)
             if thing is None or (thing_type is not None and thing.thing_type != thing_type):
@@ -171,6 +203,15 @@ class ThingRegistry:
         attributes: dict[str, str] | None = None,
         parent: str | None = None,
     ) -> ThingGroup:
+        """Create a thing group and return it; one with the same description and parent is returned.
+
+        Raises
+        ------
+        ResourceAlreadyExistsException
+            When the group exists with another description or parent.
+        InvalidRequestException
+            When the name breaks AWS's rules, or ``parent`` does not exist.
+        """
         check_thing_name(group_name, "thingGroupName")
         existing = self.groups.get(group_name)
         if existing is not None:
@@ -197,6 +238,7 @@ class ThingRegistry:
 
     @operation
     def describe_thing_group(self, group_name: str) -> ThingGroup:
+        """The thing group named ``group_name``; ResourceNotFoundException when there is none."""
         group = self.groups.get(group_name)
         if group is None:
             raise ResourceNotFoundException(f"Thing group {group_name} cannot be found.")
@@ -204,6 +246,15 @@ class ThingRegistry:
 
     @operation
     def delete_thing_group(self, group_name: str, expected_version: int | None = None) -> None:
+        """Delete the group after its members leave it; a group that does not exist is no error.
+
+        Raises
+        ------
+        VersionConflictException
+            When ``expected_version`` is not the group's version.
+        InvalidRequestException
+            When the group has child groups.
+        """
         group = self.groups.get(group_name)
         if group is None:
             return  # AWS answers success for a group that does not exist.
@@ -223,6 +274,12 @@ class ThingRegistry:
         parent: str | None = None,
         name_prefix: str | None = None,
     ) -> tuple[list[ThingGroup], str | None]:
+        """One page of thing groups in the order they were first created, and the next token.
+
+        ``parent`` keeps the direct children of that group, ``name_prefix`` the groups whose
+        name starts with it. The token is None on the last page.
+        """
+
         def keep(name: str) -> ThingGroup | None:
             group = self.groups.get(name)
             if group is None or (parent is not None and group.parent != parent):
@@ -258,6 +315,18 @@ class ThingRegistry:
         group_arn: str | None = None,
         thing_arn: str | None = None,
     ) -> None:
+        """Add the thing to the group, each given by name or ARN; adding a member does nothing.
+
+        CONTINUOUS jobs that target the group queue an execution for the thing.
+
+        Raises
+        ------
+        InvalidRequestException
+            When the group or the thing is given neither by name nor by an ARN of this account
+            and region.
+        ResourceNotFoundException
+            When the group or the thing does not exist.
+        """
         group, thing = self._group_and_thing(group_name, thing_name, group_arn, thing_arn)
         if thing.name in group.members:
             return
@@ -274,6 +343,12 @@ class ThingRegistry:
         group_arn: str | None = None,
         thing_arn: str | None = None,
     ) -> None:
+        """Remove the thing from the group, each given by name or ARN; a non-member is no error.
+
+        The thing's pending execution of a CONTINUOUS job that targets the group becomes
+        REMOVED, unless the job still targets the thing otherwise. Raises as
+        :meth:`add_thing_to_thing_group` does.
+        """
         group, thing = self._group_and_thing(group_name, thing_name, group_arn, thing_arn)
         if thing.name not in group.members:
             return
@@ -296,6 +371,11 @@ class ThingRegistry:
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> tuple[list[str], str | None]:
+        """One page of the names of the group's members, and the next token.
+
+        Members come in the order they first joined; ``recursive`` adds the members of its
+        child groups, each name once. ResourceNotFoundException when the group does not exist.
+        """
         group = self.describe_thing_group(group_name)
         if recursive:
             names = list(dict.fromkeys(self._members(group, True)))

@@ -46,6 +46,7 @@ class DetailsRow:
 
     @property
     def blank(self) -> bool:
+        """True when both the key and the value are empty (the row is not sent)."""
         return not self.key.value and not self.value.value
 
 
@@ -141,6 +142,7 @@ class DetailsEditor:
 
     @property
     def valid(self) -> bool:
+        """True when the rows and the step timeout break no rule (:attr:`error` is None)."""
         return self.error is None
 
     # ------------------------------------------------------------------ plumbing

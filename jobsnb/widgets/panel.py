@@ -197,8 +197,10 @@ class ControlPanel:
 
     # ------------------------------------------------------------------ public actions
     def refresh(self) -> Future[None] | None:
-        """Re-read the selected things' pending executions (and the linked charts), in the
-        background; None when a refresh is already waiting to run."""
+        """Re-read the selected things' pending executions and the linked charts, in the background.
+
+        Returns the refresh's future, or None when a refresh is already waiting to run.
+        """
         if self._refresh_queued.is_set():
             return None
         self._refresh_queued.set()
@@ -251,8 +253,11 @@ class ControlPanel:
         self._stop.set()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until every queued refresh and action has finished (``TimeoutError`` after
-        ``timeout`` seconds)."""
+        """Block until every queued refresh and action has finished.
+
+        Raises ``TimeoutError`` when work is still running after ``timeout`` seconds (None: wait
+        as long as it takes).
+        """
         while True:
             with self._futures_lock:
                 self._futures = [f for f in self._futures if not f.done()]
