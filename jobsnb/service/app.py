@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from email.utils import formatdate
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -166,7 +167,8 @@ class JobsApp:
             self._date_cache = (second, formatdate(second, usegmt=True).encode())
         return self._date_cache[1]
 
-    async def _send(self, send: Send, answer: Answer, *, close: bool) -> None:
+    def headers(self, answer: Answer, *, close: bool) -> list[tuple[bytes, bytes]]:
+        """The response headers of ``answer``, as AWS's REST-JSON services send them."""
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(answer.body)).encode()),
@@ -178,6 +180,20 @@ class JobsApp:
             headers.append((b"x-amzn-errortype", answer.error_type.encode()))
         if close:
             headers.append((b"connection", b"close"))
+        return headers
+
+    def refusal(self, error: AwsError) -> bytes:
+        """A whole response refusing a request before it reached the app, connection closing.
+
+        For the HTTP layer, which refuses requests that never become ASGI calls.
+        """
+        answer = error_answer(error)
+        status = f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}\r\n".encode()
+        head = b"".join(k + b": " + v + b"\r\n" for k, v in self.headers(answer, close=True))
+        return status + head + b"\r\n" + answer.body
+
+    async def _send(self, send: Send, answer: Answer, *, close: bool) -> None:
+        headers = self.headers(answer, close=close)
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 

@@ -19,20 +19,18 @@ from jobsnb.limits import (
     MAX_TARGETS,
     STATUSES,
     check_job_id,
-    check_status_details,
     check_thing_name,
 )
 from jobsnb.service.clock import Clock, SystemClock
 from jobsnb.service.commands import CommandExecutions
-from jobsnb.service.data_plane import DataPlane
 from jobsnb.service.errors import (
     InvalidRequestException,
     InvalidStateTransitionException,
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
     ValidationException,
-    VersionConflictException,
 )
+from jobsnb.service.execution_operations import ExecutionOperations
 from jobsnb.service.executions import Execution
 from jobsnb.service.jobs import Job, check_document, parse_job_configs
 from jobsnb.service.locking import locked, operation
@@ -43,7 +41,7 @@ from jobsnb.service.things import ThingRegistry
 __all__ = ["JobsBackend"]
 
 
-class JobsBackend(ThingRegistry, DataPlane):
+class JobsBackend(ThingRegistry, ExecutionOperations):
     """Things, thing groups, jobs and executions of one account in one region.
 
     Examples
@@ -62,7 +60,7 @@ class JobsBackend(ThingRegistry, DataPlane):
         region: str = "us-east-1",
         account_id: str = "123456789012",
     ) -> None:
-        DataPlane.__init__(self, clock or SystemClock())
+        ExecutionOperations.__init__(self, clock or SystemClock())
         ThingRegistry.__init__(self, self.clock, region, account_id)
         self.endpoint_address = "http://127.0.0.1"
         self.job_order: list[str] = []
@@ -315,69 +313,6 @@ class JobsBackend(ThingRegistry, DataPlane):
         # and skips deleted jobs, so tokens handed out before the deletion stay valid.
         job.status = "DELETION_IN_PROGRESS"
         del self.jobs[job_id]
-
-    # ----------------------------------------------------------------- executions
-    @operation
-    def cancel_job_execution(
-        self,
-        thing_name: str,
-        job_id: str,
-        force: bool = False,
-        expected_version: int | None = None,
-        status_details: dict[str, str] | None = None,
-    ) -> Execution:
-        """Cancel the thing's latest execution of the job and return it.
-
-        ``status_details``, when given, replaces the execution's details.
-
-        Raises
-        ------
-        ResourceNotFoundException
-            When the job has no execution on the thing.
-        VersionConflictException
-            When ``expected_version`` is not the execution's version.
-        InvalidStateTransitionException
-            When the execution is terminal, or IN_PROGRESS and ``force`` is false.
-        """
-        execution = self.find_execution(thing_name, job_id)
-        if expected_version is not None and expected_version != execution.version:
-            raise VersionConflictException(
-                f"expectedVersion {expected_version} does not match the current version "
-                f"{execution.version}."
-            )
-        if not execution.pending:
-            raise InvalidStateTransitionException(
-                f"Job execution is already {execution.status} and cannot be canceled."
-            )
-        if execution.status == "IN_PROGRESS" and not force:
-            raise InvalidStateTransitionException(
-                "Job execution is IN_PROGRESS; cancel it with force=true."
-            )
-        if status_details is not None:
-            execution.details = check_status_details(status_details)
-        self.finish(execution, "CANCELED", self.now(), force=force)
-        return execution
-
-    @operation
-    def delete_job_execution(
-        self, thing_name: str, job_id: str, execution_number: int, force: bool = False
-    ) -> None:
-        """Delete the execution numbered ``execution_number``; the job may then complete.
-
-        Raises
-        ------
-        ResourceNotFoundException
-            When there is no such execution.
-        InvalidStateTransitionException
-            When the execution is IN_PROGRESS and ``force`` is false.
-        """
-        execution = self.find_execution(thing_name, job_id, execution_number)
-        if execution.status == "IN_PROGRESS" and not force:
-            raise InvalidStateTransitionException(
-                "Job execution is IN_PROGRESS; delete it with force=true."
-            )
-        self.forget(execution)
-        self.check_completed(execution.job, self.now())
 
     # ----------------------------------------------------------------- commands
     @operation

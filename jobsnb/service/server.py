@@ -24,7 +24,7 @@ from uvicorn.server import ServerState
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
 from jobsnb.limits import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from jobsnb.service.app import Answer, JobsApp, error_answer
+from jobsnb.service.app import JobsApp
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.clock import Clock, ManualClock
 from jobsnb.service.errors import (
@@ -66,9 +66,12 @@ class ConnectionLimits:
 class GuardedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with request deadlines, a head-size cap and a connection cap."""
 
-    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, limits: ConnectionLimits, jobs_app: JobsApp, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
+        self.jobs_app = jobs_app
         # When the current wait began (a request arriving, or the connection idling), and how
         # long it may last; None while a response is being made. One watchdog per server reads
         # these (see ``expire``), so no request pays for a timer of its own.
@@ -138,21 +141,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self, error: AwsError) -> None:
         if not self.transport.is_closing():
-            self.transport.write(_raw_response(error_answer(error)))
+            self.transport.write(self.jobs_app.refusal(error))
             self.transport.close()
-
-
-def _raw_response(answer: Answer) -> bytes:
-    head = (
-        f"HTTP/1.1 {answer.status} {'Bad Request' if answer.status < 500 else 'Unavailable'}\r\n"
-        "content-type: application/json\r\n"
-        f"content-length: {len(answer.body)}\r\n"
-        f"x-amzn-requestid: {answer.request_id}\r\n"
-        f"x-amzn-errortype: {answer.error_type}\r\n"
-        "x-content-type-options: nosniff\r\n"
-        "connection: close\r\n\r\n"
-    )
-    return head.encode("latin-1") + answer.body
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
@@ -318,7 +308,12 @@ class LocalJobsService:
 
         def protocol() -> asyncio.Protocol:
             return GuardedHttpProtocol(
-                config=config, server_state=state, app_state={}, _loop=loop, limits=self.limits
+                config=config,
+                server_state=state,
+                app_state={},
+                _loop=loop,
+                limits=self.limits,
+                jobs_app=self.app,
             )
 
         server = loop.run_until_complete(loop.create_server(protocol, sock=sock))

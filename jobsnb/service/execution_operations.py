@@ -1,7 +1,8 @@
-"""The data plane's operations: what devices call, on the execution state machine.
+"""The operations on one thing's executions, over the execution state machine.
 
-GetPendingJobExecutions, StartNextPendingJobExecution, DescribeJobExecution and
-UpdateJobExecution, named like the boto3 operations. Each takes the backend's lock and applies
+The data plane's GetPendingJobExecutions, StartNextPendingJobExecution, DescribeJobExecution and
+UpdateJobExecution (what devices call), and the control plane's CancelJobExecution and
+DeleteJobExecution, named like the boto3 operations. Each takes the backend's lock and applies
 what fell due first (:func:`~jobsnb.service.locking.operation`).
 """
 
@@ -22,15 +23,16 @@ from jobsnb.service.errors import (
     InvalidRequestException,
     InvalidStateTransitionException,
     ResourceNotFoundException,
+    VersionConflictException,
 )
 from jobsnb.service.executions import Execution
 from jobsnb.service.locking import operation
 
-__all__ = ["DataPlane"]
+__all__ = ["ExecutionOperations"]
 
 
-class DataPlane(Engine):
-    """The device-facing operations over the engine's executions."""
+class ExecutionOperations(Engine):
+    """The operations on single executions, over the engine's state machine."""
 
     @operation
     def find_execution(
@@ -176,3 +178,66 @@ class DataPlane(Engine):
                 execution.details = status_details
             self.finish(execution, status, now)
         return execution
+
+    # ----------------------------------------------------------------- control plane
+    @operation
+    def cancel_job_execution(
+        self,
+        thing_name: str,
+        job_id: str,
+        force: bool = False,
+        expected_version: int | None = None,
+        status_details: dict[str, str] | None = None,
+    ) -> Execution:
+        """Cancel the thing's latest execution of the job and return it.
+
+        ``status_details``, when given, replaces the execution's details.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When the job has no execution on the thing.
+        VersionConflictException
+            When ``expected_version`` is not the execution's version.
+        InvalidStateTransitionException
+            When the execution is terminal, or IN_PROGRESS and ``force`` is false.
+        """
+        execution = self.find_execution(thing_name, job_id)
+        if expected_version is not None and expected_version != execution.version:
+            raise VersionConflictException(
+                f"expectedVersion {expected_version} does not match the current version "
+                f"{execution.version}."
+            )
+        if not execution.pending:
+            raise InvalidStateTransitionException(
+                f"Job execution is already {execution.status} and cannot be canceled."
+            )
+        if execution.status == "IN_PROGRESS" and not force:
+            raise InvalidStateTransitionException(
+                "Job execution is IN_PROGRESS; cancel it with force=true."
+            )
+        if status_details is not None:
+            execution.details = check_status_details(status_details)
+        self.finish(execution, "CANCELED", self.now(), force=force)
+        return execution
+
+    @operation
+    def delete_job_execution(
+        self, thing_name: str, job_id: str, execution_number: int, force: bool = False
+    ) -> None:
+        """Delete the execution numbered ``execution_number``; the job may then complete.
+
+        Raises
+        ------
+        ResourceNotFoundException
+            When there is no such execution.
+        InvalidStateTransitionException
+            When the execution is IN_PROGRESS and ``force`` is false.
+        """
+        execution = self.find_execution(thing_name, job_id, execution_number)
+        if execution.status == "IN_PROGRESS" and not force:
+            raise InvalidStateTransitionException(
+                "Job execution is IN_PROGRESS; delete it with force=true."
+            )
+        self.forget(execution)
+        self.check_completed(execution.job, self.now())
