@@ -14,6 +14,9 @@ import pandas as pd
 import pytest
 
 import jobsnb.frames
+import jobsnb.frames.calls
+import jobsnb.frames.executions
+import jobsnb.frames.jobs
 from benchmarks.frames import fleet_input, naive_pending_frame
 from jobsnb.client.fanout import CallError
 from jobsnb.exceptions import InvalidParameterError
@@ -118,9 +121,10 @@ def test_schema_markdown_has_a_row_per_column() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(jobsnb.frames, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 9
-    assert result.failed == 0
+    modules = [jobsnb.frames, jobsnb.frames.calls, jobsnb.frames.executions, jobsnb.frames.jobs]
+    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in modules]
+    assert sum(result.attempted for result in results) >= 9
+    assert sum(result.failed for result in results) == 0
 
 
 @pytest.mark.parametrize(

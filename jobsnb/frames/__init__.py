@@ -1,0 +1,77 @@
+"""AWS IoT Jobs responses → typed pandas DataFrames, built to the schemas of :mod:`jobsnb.schema`.
+
+Every frame jobsnb returns is built by one function of this module from raw boto3 response
+dicts, with no network, and follows the same rules so that frames can be trusted and joined:
+
+* **Times** are ``datetime64[ns, UTC]``. The data plane sends integer epoch seconds; boto3 turns
+  the control plane's times into datetimes in the *local* zone; both end up as the same UTC
+  instant. Durations are ``timedelta64[ns]``. A time the service did not send (``startedAt`` of
+  a QUEUED execution) is ``NaT``.
+* **Status** is always :data:`STATUS_DTYPE`, the ordered categorical of all eight statuses
+  (``QUEUED < IN_PROGRESS < SUCCEEDED < ... < REMOVED``, the order of
+  :data:`jobsnb.limits.STATUSES`), even when only two occur, so ``frame.status.value_counts()``
+  always has eight rows and ``frame[frame.status > "IN_PROGRESS"]`` selects the terminal ones.
+* **Integers** are nullable ``Int64``; **text** is the ``string`` dtype; a missing value is
+  ``<NA>``. Nothing is silently dropped: a thing with no execution still gets a row.
+* **Empty input** gives an empty frame with the same columns and dtypes (:func:`empty_frame`).
+* Column names are snake_case versions of the wire names (``queuedAt`` → ``queued_at``).
+
+The schemas (``PENDING_COLUMNS``, ``EXECUTION_COLUMNS``, ``JOB_EXECUTION_COLUMNS``,
+``JOB_SUMMARY_COLUMNS``, ``ERROR_COLUMNS``) are defined in :mod:`jobsnb.schema` and re-exported
+here; the README's tables are :func:`~jobsnb.schema.schema_markdown`'s output.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from jobsnb.frames import pending_frame
+>>> response = {
+...     "inProgressJobs": [{"jobId": "fw-1", "queuedAt": 1700000000, "startedAt": 1700000060,
+...                         "lastUpdatedAt": 1700000060, "versionNumber": 2,
+...                         "executionNumber": 1}],
+...     "queuedJobs": [{"jobId": "fw-2", "queuedAt": 1700000030,
+...                     "lastUpdatedAt": 1700000030, "versionNumber": 1, "executionNumber": 1}],
+... }
+>>> frame = pending_frame([("sensor-1", response)], pd.Timestamp("2023-11-14 22:15:20Z"))
+>>> frame[["thing_name", "job_id", "status", "queue_position", "queue_age"]]
+  thing_name job_id       status  queue_position       queue_age
+0   sensor-1   fw-1  IN_PROGRESS               0 0 days 00:02:00
+1   sensor-1   fw-2       QUEUED               1 0 days 00:01:30
+"""
+
+from __future__ import annotations
+
+from jobsnb.frames.calls import JobsnbAccessor, errors_frame
+from jobsnb.frames.executions import executions_frame, pending_frame, summaries_frame
+from jobsnb.frames.jobs import job_executions_frame, job_summary_frame
+from jobsnb.schema import (
+    ERROR_COLUMNS,
+    EXECUTION_COLUMNS,
+    EXECUTION_OPTIONAL_COLUMNS,
+    JOB_EXECUTION_COLUMNS,
+    JOB_SUMMARY_COLUMNS,
+    PENDING_COLUMNS,
+    STATUS_DTYPE,
+    Column,
+    empty_frame,
+    schema_markdown,
+)
+
+__all__ = [
+    "ERROR_COLUMNS",
+    "EXECUTION_COLUMNS",
+    "EXECUTION_OPTIONAL_COLUMNS",
+    "JOB_EXECUTION_COLUMNS",
+    "JOB_SUMMARY_COLUMNS",
+    "PENDING_COLUMNS",
+    "STATUS_DTYPE",
+    "Column",
+    "JobsnbAccessor",
+    "empty_frame",
+    "errors_frame",
+    "executions_frame",
+    "job_executions_frame",
+    "job_summary_frame",
+    "pending_frame",
+    "schema_markdown",
+    "summaries_frame",
+]

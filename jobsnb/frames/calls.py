@@ -1,0 +1,74 @@
+"""What a client call recorded beside its frame: failed calls, and ``frame.jobsnb``.
+
+A client frame carries the calls that failed for it in ``attrs["errors"]`` as records, so that
+frames still concatenate (pandas compares ``attrs``). This module is the only reader of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from jobsnb.frames._arrays import frame_of, string_array
+from jobsnb.schema import ERROR_COLUMNS
+
+if TYPE_CHECKING:  # at run time frames needs nothing of the client (which builds frames)
+    from jobsnb.client.fanout import CallError
+
+__all__ = ["JobsnbAccessor", "errors_frame"]
+
+
+def errors_frame(errors: Sequence[CallError]) -> pd.DataFrame:
+    """Build the errors frame: one row per call that failed for good.
+
+    Examples
+    --------
+    >>> from jobsnb.client.fanout import CallError
+    >>> from jobsnb.frames import errors_frame
+    >>> error = CallError("a", None, "GetPendingJobExecutions", "ThrottlingException",
+    ...                   "Rate exceeded", attempts=5, http_status=429)
+    >>> errors_frame([error])[["thing_name", "job_id", "error_code", "http_status"]]
+      thing_name job_id           error_code  http_status
+    0          a   <NA>  ThrottlingException          429
+    """
+    arrays = {
+        "thing_name": string_array([e.thing_name for e in errors]),
+        "job_id": string_array([e.job_id for e in errors]),
+        "operation": string_array([e.operation for e in errors]),
+        "error_code": string_array([e.error_code for e in errors]),
+        "message": string_array([e.message for e in errors]),
+        "attempts": pd.array([e.attempts for e in errors], dtype="Int64"),
+        "http_status": pd.array([e.http_status for e in errors], dtype="Int64"),
+    }
+    return frame_of(ERROR_COLUMNS, arrays)
+
+
+@pd.api.extensions.register_dataframe_accessor("jobsnb")
+class JobsnbAccessor:
+    """``frame.jobsnb``: what a client call recorded about the frame it returned.
+
+    Examples
+    --------
+    >>> import jobsnb
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     frame = jobsnb.connect(service).pending("sensor-1", progress=False)
+    >>> frame.jobsnb.errors.empty, frame.jobsnb.snapshot_at is not None
+    (True, True)
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The calls that failed for good, one row each (:data:`ERROR_COLUMNS`)."""
+        return errors_frame(list(self._frame.attrs.get("errors", ())))
+
+    @property
+    def snapshot_at(self) -> pd.Timestamp | None:
+        """When a pending snapshot was taken (the service's time), if the frame is one."""
+        stamp = self._frame.attrs.get("snapshot_at")
+        return None if stamp is None else pd.Timestamp(stamp)
