@@ -6,7 +6,7 @@ terminal). The two are told apart by the execution's state, never by the error's
 :meth:`~jobsnb.client.data_plane.DataPlane.update` describes each refused execution once more
 (DescribeJobExecution, batched through the fan-out), and :func:`find_conflicts` calls a refusal
 a *conflict* when the execution's current version differs from the one the update expected.
-Conflicts stay in ``frame.jobsnb.errors`` (the call did fail); :func:`update_conflicts` gives
+Conflicts stay in ``frame.jobsnb.errors`` (the call did fail); ``frame.jobsnb.conflicts`` gives
 them with each execution's current state. Nothing was overwritten.
 """
 
@@ -16,12 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import pandas as pd
-
-from jobsnb import frames
 from jobsnb.client._arguments import Pair
 
-__all__ = ["CONFLICTS_ATTR", "CONFLICT_CODE", "Conflict", "find_conflicts", "update_conflicts"]
+__all__ = ["CONFLICTS_ATTR", "CONFLICT_CODE", "Conflict", "find_conflicts"]
 
 #: What UpdateJobExecution answers when it refuses a report, a conflict or not.
 CONFLICT_CODE: Final = "InvalidStateTransitionException"
@@ -73,44 +70,3 @@ def find_conflicts(
         for ((thing, job, _), version), response in zip(refused, described, strict=True)
         if response is not None and response["execution"].get("versionNumber") != version
     )
-
-
-def update_conflicts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The conflicts of an update: the executions someone changed since they were read.
-
-    Parameters
-    ----------
-    frame
-        What :meth:`~jobsnb.client.FleetClient.update` returned (any other frame has none).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per conflict: :data:`~jobsnb.frames.EXECUTION_COLUMNS` as DescribeJobExecution
-        answered just after the refusal (``status``, ``version_number``, ``status_details``
-        ...), and ``expected_version`` (Int64, what the update expected) after
-        ``execution_number``. Refusals that are not conflicts are only in
-        ``frame.jobsnb.errors``, where every conflict is too.
-
-    Examples
-    --------
-    >>> import jobsnb
-    >>> from jobsnb.service import LocalJobsService
-    >>> with LocalJobsService() as service:
-    ...     arn = service.backend.create_thing("sensor-1").arn
-    ...     _ = service.backend.create_job("fw-2", targets=[arn], document="{}")
-    ...     client = jobsnb.connect(service)
-    ...     seen = client.pending("sensor-1", progress=False)
-    ...     _ = service.backend.update_job_execution("sensor-1", "fw-2", "IN_PROGRESS")
-    ...     refused = client.update(seen, "FAILED", progress=False, on_error="ignore")
-    >>> update_conflicts(refused)[["thing_name", "expected_version", "status", "version_number"]]
-      thing_name  expected_version       status  version_number
-    0   sensor-1                 1  IN_PROGRESS               2
-    """
-    conflicts: tuple[Conflict, ...] = frame.attrs.get(CONFLICTS_ATTR, ())
-    current = frames.executions_frame([(c.thing_name, c.execution) for c in conflicts])
-    expected = pd.Series([c.expected_version for c in conflicts], dtype="Int64")
-    current.insert(
-        list(current.columns).index("execution_number") + 1, "expected_version", expected
-    )
-    return current

@@ -304,12 +304,11 @@ class DataPlane:
             ``version_number``: the times stay NaT). Refused updates are error rows; those
             refused because the execution changed since it was read are also conflicts, with
             its current state in
-            :func:`~jobsnb.client.conflicts.update_conflicts`.
+            ``frame.jobsnb.conflicts``.
 
         Examples
         --------
         >>> import jobsnb
-        >>> from jobsnb.client.conflicts import update_conflicts
         >>> from jobsnb.service import LocalJobsService
         >>> with LocalJobsService() as service:
         ...     arn = service.backend.create_thing("sensor-1").arn
@@ -322,7 +321,7 @@ class DataPlane:
         [{'thing_name': 'sensor-1', 'status': 'SUCCEEDED', 'version_number': 2}]
         >>> stale.jobsnb.errors["error_code"].tolist()  # the frame was out of date: refused
         ['InvalidStateTransitionException']
-        >>> update_conflicts(stale)[["expected_version", "status", "version_number"]]
+        >>> stale.jobsnb.conflicts[["expected_version", "status", "version_number"]]
            expected_version     status  version_number
         0                 1  SUCCEEDED               2
         """

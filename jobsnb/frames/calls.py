@@ -1,7 +1,8 @@
 """What a client call recorded beside its frame: failed calls, and ``frame.jobsnb``.
 
-A client frame carries the calls that failed for it in ``attrs["errors"]`` as records, so that
-frames still concatenate (pandas compares ``attrs``). This module is the only reader of them.
+A client frame carries the calls that failed for it in ``attrs["errors"]``, and an update's
+conflicts in ``attrs["conflicts"]``, as records, so that frames still concatenate (pandas
+compares ``attrs``). This module is the only reader of them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from jobsnb.frames._arrays import frame_of, string_array
+from jobsnb.frames.executions import executions_frame
 from jobsnb.schema import ERROR_COLUMNS
 
 if TYPE_CHECKING:  # at run time frames needs nothing of the client (which builds frames)
+    from jobsnb.client.conflicts import Conflict
     from jobsnb.client.fanout import CallError
 
-__all__ = ["JobsnbAccessor", "errors_frame"]
+__all__ = ["JobsnbAccessor", "conflicts_frame", "errors_frame"]
 
 
 def errors_frame(errors: Sequence[CallError]) -> pd.DataFrame:
@@ -45,6 +48,29 @@ def errors_frame(errors: Sequence[CallError]) -> pd.DataFrame:
     return frame_of(ERROR_COLUMNS, arrays)
 
 
+def conflicts_frame(conflicts: Sequence[Conflict]) -> pd.DataFrame:
+    """Build the conflicts frame: each refused update's execution as it is now.
+
+    Parameters
+    ----------
+    conflicts
+        The :class:`~jobsnb.client.conflicts.Conflict` records of an update.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~jobsnb.schema.EXECUTION_COLUMNS` as DescribeJobExecution answered just after the
+        refusal, with ``expected_version`` (Int64, what the update expected) after
+        ``execution_number``.
+    """
+    current = executions_frame([(c.thing_name, c.execution) for c in conflicts])
+    expected = pd.Series([c.expected_version for c in conflicts], dtype="Int64")
+    current.insert(
+        list(current.columns).index("execution_number") + 1, "expected_version", expected
+    )
+    return current
+
+
 @pd.api.extensions.register_dataframe_accessor("jobsnb")
 class JobsnbAccessor:
     """``frame.jobsnb``: what a client call recorded about the frame it returned.
@@ -66,6 +92,32 @@ class JobsnbAccessor:
     def errors(self) -> pd.DataFrame:
         """The calls that failed for good, one row each (:data:`ERROR_COLUMNS`)."""
         return errors_frame(list(self._frame.attrs.get("errors", ())))
+
+    @property
+    def conflicts(self) -> pd.DataFrame:
+        """An update's conflicts: executions someone changed since they were read.
+
+        One row per refused update whose execution no longer had the version it expected,
+        with the execution's current state (:func:`conflicts_frame`); empty for any other
+        frame. Every conflict is in :attr:`errors` too: the call did fail, nothing was
+        overwritten.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arn = service.backend.create_thing("sensor-1").arn
+        ...     _ = service.backend.create_job("fw-2", targets=[arn], document="{}")
+        ...     client = jobsnb.connect(service)
+        ...     seen = client.pending("sensor-1", progress=False)
+        ...     _ = service.backend.update_job_execution("sensor-1", "fw-2", "IN_PROGRESS")
+        ...     refused = client.update(seen, "FAILED", progress=False, on_error="ignore")
+        >>> refused.jobsnb.conflicts[["thing_name", "expected_version", "status", "version_number"]]
+          thing_name  expected_version       status  version_number
+        0   sensor-1                 1  IN_PROGRESS               2
+        """
+        return conflicts_frame(list(self._frame.attrs.get("conflicts", ())))
 
     @property
     def snapshot_at(self) -> pd.Timestamp | None:

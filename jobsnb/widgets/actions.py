@@ -37,7 +37,6 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 from jobsnb.client import FleetClient
-from jobsnb.client.conflicts import update_conflicts
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import (
     DEVICE_STATUSES,
@@ -349,7 +348,7 @@ def _update(client: FleetClient, plan: Plan, executions: pd.DataFrame) -> list[d
     errors = frame.jobsnb.errors
     # One row per execution: the update's own errors (a conflict's is explained below).
     refused = errors[errors["operation"] == "UpdateJobExecution"]
-    conflicts = update_conflicts(frame)
+    conflicts = frame.jobsnb.conflicts
     conflicted = set(zip(conflicts["thing_name"], conflicts["job_id"], strict=True))
     keys = zip(refused["thing_name"], refused["job_id"], strict=True)
     is_conflict = pd.Series([key in conflicted for key in keys], index=refused.index, dtype=bool)

@@ -1,6 +1,6 @@
 """Conflicts: an update refused because the execution changed since it was read is told apart
 from other refusals by the execution's current state (one DescribeJobExecution of each refused
-execution), never by the error's wording; update_conflicts gives that state."""
+execution), never by the error's wording; frame.jobsnb.conflicts gives that state."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import pytest
 
 import jobsnb
 from jobsnb import FanoutError, JobsnbWarning, RetryPolicy
-from jobsnb.client.conflicts import update_conflicts
 from jobsnb.frames import EXECUTION_COLUMNS
 from jobsnb.schema import Column
 from jobsnb.service.faults import FaultInjector
 from tests.helpers import assert_schema, before_call, fast_client, make_job, make_things, utc
 
-#: update_conflicts' columns: the execution's current state, and the version the update expected.
+#: frame.jobsnb.conflicts' columns: the execution's current state and the version expected.
 CONFLICT_COLUMNS = [
     *EXECUTION_COLUMNS[:3],
     Column("expected_version", "Int64", "What the update expected."),
@@ -41,7 +40,7 @@ def test_an_execution_changed_meanwhile_is_a_conflict_with_its_current_state(ser
     frame = client.update(seen, "FAILED", progress=False, on_error="ignore")
 
     assert frame["thing_name"].tolist() == ["b"]
-    conflicts = update_conflicts(frame)
+    conflicts = frame.jobsnb.conflicts
     assert_schema(conflicts, CONFLICT_COLUMNS)
     expected = pd.DataFrame(
         {
@@ -86,7 +85,7 @@ def test_a_terminal_execution_at_the_expected_version_is_a_failure_not_a_conflic
     assert frame.jobsnb.errors[["thing_name", "error_code"]].values.tolist() == [
         ["a", "InvalidStateTransitionException"]
     ]
-    conflicts = update_conflicts(frame)
+    conflicts = frame.jobsnb.conflicts
     assert conflicts.empty
     assert_schema(conflicts, CONFLICT_COLUMNS)
     assert service.request_counts["DescribeJobExecution"] == 2  # the read, then the one check
@@ -101,7 +100,7 @@ def test_an_execution_finished_by_someone_else_meanwhile_is_a_conflict(service, 
 
     frame = client.update(seen, "FAILED", progress=False, on_error="ignore")
 
-    conflicts = update_conflicts(frame)
+    conflicts = frame.jobsnb.conflicts
     assert conflicts[["expected_version", "status", "version_number"]].values.tolist() == [
         [1, "SUCCEEDED", 2]
     ]
@@ -119,7 +118,7 @@ def test_refusals_without_an_expected_version_are_failures_and_cost_no_describe(
 
     assert frame["thing_name"].tolist() == ["b"]
     assert frame.jobsnb.errors["thing_name"].tolist() == ["a"]
-    assert update_conflicts(frame).empty
+    assert frame.jobsnb.conflicts.empty
     assert service.request_counts.get("DescribeJobExecution", 0) == 0
 
 
@@ -135,9 +134,9 @@ def test_many_updates_conflicts_and_failures_apart_in_one_batch_of_checks(servic
     again = client.update(seen, "SUCCEEDED", progress=False, on_error="ignore")
 
     assert sorted(frame["thing_name"]) == names[10:]
-    assert sorted(update_conflicts(frame)["thing_name"]) == names[:10]
-    assert (update_conflicts(frame)["version_number"] == 2).all()
-    assert sorted(update_conflicts(again)["thing_name"]) == names
+    assert sorted(frame.jobsnb.conflicts["thing_name"]) == names[:10]
+    assert (frame.jobsnb.conflicts["version_number"] == 2).all()
+    assert sorted(again.jobsnb.conflicts["thing_name"]) == names
     assert len(again.jobsnb.errors) == 30
     # One check per refused execution: 10, then 30; no check for the 20 that went through.
     assert service.request_counts["DescribeJobExecution"] == 40
@@ -156,7 +155,7 @@ def test_a_refusal_whose_check_failed_is_a_failure_and_the_check_is_an_error(ser
 
     frame = client.update(seen, "FAILED", progress=False, on_error="ignore")
 
-    assert update_conflicts(frame).empty  # undecided: not called a conflict
+    assert frame.jobsnb.conflicts.empty  # undecided: not called a conflict
     errors = frame.jobsnb.errors
     assert errors[["operation", "error_code"]].values.tolist() == [
         ["UpdateJobExecution", "InvalidStateTransitionException"],
@@ -177,13 +176,13 @@ def test_conflicts_warn_and_raise_like_every_failed_call(service, iot, data):
     with pytest.raises(FanoutError) as raised:
         client.update(seen, "SUCCEEDED", progress=False, on_error="raise")
     assert raised.value.partial["thing_name"].tolist() == ["b"]
-    assert update_conflicts(raised.value.partial)["thing_name"].tolist() == ["a"]
+    assert raised.value.partial.jobsnb.conflicts["thing_name"].tolist() == ["a"]
 
 
 def test_frames_of_other_calls_have_no_conflicts(service, iot):
     make_things(iot, ["a"])
     make_job(iot, "job1", ["a"])
     frame = jobsnb.connect(service).pending("a", progress=False)
-    conflicts = update_conflicts(frame)
+    conflicts = frame.jobsnb.conflicts
     assert conflicts.empty
     assert_schema(conflicts, CONFLICT_COLUMNS)
