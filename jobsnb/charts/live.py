@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 from jobsnb.charts._sources import FETCHES, TARGETS, sources_of
 from jobsnb.exceptions import InvalidParameterError, JobsnbWarning
 
-__all__ = ["LiveChart", "live"]
+__all__ = ["LiveChart", "live", "live_charts"]
 
 
 def live(
@@ -240,3 +240,38 @@ def update_in_place(widget: go.FigureWidget, drawn: go.Figure) -> None:
             for old, new in zip(widget.data, drawn.data, strict=True):
                 old.update(new.to_plotly_json(), overwrite=True)
         widget.layout = drawn.layout
+
+
+def live_charts(charts: Iterable[Any], client: Any, things: Sequence[str]) -> list[Any]:
+    """Each of ``charts`` as a live chart: live charts as they are, chart functions made live.
+
+    Parameters
+    ----------
+    charts
+        Live charts (``live(...)``) or chart functions such as :func:`queue_age`.
+    client, things
+        What a chart function is made live on (:func:`live`'s ``client`` and ``things``).
+
+    Returns
+    -------
+    list
+        What refreshes and has a ``figure``: :class:`LiveChart` or anything shaped like one.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``charts[i]`` when an item is neither.
+    """
+    linked: list[Any] = []
+    for index, chart in enumerate(charts):
+        if hasattr(chart, "refresh") and hasattr(chart, "figure"):
+            linked.append(chart)
+        elif callable(chart):
+            linked.append(live(chart, client, things))
+        else:
+            raise InvalidParameterError(
+                f"charts[{index}]",
+                "must be a live chart (jobsnb.charts.live(...)) or a chart function",
+                chart,
+            )
+    return linked

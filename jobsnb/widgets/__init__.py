@@ -20,8 +20,9 @@ from typing import Any
 import pandas as pd
 
 from jobsnb.client import FleetClient
-from jobsnb.widgets.actions import Plan, allowed_statuses, plan_start_next, plan_update, run_plan
+from jobsnb.widgets.actions import Plan, plan_start_next, plan_update, run_plan
 from jobsnb.widgets.details_editor import DetailsEditor
+from jobsnb.widgets.offers import allowed_statuses
 from jobsnb.widgets.panel import ControlPanel
 from jobsnb.widgets.selection import ThingPicker
 

@@ -12,7 +12,8 @@ result shows the execution's current state as a ``conflict``, never overwritten.
 Examples
 --------
 >>> import pandas as pd
->>> from jobsnb.widgets.actions import allowed_statuses, plan_update
+>>> from jobsnb.widgets.actions import plan_update
+>>> from jobsnb.widgets.offers import allowed_statuses
 >>> allowed_statuses(["QUEUED", "IN_PROGRESS"])
 ('IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED')
 >>> allowed_statuses(["QUEUED", "SUCCEEDED"])
@@ -30,7 +31,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -39,22 +40,20 @@ import pandas as pd
 from jobsnb.client import FleetClient
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import (
-    DEVICE_STATUSES,
-    PENDING_STATUSES,
     STATUSES,
     check_status_details,
     check_step_timeout,
 )
+from jobsnb.widgets.offers import allowed_statuses, update_targets
+from jobsnb.widgets.table import plural
 
 __all__ = [
-    "ALL_JOBS",
     "RESULT_COLUMNS",
     "Plan",
-    "allowed_statuses",
     "plan_start_next",
     "plan_update",
     "run_plan",
-    "update_targets",
+    "still_as_shown",
 ]
 
 #: The columns of an action's results: one row per thing (start next) or execution (update).
@@ -70,23 +69,10 @@ RESULT_COLUMNS: Final = (
     "message",
 )
 _KEYS: Final = ["thing_name", "job_id", "execution_number"]
-ALL_JOBS: Final = "(all jobs)"
+_PLAN_KEYS: Final = ("thing_name", "job_id", "status", "version_number")
 _TIMES: Final = " \N{MULTIPLICATION SIGN} "
 
 Progress = Callable[[int, int], None]
-
-
-def allowed_statuses(current: Iterable[str]) -> tuple[str, ...]:
-    """The statuses a device may set on every one of executions in the ``current`` statuses.
-
-    From QUEUED or IN_PROGRESS a device may report IN_PROGRESS, SUCCEEDED, FAILED or REJECTED;
-    from a terminal status nothing. For several executions, what all of them allow.
-    """
-    allowed = set(DEVICE_STATUSES)
-    for status in set(current):
-        if status not in PENDING_STATUSES:
-            allowed = set()
-    return tuple(s for s in STATUSES if s in allowed)
 
 
 @dataclass
@@ -115,20 +101,16 @@ class Plan:
         """One line: the action, how many, and each transition with its count."""
         moves = ", ".join(f"{n}{_TIMES}{move}" for move, n in self.transitions.items())
         if self.action == "start_next":
-            head = f"Start next on {_many(len(self.things), 'thing')}"
+            head = f"Start next on {plural(len(self.things), 'thing')}"
         else:
             distinct = len(set(self.things))
-            head = f"Update {_many(self.count, 'execution')} on {_many(distinct, 'thing')}"
+            head = f"Update {plural(self.count, 'execution')} on {plural(distinct, 'thing')}"
         extra = []
         if self.status_details is not None:
             extra.append(f"statusDetails {self.status_details}")
         if self.step_timeout_minutes is not None:
             extra.append(f"step timeout {self.step_timeout_minutes} min")
         return head + (f": {moves}" if moves else "") + (f" ({'; '.join(extra)})" if extra else "")
-
-
-def _many(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def plan_start_next(
@@ -163,14 +145,6 @@ def plan_start_next(
     shown_next = shown[(shown["queue_position"] == 0) & shown["thing_name"].isin(list(things))]
     executions = _plain(shown_next[[*_KEYS, "status", "version_number"]])
     return Plan("start_next", list(things), executions, None, details, timeout, moves)
-
-
-def update_targets(shown: pd.DataFrame, things: Sequence[str], job: str | None) -> pd.DataFrame:
-    """The rows of ``shown`` an update of ``things`` (and ``job``, unless None/all) acts on."""
-    rows = shown[shown["thing_name"].isin(list(things))]
-    if job is not None and job != ALL_JOBS:
-        rows = rows[rows["job_id"] == job]
-    return rows
 
 
 def plan_update(
@@ -387,3 +361,15 @@ def _conflicts(
         code = codes.get((c.thing_name, c.job_id))
         rows.append(_row(c.thing_name, c.job_id, "conflict", seen_status, *state, code, message))
     return rows
+
+
+def still_as_shown(plan: Plan, shown: pd.DataFrame) -> bool:
+    """Whether every execution of ``plan`` still has the status and version it was planned on."""
+    if plan.executions.empty:
+        return True
+
+    def states(frame: pd.DataFrame) -> set[tuple[str, ...]]:
+        columns = [frame[c].astype(object).to_numpy() for c in _PLAN_KEYS]
+        return {tuple(str(v) for v in row) for row in zip(*columns, strict=True)}
+
+    return states(plan.executions) <= states(shown)

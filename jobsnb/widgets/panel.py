@@ -16,30 +16,36 @@ import html
 import logging
 import threading
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for
+from concurrent.futures import Future
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
+from jobsnb.charts.live import live_charts
 from jobsnb.client import FleetClient
 from jobsnb.exceptions import InvalidParameterError, JobsnbWarning
-from jobsnb.limits import check_thing_name
 from jobsnb.widgets.actions import (
-    ALL_JOBS,
     Plan,
-    allowed_statuses,
     plan_start_next,
     plan_update,
     run_plan,
-    update_targets,
+    still_as_shown,
 )
+from jobsnb.widgets.background import ProgressRow, Repeater, WorkQueue
 from jobsnb.widgets.details_editor import DetailsEditor
-from jobsnb.widgets.selection import ANY_GROUP, MAX_LISTED, ThingPicker
-from jobsnb.widgets.table import pending_html, results_html
+from jobsnb.widgets.offers import ALL_JOBS, offered_update
+from jobsnb.widgets.selection import ANY_GROUP, FleetLists, ThingPicker, opening
+from jobsnb.widgets.table import (
+    empty_shown,
+    message_html,
+    outcome_message,
+    pending_html,
+    plan_html,
+    results_html,
+    table_note,
+)
 
 __all__ = ["ControlPanel"]
 
@@ -47,9 +53,6 @@ logger = logging.getLogger("jobsnb.widgets")
 # A library's logger: without this, Python's last-resort handler would print the tracebacks of
 # unexpected errors (logged below) into the cell's output, which the panel is there to avoid.
 logger.addHandler(logging.NullHandler())
-
-_PLAN_KEYS = ("thing_name", "job_id", "status", "version_number")
-_COLOURS = {"error": "#b00020", "invalid": "#b35900", "info": "#333"}
 
 
 class ControlPanel:
@@ -75,55 +78,30 @@ class ControlPanel:
         every: float | None = None,
     ) -> None:
         if not isinstance(client, FleetClient):
-            raise InvalidParameterError(
-                "client", "must be a FleetClient: jobsnb.connect(...)", client
-            )
-        chosen = {"things": things, "group": group, "frame": frame}
-        given = [name for name, value in chosen.items() if value is not None]
-        if len(given) > 1:
-            raise InvalidParameterError(
-                ", ".join(given), "give at most one of things, group and frame", None
-            )
+            raise InvalidParameterError("client", "must be a FleetClient: jobsnb.connect()", client)
+        start = opening(things, group, frame)
         self.client = client
-        self.shown: pd.DataFrame = shown_executions_empty()
+        self.shown: pd.DataFrame = empty_shown()
         self.plan: Plan | None = None
         self.results: pd.DataFrame = pd.DataFrame()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobsnb-panel")
-        self._futures: list[Future[None]] = []
-        self._futures_lock = threading.Lock()
+        self._work = WorkQueue(guard=self._guard)
+        self._auto = Repeater(lambda: self._guard(self.refresh))
         self._refresh_queued = threading.Event()
         self._stop = threading.Event()
-        self._auto: tuple[threading.Thread, threading.Event] | None = None
-        self._own_things: list[str] = []
-        self._preset_job: str | None = None
+        self._lists = FleetLists(client, start.things)
+        self._preset_job = start.job
         self._running = False
         self._build()
 
-        selected: list[str] = []
-        job: str | None = None
-        if frame is not None:
-            self._own_things = _frame_things(frame)
-            selected = list(self._own_things)
-            jobs: list[Any] = (
-                list(frame["job_id"].dropna().unique()) if "job_id" in frame.columns else []
-            )
-            job = str(jobs[0]) if len(jobs) == 1 else None
-        elif things is not None:
-            self._own_things = _checked_things(things)
-            selected = list(self._own_things)
         try:
             self._load_lists(group)
         except InvalidParameterError:
-            self._executor.shutdown()
+            self._work.close()
             raise
         except Exception as error:  # the lists are a convenience: show the panel anyway
             self._unexpected("listing things", error)
-        if group is not None:
-            selected = self.picker.candidates
-        self.picker.select(selected)
-        if job is not None:
-            self._preset_job = job
-        self.charts = self._link(charts)
+        self.picker.select(self.picker.candidates if group is not None else start.selected)
+        self.charts = live_charts(charts, self.client, self.picker.candidates)
         self.charts_box.children = [chart.figure for chart in self.charts]
         # Only now: the observers would otherwise refresh on every step of the set-up.
         self.picker.on_change(lambda _: self._selection_changed())
@@ -149,9 +127,9 @@ class ControlPanel:
         self.plan_html = w.HTML()
         self.confirm_button = w.Button(description="Confirm", button_style="danger", disabled=True)
         self.cancel_button = w.Button(description="Cancel", disabled=True)
-        self.progress = w.IntProgress(value=0, min=0, max=1, description="Progress")
-        self.progress_label = w.HTML()
-        self.stop_button = w.Button(description="Stop", disabled=True)
+        self._progress = ProgressRow()
+        self.progress, self.progress_label = self._progress.bar, self._progress.label
+        self.stop_button = self._progress.stop_button
         self.message = w.HTML()
         self.results_html = w.HTML()
         self.charts_box = w.HBox()
@@ -177,7 +155,7 @@ class ControlPanel:
                 self.update_reason,
                 self.plan_html,
                 w.HBox([self.confirm_button, self.cancel_button]),
-                w.HBox([self.progress, self.progress_label, self.stop_button]),
+                self._progress.widget,
                 self.message,
                 self.results_html,
                 self.charts_box,
@@ -205,7 +183,7 @@ class ControlPanel:
             return None
         self._refresh_queued.set()
         self.table_note.value = "<i>refreshing…</i>"
-        return self._submit(self._refresh_now)
+        return self._work.submit(self._refresh_now)
 
     def review_start_next(self) -> Plan:
         """Plan StartNextPendingJobExecution on the selected things; wait for Confirm."""
@@ -220,7 +198,8 @@ class ControlPanel:
     def review_update(self) -> Plan:
         """Plan UpdateJobExecution on the selected executions as shown; wait for Confirm."""
         if not self.status.options:
-            raise InvalidParameterError("status", self._no_status_reason(), None)
+            reason = offered_update(self.shown, self.picker.selected, self.job.value)[2]
+            raise InvalidParameterError("status", reason, None)
         plan = plan_update(
             self.shown,
             self.picker.selected,
@@ -241,7 +220,7 @@ class ControlPanel:
         self._stop.clear()
         # Before the work is queued, so that no second click gets in meanwhile.
         self._set_running(True, plan.count)
-        return self._submit(self._run, plan)
+        return self._work.submit(self._run, plan)
 
     def cancel(self) -> None:
         """Drop the plan under review."""
@@ -258,60 +237,40 @@ class ControlPanel:
         Raises ``TimeoutError`` when work is still running after ``timeout`` seconds (None: wait
         as long as it takes).
         """
-        while True:
-            with self._futures_lock:
-                self._futures = [f for f in self._futures if not f.done()]
-                pending = list(self._futures)
-            if not pending:
-                return
-            _, not_done = wait_for(pending, timeout)
-            if not_done:
-                raise TimeoutError(f"the panel is still busy after {timeout} s")
+        self._work.wait(timeout)
 
     @property
     def busy(self) -> bool:
         """Whether background work is queued or running."""
-        with self._futures_lock:
-            return any(not f.done() for f in self._futures)
+        return self._work.busy
 
     def start(self, every: float) -> None:
         """Refresh the table and the charts every ``every`` seconds until :meth:`stop`."""
         if every <= 0:
             raise InvalidParameterError("every", "must be a positive number of seconds", every)
-        self.stop()
         self._every = every
-        halt = threading.Event()
-
-        def loop() -> None:
-            while not halt.wait(every):
-                self._guard(self.refresh)
-
-        thread = threading.Thread(target=loop, name="jobsnb-panel-auto", daemon=True)
-        self._auto = (thread, halt)
-        thread.start()
+        self._auto.start(every)
         if not self.auto_refresh.value:
             self.auto_refresh.value = True
         self.auto_refresh.description = f"Auto-refresh ({every:g} s)"
 
     def stop(self) -> None:
         """Stop refreshing by itself."""
-        if self._auto is not None:
-            self._auto[1].set()
-            self._auto = None
+        self._auto.stop()
         if self.auto_refresh.value:
             self.auto_refresh.value = False
 
     def _toggle_auto(self, on: bool) -> None:
-        if on and self._auto is None:
+        if on and not self._auto.running:
             self.start(self._every)
-        elif not on and self._auto is not None:
+        elif not on and self._auto.running:
             self.stop()
 
     def close(self) -> None:
         """Stop the background work and close the widgets."""
         self.stop()
         self._stop.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._work.close()
         for chart in self.charts:
             stop = getattr(chart, "stop", None)
             if callable(stop):
@@ -319,15 +278,6 @@ class ControlPanel:
         self.widget.close_all()
 
     # ------------------------------------------------------------------ background work
-    def _submit(self, work: Callable[..., None], *args: Any) -> Future[None]:
-        def run() -> None:
-            self._guard(work, *args)
-
-        future = self._executor.submit(run)
-        with self._futures_lock:
-            self._futures.append(future)
-        return future
-
     def _guard(self, work: Callable[..., Any], *args: Any) -> Any:
         """Run ``work``; show what goes wrong in the panel instead of raising."""
         try:
@@ -348,17 +298,13 @@ class ControlPanel:
         frame = (
             self.client.pending(selected, details=True, progress=False, on_error="ignore")
             if selected
-            else shown_executions_empty()
+            else empty_shown()
         )
         self.shown = frame
         self.table.value = pending_html(frame, things=selected)
-        count = len(frame.jobsnb.errors)
-        self.table_note.value = (
-            f"{_many(len(frame), 'pending execution')} on {_many(len(selected), 'selected thing')}"
-            + (f"; <b>{count} calls failed</b>" if count else "")
-        )
+        self.table_note.value = table_note(frame, selected)
         self._offer_jobs()
-        if self.plan is not None and not _still_as_shown(self.plan, frame):
+        if self.plan is not None and not still_as_shown(self.plan, frame):
             self._show_plan(None)
             self._say("invalid", "The table changed since the review: review the action again.")
         self._refresh_charts()
@@ -373,68 +319,40 @@ class ControlPanel:
 
     def _run(self, plan: Plan) -> None:
         try:
-            self.results = run_plan(self.client, plan, progress=self._progressed, stop=self._stop)
+            self.results = run_plan(
+                self.client, plan, progress=self._progress.show, stop=self._stop
+            )
         finally:
             self._set_running(False, plan.count)
         self.results_html.value = results_html(self.results)
-        outcomes = Counter(self.results["outcome"]) if not self.results.empty else Counter()
-        words = {"failed": ("failed", "failed"), "conflict": ("conflict", "conflicts")}
-        bad = {k: n for k, n in outcomes.items() if k in words}
-        if bad:
-            self._say(
-                "error",
-                "Done, with "
-                + ", ".join(f"{n} {words[k][n != 1]}" for k, n in bad.items())
-                + ": see the results below.",
-            )
-        else:
-            self._say("info", f"Done: {plan.summary}.")
+        self._say(*outcome_message(self.results, plan.summary))
         self._refresh_now()
-
-    def _progressed(self, done: int, total: int) -> None:
-        self.progress.max = max(total, 1)
-        self.progress.value = done
-        self.progress_label.value = f"{done} / {total} calls"
 
     def _set_running(self, running: bool, total: int) -> None:
         self._running = running
         for button in (self.start_button, self.update_button, self.refresh_button):
             button.disabled = running
-        self.stop_button.disabled = not running
-        if running:
-            self.progress.bar_style = "info"
-            self._progressed(0, total)
-        else:
-            self.progress.bar_style = "success"
+        self._progress.running(running, total)
+        if not running:
             self.start_button.disabled = not self.details.valid
             self._offer_statuses()
 
     # ------------------------------------------------------------------ reactions
     def _load_lists(self, group: str | None) -> None:
-        groups = sorted(self.client.groups(limit=MAX_LISTED))
+        groups = self._lists.groups()
         self.picker.group.options = [ANY_GROUP, *groups]
         if group is not None:
             if group not in groups:
                 raise InvalidParameterError("group", "must be an existing thing group", group)
             self.picker.group.value = group
-            self.picker.set_candidates(
-                sorted(self.client.things(group, recursive=True, limit=MAX_LISTED))
-            )
-        elif not self._own_things:
-            self._own_things = sorted(self.client.things(limit=MAX_LISTED))
-            self.picker.set_candidates(self._own_things)
-        else:
-            self.picker.set_candidates(self._own_things)
+        self.picker.set_candidates(self._lists.things(group or ANY_GROUP))
 
     def _group_changed(self, group: str) -> None:
         def load() -> None:
-            if group == ANY_GROUP:
-                names = self._own_things or sorted(self.client.things(limit=MAX_LISTED))
-            else:
-                names = sorted(self.client.things(group, recursive=True, limit=MAX_LISTED))
+            names = self._lists.things(group)
             self.picker.set_candidates(names, select=names)
 
-        self._submit(load)
+        self._work.submit(load)
 
     def _selection_changed(self) -> None:
         if self.plan is not None:
@@ -450,29 +368,20 @@ class ControlPanel:
             self._show_plan(None)
 
     def _offer_jobs(self) -> None:
-        rows = update_targets(self.shown, self.picker.selected, None)
-        jobs = sorted(set(rows["job_id"].dropna()))
+        jobs = sorted(offered_update(self.shown, self.picker.selected, None)[0])
         wanted = self._preset_job if self._preset_job in jobs else self.job.value
         self.job.options = [ALL_JOBS, *jobs]
         self.job.value = wanted if wanted in self.job.options else ALL_JOBS
         self._offer_statuses()
 
     def _offer_statuses(self) -> None:
-        rows = update_targets(self.shown, self.picker.selected, self.job.value)
-        allowed = allowed_statuses(rows["status"].astype(str)) if not rows.empty else ()
+        _, allowed, reason = offered_update(self.shown, self.picker.selected, self.job.value)
         previous = self.status.value
         self.status.options = list(allowed)
         if allowed:
             self.status.value = previous if previous in allowed else allowed[0]
-        reason = "" if allowed else self._no_status_reason()
         self.update_button.disabled = not allowed or not self.details.valid or self._running
         self.update_reason.value = f"<i>{html.escape(reason)}</i>" if reason else ""
-
-    def _no_status_reason(self) -> str:
-        rows = update_targets(self.shown, self.picker.selected, self.job.value)
-        if rows.empty:
-            return "Update: nothing pending for the selection (select things, or refresh)."
-        return "Update: every targeted execution is terminal; a device can set nothing."
 
     # ------------------------------------------------------------------ messages
     def _propose(self, plan: Plan) -> Plan:
@@ -482,78 +391,9 @@ class ControlPanel:
 
     def _show_plan(self, plan: Plan | None) -> None:
         self.plan = plan
-        if plan is None:
-            self.plan_html.value = ""
-        else:
-            lines = "".join(
-                f"<li>{n} &times; {html.escape(move)}</li>" for move, n in plan.transitions.items()
-            )
-            self.plan_html.value = (
-                f"<div class='jobsnb-plan'><b>{html.escape(plan.summary)}</b><ul>{lines}</ul></div>"
-            )
+        self.plan_html.value = "" if plan is None else plan_html(plan.summary, plan.transitions)
         self.confirm_button.disabled = plan is None
         self.cancel_button.disabled = plan is None
 
     def _say(self, kind: str, text: str) -> None:
-        colour = _COLOURS.get(kind, "#333")
-        self.message.value = (
-            f"<div class='jobsnb-message jobsnb-{kind}' style='color:{colour}'>"
-            f"{html.escape(text)}</div>"
-        )
-
-    def _link(self, charts: Sequence[Any]) -> list[Any]:
-        linked = []
-        for index, chart in enumerate(charts):
-            if hasattr(chart, "refresh") and hasattr(chart, "figure"):
-                linked.append(chart)
-            elif callable(chart):
-                from jobsnb import charts as charts_module  # the charts' heavy imports, late
-
-                things = self.picker.candidates
-                linked.append(charts_module.live(chart, self.client, things))
-            else:
-                raise InvalidParameterError(
-                    f"charts[{index}]",
-                    "must be a live chart (jobsnb.charts.live(...)) or a chart function",
-                    chart,
-                )
-        return linked
-
-
-def shown_executions_empty() -> pd.DataFrame:
-    """The frame the table shows before anything was read: pending columns, no rows."""
-    from jobsnb.frames import pending_frame
-
-    frame = pending_frame([], pd.Timestamp.now(tz="UTC"))
-    frame = frame.assign(status_details=pd.Series([], dtype=object))
-    frame.attrs["errors"] = ()
-    return frame
-
-
-def _many(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _checked_things(things: Iterable[str]) -> list[str]:
-    names = [things] if isinstance(things, str) else list(things)
-    for index, name in enumerate(names):
-        check_thing_name(name, f"things[{index}]")
-    return list(dict.fromkeys(names))
-
-
-def _frame_things(frame: pd.DataFrame) -> list[str]:
-    if not isinstance(frame, pd.DataFrame) or "thing_name" not in frame.columns:
-        raise InvalidParameterError("frame", "must be a DataFrame with a thing_name column", frame)
-    return _checked_things(frame["thing_name"].dropna().astype(str))
-
-
-def _still_as_shown(plan: Plan, shown: pd.DataFrame) -> bool:
-    """Whether every execution of ``plan`` still has the status and version it was planned on."""
-    if plan.executions.empty:
-        return True
-
-    def states(frame: pd.DataFrame) -> set[tuple[str, ...]]:
-        columns = [frame[c].astype(object).to_numpy() for c in _PLAN_KEYS]
-        return {tuple(str(v) for v in row) for row in zip(*columns, strict=True)}
-
-    return states(plan.executions) <= states(shown)
+        self.message.value = message_html(kind, text)

@@ -6,12 +6,26 @@ The names come from the client's control-plane lists (:meth:`FleetClient.things`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import ipywidgets as w
+import pandas as pd
 
-__all__ = ["ANY_GROUP", "MAX_LISTED", "ThingPicker"]
+from jobsnb.exceptions import InvalidParameterError
+from jobsnb.limits import check_thing_name
+
+__all__ = [
+    "ANY_GROUP",
+    "MAX_LISTED",
+    "FleetLists",
+    "Opening",
+    "ThingPicker",
+    "checked_things",
+    "frame_things",
+    "opening",
+]
 
 #: The lists stop after this many names: a picker of more is no help (use a group or a frame).
 MAX_LISTED: Final = 10_000
@@ -100,3 +114,70 @@ class ThingPicker:
         hidden = len(self._candidates) - shown
         note = f" ({hidden} hidden by the filter)" if hidden else ""
         self.count.value = f"{len(self.selected)} of {shown} selected{note}"
+
+
+def checked_things(things: str | Iterable[str]) -> list[str]:
+    """Thing names, each checked (``things[i]`` named in the error), duplicates dropped."""
+    names = [things] if isinstance(things, str) else list(things)
+    for index, name in enumerate(names):
+        check_thing_name(name, f"things[{index}]")
+    return list(dict.fromkeys(names))
+
+
+def frame_things(frame: pd.DataFrame) -> list[str]:
+    """The checked thing names of a frame's ``thing_name`` column."""
+    if not isinstance(frame, pd.DataFrame) or "thing_name" not in frame.columns:
+        raise InvalidParameterError("frame", "must be a DataFrame with a thing_name column", frame)
+    return checked_things(frame["thing_name"].dropna().astype(str))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a panel opens on: its own things (empty: the account's), those selected, a job."""
+
+    things: list[str]
+    selected: list[str]
+    job: str | None
+
+
+def opening(things: Iterable[str] | None, group: str | None, frame: pd.DataFrame | None) -> Opening:
+    """Check and resolve a panel's ``things`` / ``group`` / ``frame`` (at most one of them).
+
+    A frame that names a single ``job_id`` makes that job the update's target.
+    """
+    given = [name for name, v in {"things": things, "group": group, "frame": frame}.items()
+             if v is not None]  # fmt: skip
+    if len(given) > 1:
+        raise InvalidParameterError(
+            ", ".join(given), "give at most one of things, group and frame", None
+        )
+    if frame is not None:
+        own = frame_things(frame)
+        jobs = list(frame["job_id"].dropna().unique()) if "job_id" in frame.columns else []
+        return Opening(own, list(own), str(jobs[0]) if len(jobs) == 1 else None)
+    if things is not None:
+        own = checked_things(things)
+        return Opening(own, list(own), None)
+    if group is not None:
+        check_thing_name(group, "group")
+    return Opening([], [], None)
+
+
+class FleetLists:
+    """The thing and group names a picker offers, from the client (at most MAX_LISTED each)."""
+
+    def __init__(self, client: Any, own: Sequence[str] = ()) -> None:
+        self.client = client
+        self.own = list(own)
+
+    def groups(self) -> list[str]:
+        """The account's thing groups, sorted."""
+        return sorted(self.client.groups(limit=MAX_LISTED))
+
+    def things(self, group: str = ANY_GROUP) -> list[str]:
+        """A group's things (its subgroups' too), or without one the panel's own or all."""
+        if group != ANY_GROUP:
+            return sorted(self.client.things(group, recursive=True, limit=MAX_LISTED))
+        if not self.own:
+            self.own = sorted(self.client.things(limit=MAX_LISTED))
+        return list(self.own)

@@ -21,14 +21,27 @@ True
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import pandas as pd
 
 from jobsnb.charts import STATUS_COLORS
+from jobsnb.frames import pending_frame
 
-__all__ = ["errors_html", "format_age", "pending_html", "results_html"]
+__all__ = [
+    "empty_shown",
+    "errors_html",
+    "format_age",
+    "message_html",
+    "outcome_message",
+    "pending_html",
+    "plan_html",
+    "plural",
+    "results_html",
+    "table_note",
+]
 
 #: Rows drawn at most; the rest are counted below the table.
 MAX_ROWS: Final = 200
@@ -151,3 +164,52 @@ def results_html(results: pd.DataFrame) -> str:
     headers = ["thing", "job", "outcome", "was", "now", "version", "statusDetails"]
     headers += ["error code", "message"]
     return f"<b>Results:</b> {summary}" + _table(rows, headers, len(results), "jobsnb-results")
+
+
+def empty_shown() -> pd.DataFrame:
+    """The frame the table shows before anything was read: the pending columns, no rows."""
+    frame = pending_frame([], pd.Timestamp.now(tz="UTC"))
+    return frame.assign(status_details=pd.Series([], dtype=object))
+
+
+def plural(count: int, noun: str) -> str:
+    """``3 things``, ``1 thing``: a count and its noun."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+_MESSAGE_COLOURS: Final = {"error": "#b00020", "invalid": "#b35900", "info": "#333"}
+
+
+def message_html(kind: str, text: str) -> str:
+    """The panel's one-line message: ``kind`` is ``info``, ``invalid`` or ``error``."""
+    colour = _MESSAGE_COLOURS.get(kind, "#333")
+    return (
+        f"<div class='jobsnb-message jobsnb-{kind}' style='color:{colour}'>"
+        f"{html.escape(text)}</div>"
+    )
+
+
+def plan_html(summary: str, transitions: Mapping[str, int]) -> str:
+    """An action under review: its summary and each transition with its count."""
+    lines = "".join(f"<li>{n} &times; {html.escape(move)}</li>" for move, n in transitions.items())
+    return f"<div class='jobsnb-plan'><b>{html.escape(summary)}</b><ul>{lines}</ul></div>"
+
+
+def outcome_message(results: pd.DataFrame, summary: str) -> tuple[str, str]:
+    """The message after an action: (kind, text), naming failures and conflicts if any."""
+    outcomes = Counter(results["outcome"]) if not results.empty else Counter()
+    words = {"failed": ("failed", "failed"), "conflict": ("conflict", "conflicts")}
+    bad = {k: n for k, n in outcomes.items() if k in words}
+    if not bad:
+        return "info", f"Done: {summary}."
+    counted = ", ".join(f"{n} {words[k][n != 1]}" for k, n in bad.items())
+    return "error", f"Done, with {counted}: see the results below."
+
+
+def table_note(frame: pd.DataFrame, selected: Sequence[str]) -> str:
+    """The line above the table: how many pending executions on how many things, and failures."""
+    failed = len(frame.jobsnb.errors)
+    return (
+        f"{plural(len(frame), 'pending execution')} on {plural(len(selected), 'selected thing')}"
+        + (f"; <b>{failed} calls failed</b>" if failed else "")
+    )
