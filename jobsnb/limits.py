@@ -37,6 +37,7 @@ __all__ = [
     "MAX_DETAILS_PAIRS",
     "MAX_DETAILS_VALUE_LENGTH",
     "MAX_DOCUMENT_BYTES",
+    "MAX_JSON_DEPTH",
     "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
     "MAX_TARGETS",
@@ -108,6 +109,9 @@ IN_PROGRESS_TIMEOUT_RANGE: Final = (1, 10080)
 MAX_DOCUMENT_BYTES: Final = 32 * 1024
 MAX_TARGETS: Final = 100
 MAX_DESCRIPTION_LENGTH: Final = 2028
+#: How deep the local service lets JSON nest (a request body, a job document): objects and
+#: arrays inside one another, the outermost counting 1. Deeper is refused with a 400.
+MAX_JSON_DEPTH: Final = 64
 
 
 def check_thing_name(value: object, field: str = "thingName") -> str:

@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
@@ -33,9 +33,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from jobsnb.service.backend import JobsBackend
+from jobsnb.service.browsers import BrowserPolicy
 from jobsnb.service.errors import (
+    AccessDeniedException,
     AwsError,
-    InternalFailureException,
     InvalidRequestException,
     ResourceNotFoundException,
     ThrottlingException,
@@ -54,8 +55,13 @@ MAX_BODY = 1024 * 1024
 #: still sending it reads the answer; past it the connection is closed after the answer.
 MAX_DRAIN = 64 * 1024 * 1024
 
-# One encoder for every answer: json.dumps with separators= builds a new one per call.
-_JSON = json.JSONEncoder(separators=(",", ":"))
+# One encoder for every answer: json.dumps with separators= builds a new one per call. NaN and
+# Infinity are not JSON: the service never takes them in, and never sends them out either.
+_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+# A CORS preflight names the headers its request will carry here.
+_PREFLIGHT_HEADERS = b"access-control-request-headers"
+_HEADERS_READ = frozenset({b"authorization", b"origin", b"host", _PREFLIGHT_HEADERS})
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -95,6 +101,9 @@ class JobsApp:
         Requests per second allowed in each of AWS's data-plane quota groups; None: no limit.
     fault_rate, seed
         Probability that a data-plane request fails with its modelled 5xx, and the seed.
+    allow_origins
+        Origins whose web pages may call the service (:class:`~jobsnb.service.browsers.
+        BrowserPolicy`); any other ``Origin``, or a ``Host`` not the service's, gets 403.
     """
 
     def __init__(
@@ -105,8 +114,10 @@ class JobsApp:
         throttle_rps: float | None = None,
         fault_rate: float = 0.0,
         seed: int | None = None,
+        allow_origins: Iterable[str] = (),
     ) -> None:
         self.backend = backend
+        self.browsers = BrowserPolicy(allow_origins)
         self.latency = latency_ms / 1000.0
         self.buckets = (
             {"read": TokenBucket(throttle_rps), "write": TokenBucket(throttle_rps)}
@@ -121,7 +132,10 @@ class JobsApp:
     # ----------------------------------------------------------------- counters
     @property
     def request_counts(self) -> dict[str, int]:
-        """Requests answered so far, per operation (``Unknown`` for unmatched routes)."""
+        """Requests answered so far, per operation.
+
+        ``Unknown`` counts unmatched routes, ``Refused`` what the Origin and Host policy refused.
+        """
         with self._counts_lock:
             return dict(self._counts)
 
@@ -134,31 +148,40 @@ class JobsApp:
         """Answer one HTTP request (the ASGI 3 interface the server calls)."""
         if scope["type"] != "http":
             return
-        authorization = next(
-            (
-                value.decode("latin-1")
-                for name, value in scope["headers"]
-                if name == b"authorization"
-            ),
-            None,
-        )
+        found = {
+            name: value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name in _HEADERS_READ
+        }
+        authorization, origin = found.get(b"authorization"), found.get(b"origin")
         method = str(scope["method"])
         raw_path = bytes(scope["raw_path"]).decode("latin-1")
         try:
             body, size = await _read_body(receive)
         except _Disconnected:
             return
+        refused = self.browsers.refusal(origin, found.get(b"host"))
+        if refused is not None:
+            self._count("Refused")
+            error_body = error_answer(AccessDeniedException(refused))
+            await self._send(send, error_body, close=size > MAX_DRAIN)
+            return
+        cors = self.browsers.cors_headers(origin)
+        if method == "OPTIONS" and origin is not None:
+            extra = self.browsers.preflight_headers(origin, found.get(_PREFLIGHT_HEADERS))
+            await self._send(send, Answer(204, b"", str(uuid.uuid4())), close=False, extra=extra)
+            return
         if size > MAX_BODY:
-            found = match(plane_of(authorization), method, raw_path)
-            invalid = found[0].invalid if found is not None else InvalidRequestException
+            route = match(plane_of(authorization), method, raw_path)
+            invalid = route[0].invalid if route is not None else InvalidRequestException
             error = invalid(f"The request body is larger than {MAX_BODY} bytes.")
-            await self._send(send, error_answer(error), close=size > MAX_DRAIN)
+            await self._send(send, error_answer(error), close=size > MAX_DRAIN, extra=cors)
             return
         if self.latency:
             await asyncio.sleep(self.latency)
         query = bytes(scope["query_string"]).decode("latin-1")
         answer = self.dispatch(method, raw_path, query, authorization, body)
-        await self._send(send, answer, close=False)
+        await self._send(send, answer, close=False, extra=cors)
 
     def _date(self) -> bytes:
         """The service clock's time as an HTTP date, so clients age executions in its time."""
@@ -192,8 +215,15 @@ class JobsApp:
         head = b"".join(k + b": " + v + b"\r\n" for k, v in self.headers(answer, close=True))
         return status + head + b"\r\n" + answer.body
 
-    async def _send(self, send: Send, answer: Answer, *, close: bool) -> None:
-        headers = self.headers(answer, close=close)
+    async def _send(
+        self,
+        send: Send,
+        answer: Answer,
+        *,
+        close: bool,
+        extra: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
+        headers = [*self.headers(answer, close=close), *extra]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 
@@ -226,12 +256,15 @@ class JobsApp:
                 result = route.handler(self.backend, request)
             payload = _JSON.encode(result).encode()
             return Answer(200, payload, str(uuid.uuid4()))
+        except InvalidRequestException as error:
+            # The backend's input rules speak InvalidRequestException; an operation whose model
+            # names another validation shape (StartCommandExecution) answers with that one.
+            return error_answer(route.invalid(error.message))
         except AwsError as error:
             return error_answer(error)
         except Exception:
             log.exception("Unexpected error in %s", route.operation)
-            failure = route.unavailable if route.plane == DATA else InternalFailureException
-            return error_answer(failure(f"Internal error in {route.operation}"))
+            return error_answer(route.unavailable(f"Internal error in {route.operation}"))
 
     def _admit(self, route: Route) -> None:
         """Throttle by the route's quota group, then strike with a simulated fault."""

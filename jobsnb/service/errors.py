@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AccessDeniedException",
     "AwsError",
     "ConflictException",
     "InternalFailureException",
@@ -140,3 +141,16 @@ class InternalServerException(AwsError):
     """
 
     status = 500
+
+
+class AccessDeniedException(AwsError):
+    """HTTP 403: a browser request from an origin not allowed, or to a Host not the service's.
+
+    No operation's model lists a 403 shape (the iot model's only refusal is
+    UnauthorizedException, 401, for bad credentials): AWS has no browser policy to model, and
+    only browsers meet this one, since SDKs send no Origin and the endpoint's own Host. The
+    name is the one most AWS services use for 403; botocore raises it as a ClientError with
+    that code and does not retry it.
+    """
+
+    status = 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from jobsnb.limits import (
     RETRYABLE_FAILURES,
     STATUSES,
 )
+from jobsnb.service import strict_json
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
 
@@ -194,12 +194,12 @@ def check_document(document: Any) -> str:
     """
     if not isinstance(document, str):
         raise InvalidRequestException("document is required and must be a JSON string")
-    if len(document.encode()) > MAX_DOCUMENT_BYTES:
+    if len(document.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
         raise InvalidRequestException(f"document must be at most {MAX_DOCUMENT_BYTES} bytes")
     try:
-        parsed = json.loads(document)
-    except ValueError:
-        raise InvalidRequestException("document must be valid JSON") from None
+        parsed = strict_json.loads(document)
+    except strict_json.JsonRefused as error:
+        raise InvalidRequestException(f"document must be strict JSON: {error}") from None
     if not isinstance(parsed, dict):
         raise InvalidRequestException("document must be a JSON object")
     return document

@@ -1,16 +1,19 @@
 """A parsed request, with typed access to its path, query and JSON body.
 
 A value of the wrong type is the client's error: it becomes the operation's validation error
-(InvalidRequestException, or ValidationException for StartCommandExecution), never a 500.
+(InvalidRequestException, or ValidationException for StartCommandExecution), never a 500. So is a
+body that is not strict, bounded JSON (:mod:`jobsnb.service.strict_json`): invalid UTF-8, a lone
+surrogate, ``NaN`` or ``Infinity``, a number past a double's range, nesting past
+:data:`~jobsnb.limits.MAX_JSON_DEPTH`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobsnb.service.errors import AwsError, InvalidRequestException
+from jobsnb.service.strict_json import JsonRefused, loads
 
 __all__ = ["Request"]
 
@@ -56,9 +59,9 @@ class Request:
                 self._body = {}
             else:
                 try:
-                    parsed = json.loads(self.raw_body)
-                except (ValueError, UnicodeDecodeError):
-                    raise self.fail("The request body is not valid JSON.") from None
+                    parsed = loads(self.raw_body)
+                except JsonRefused as error:
+                    raise self.fail(f"The request body is not accepted: {error}") from None
                 if not isinstance(parsed, dict):
                     raise self.fail("The request body must be a JSON object.")
                 self._body = parsed

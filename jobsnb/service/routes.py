@@ -16,6 +16,7 @@ from jobsnb.service import responses
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.errors import (
     AwsError,
+    InternalFailureException,
     InternalServerException,
     InvalidRequestException,
     ServiceUnavailableException,
@@ -53,8 +54,10 @@ class Route:
     invalid
         What a malformed request answers: the 400 shape the operation's model lists.
     unavailable
-        What a simulated fault or an unexpected failure answers on the data plane: the 5xx shape
-        the operation's model lists.
+        What an unexpected failure (and on the data plane a simulated fault) answers: the 5xx
+        shape the operation's model lists. ServiceUnavailableException unless told; the
+        control plane's thing and thing-group operations and DescribeEndpoint list only
+        InternalFailureException, StartCommandExecution only InternalServerException.
     quota
         The quota bucket that throttles it, ``"read"`` or ``"write"``; None for the control
         plane (never throttled).
@@ -81,6 +84,9 @@ def _route(
     return Route(plane, method, tuple(template.strip("/").split("/")), operation, handler, **extra)
 
 
+# What the operations whose model lists no ServiceUnavailableException answer when they fail.
+_FAILURE = InternalFailureException
+
 ROUTES: tuple[Route, ...] = (
     # data plane; literal segments before placeholders so $next wins for StartNext
     _route(DATA, "GET", "/things/{thingName}/jobs", "GetPendingJobExecutions",
@@ -96,23 +102,25 @@ ROUTES: tuple[Route, ...] = (
            unavailable=InternalServerException),
     # control plane
     _route(CONTROL, "PUT", "/thing-groups/addThingToThingGroup", "AddThingToThingGroup",
-           responses.add_thing_to_thing_group),
+           responses.add_thing_to_thing_group, unavailable=_FAILURE),
     _route(CONTROL, "PUT", "/thing-groups/removeThingFromThingGroup",
-           "RemoveThingFromThingGroup", responses.remove_thing_from_thing_group),
+           "RemoveThingFromThingGroup", responses.remove_thing_from_thing_group,
+           unavailable=_FAILURE),
     _route(CONTROL, "POST", "/things/{thingName}", "CreateThing", responses.create_thing),
     _route(CONTROL, "GET", "/things/{thingName}", "DescribeThing", responses.describe_thing),
     _route(CONTROL, "PATCH", "/things/{thingName}", "UpdateThing", responses.update_thing),
     _route(CONTROL, "DELETE", "/things/{thingName}", "DeleteThing", responses.delete_thing),
     _route(CONTROL, "GET", "/things", "ListThings", responses.list_things),
     _route(CONTROL, "POST", "/thing-groups/{thingGroupName}", "CreateThingGroup",
-           responses.create_thing_group),
+           responses.create_thing_group, unavailable=_FAILURE),
     _route(CONTROL, "GET", "/thing-groups/{thingGroupName}", "DescribeThingGroup",
-           responses.describe_thing_group),
+           responses.describe_thing_group, unavailable=_FAILURE),
     _route(CONTROL, "DELETE", "/thing-groups/{thingGroupName}", "DeleteThingGroup",
-           responses.delete_thing_group),
-    _route(CONTROL, "GET", "/thing-groups", "ListThingGroups", responses.list_thing_groups),
+           responses.delete_thing_group, unavailable=_FAILURE),
+    _route(CONTROL, "GET", "/thing-groups", "ListThingGroups", responses.list_thing_groups,
+           unavailable=_FAILURE),
     _route(CONTROL, "GET", "/thing-groups/{thingGroupName}/things", "ListThingsInThingGroup",
-           responses.list_things_in_thing_group),
+           responses.list_things_in_thing_group, unavailable=_FAILURE),
     _route(CONTROL, "PUT", "/jobs/{jobId}", "CreateJob", responses.create_job),
     _route(CONTROL, "GET", "/jobs/{jobId}", "DescribeJob", responses.describe_job),
     _route(CONTROL, "DELETE", "/jobs/{jobId}", "DeleteJob", responses.delete_job),
@@ -130,7 +138,8 @@ ROUTES: tuple[Route, ...] = (
            responses.cancel_job_execution),
     _route(CONTROL, "DELETE", "/things/{thingName}/jobs/{jobId}/executionNumber/{executionNumber}",
            "DeleteJobExecution", responses.delete_job_execution),
-    _route(CONTROL, "GET", "/endpoint", "DescribeEndpoint", responses.describe_endpoint),
+    _route(CONTROL, "GET", "/endpoint", "DescribeEndpoint", responses.describe_endpoint,
+           unavailable=_FAILURE),
 )  # fmt: skip
 
 _BY_SHAPE: dict[tuple[str, str, int], list[Route]] = {}

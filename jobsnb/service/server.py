@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,6 +183,9 @@ class LocalJobsService:
         Seconds a request may take to arrive (head and body), seconds a connection may idle, and
         connections open at once (:data:`REQUEST_TIMEOUT`, :data:`IDLE_TIMEOUT`,
         :data:`MAX_CONNECTIONS`).
+    allow_origins
+        Origins (``"http://localhost:8888"``; ``"*"`` for all) whose web pages may call the
+        service. Any other ``Origin``, or a ``Host`` not the service's address, gets 403.
 
     Examples
     --------
@@ -211,6 +215,7 @@ class LocalJobsService:
         request_timeout: float = REQUEST_TIMEOUT,
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
+        allow_origins: Sequence[str] = (),
     ) -> None:
         if latency_ms < 0:
             raise InvalidParameterError("latency_ms", "must be >= 0", latency_ms)
@@ -218,23 +223,14 @@ class LocalJobsService:
             raise InvalidParameterError("throttle_rps", "must be > 0 or None", throttle_rps)
         if not 0.0 <= fault_rate <= 1.0:
             raise InvalidParameterError("fault_rate", "must be between 0 and 1", fault_rate)
-        for name, seconds in (
-            ("sweep_interval", sweep_interval),
-            ("request_timeout", request_timeout),
-            ("idle_timeout", idle_timeout),
-        ):
+        timeouts = {"sweep_interval": sweep_interval, "request_timeout": request_timeout}
+        for name, seconds in {**timeouts, "idle_timeout": idle_timeout}.items():
             if not seconds > 0:
                 raise InvalidParameterError(name, "must be > 0 seconds", seconds)
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise InvalidParameterError(
-                "max_connections", "must be an integer >= 1", max_connections
-            )
-        if max_connections < 1:
-            raise InvalidParameterError(
-                "max_connections", "must be an integer >= 1", max_connections
-            )
-        self.host = host
-        self.port = port
+        if type(max_connections) is not int or max_connections < 1:
+            rule = "must be an integer >= 1"
+            raise InvalidParameterError("max_connections", rule, max_connections)
+        self.host, self.port = host, port
         self.backend = JobsBackend(clock, region, account_id)
         self.clock = self.backend.clock
         self.app = JobsApp(
@@ -243,6 +239,7 @@ class LocalJobsService:
             throttle_rps=throttle_rps,
             fault_rate=fault_rate,
             seed=seed,
+            allow_origins=allow_origins,
         )
         self.sweep_interval = sweep_interval
         self.limits = ConnectionLimits(request_timeout, idle_timeout, max_connections)
@@ -280,6 +277,7 @@ class LocalJobsService:
         ]
         self._loop = loop
         self.backend.endpoint_address = self.url
+        self.app.browsers.serve_at(self.host, self.port)
         for thread in self._threads:
             thread.start()
         ready.wait()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -50,3 +52,52 @@ def data_unchecked(service: Any) -> Any:
         aws_secret_access_key="testing",
         config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
     )
+
+
+#: A SigV4 Authorization header whose credential scope names the control plane (the service
+#: reads the scope, not the signature).
+CONTROL_AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iot/aws4_request, "
+    "SignedHeaders=host, Signature=abc"
+)
+
+
+@dataclass
+class RawReply:
+    """An HTTP answer as received: status, headers (lower-case names) and body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@pytest.fixture
+def raw(service: Any) -> Callable[..., RawReply]:
+    """``raw("POST", path, body, control=False, headers={...})``: one request sent with
+    ``http.client`` to the service, byte for byte (no SDK checks or encodes anything)."""
+    port = int(service.url.rsplit(":", 1)[1])
+
+    def send(
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        *,
+        control: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> RawReply:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if control:
+            all_headers["Authorization"] = CONTROL_AUTH
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            conn.request(method, path, body=body, headers=all_headers)
+            answer = conn.getresponse()
+            found = {k.lower(): v for k, v in answer.getheaders()}
+            return RawReply(answer.status, found, answer.read())
+        finally:
+            conn.close()
+
+    return send

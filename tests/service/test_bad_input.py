@@ -575,7 +575,8 @@ def test_oversized_bodies_are_refused_cleanly(svc, kind, size):
 def test_plain_http11_request_with_connection_close_is_answered(svc):
     port = int(svc.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
-        sock.sendall(b"GET /things/dev/jobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        host = f"Host: 127.0.0.1:{port}".encode()  # another Host is refused (DNS rebinding)
+        sock.sendall(b"GET /things/dev/jobs HTTP/1.1\r\n" + host + b"\r\nConnection: close\r\n\r\n")
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
