@@ -46,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
         help="probability of a 503 ServiceUnavailableException per data-plane request",
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for repeatable faults")
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help=(
+            "let web pages of ORIGIN (e.g. http://localhost:8888; * for any) call the service; "
+            "repeatable. Other origins, and Hosts not the service's, get 403"
+        ),
+    )
     serve.add_argument("--region", default="us-east-1", help="region used in ARNs")
     serve.add_argument("--account-id", default="123456789012", help="account id used in ARNs")
     serve.add_argument(
@@ -87,6 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
         region=args.region,
         account_id=args.account_id,
         clock=clock,
+        allow_origins=args.allow_origin,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
