@@ -7,6 +7,10 @@ The tree::
     ├── FanoutError                calls of a fan-out failed for good (with on_error="raise")
     └── ServiceStartError          the local service could not start (port taken, bad option)
 
+    KeyboardInterrupt
+    └── FanoutInterrupted          Ctrl-C during a fan-out, carrying the partial frame; not a
+                                   JobsnbError, so that ``except Exception`` never swallows it
+
     JobsnbWarning                  base of jobsnb's warnings
 """
 
@@ -16,6 +20,7 @@ from typing import Any
 
 __all__ = [
     "FanoutError",
+    "FanoutInterrupted",
     "InvalidParameterError",
     "JobsnbError",
     "JobsnbWarning",
@@ -52,6 +57,30 @@ class FanoutError(JobsnbError):
 
     ``errors`` is the errors DataFrame (one row per failed call: thing, job, operation, AWS error
     code, message, attempts) and ``partial`` the frame of everything that did succeed.
+    """
+
+    def __init__(self, message: str, *, errors: Any, partial: Any) -> None:
+        super().__init__(message)
+        self.errors = errors
+        self.partial = partial
+
+
+class FanoutInterrupted(KeyboardInterrupt):
+    """A fan-out was interrupted (Ctrl-C); ``partial`` holds every answer that came.
+
+    ``partial`` is the frame the method would have returned, with the rows of the calls that
+    answered; every other item is a row of ``partial.jobsnb.errors`` (and of ``errors``):
+    ``"NotRun"`` when it was never called, ``"Interrupted"`` when its call was still running
+    (its outcome unknown). It is a KeyboardInterrupt, so Ctrl-C still stops a notebook cell
+    or a script; catch it to keep the answers.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise FanoutInterrupted("interrupted", errors=None, partial="the frame")
+    ... except KeyboardInterrupt as stopped:
+    ...     stopped.partial
+    'the frame'
     """
 
     def __init__(self, message: str, *, errors: Any, partial: Any) -> None:

@@ -23,6 +23,10 @@ from typing import Final
 from jobsnb.exceptions import InvalidParameterError
 
 __all__ = [
+    "BREAKER_COOLDOWN_SECONDS",
+    "BREAKER_FAILURES",
+    "CONNECT_MAX_DELAY_SECONDS",
+    "CONNECT_TIMEOUT_SECONDS",
     "CONTROL_CHARACTERS",
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_CONTROL_PER_SECOND",
@@ -31,6 +35,7 @@ __all__ = [
     "DEFAULT_WRITES_PER_SECOND",
     "DETAILS_KEY_PATTERN",
     "DEVICE_STATUSES",
+    "INTERRUPT_GRACE_SECONDS",
     "IN_PROGRESS_TIMEOUT_RANGE",
     "JOB_ID_PATTERN",
     "MAX_DESCRIPTION_LENGTH",
@@ -198,3 +203,19 @@ def check_execution_number(value: object, field: str = "executionNumber") -> int
     if number < 1:
         raise InvalidParameterError(field, "must be a positive integer", value)
     return number
+
+
+# --- the fleet client's patience with an endpoint (jobsnb.client) -------------------------------
+
+#: Connection failures in a row (no answer between, across all of one client's threads) that
+#: open the client's circuit breaker: further calls end at once as ``EndpointUnreachable`` rows.
+BREAKER_FAILURES: Final = 8
+#: Seconds an open breaker stays open; then one call probes the endpoint, and an answer closes it.
+BREAKER_COOLDOWN_SECONDS: Final = 5.0
+#: The longest back-off after a refused or timed-out connection (nothing was sent; a service
+#: that is starting answers within a second, one that is gone is the breaker's business).
+CONNECT_MAX_DELAY_SECONDS: Final = 0.5
+#: botocore's connect timeout: a TCP handshake to AWS or a local service takes milliseconds.
+CONNECT_TIMEOUT_SECONDS: Final = 3.0
+#: How long an interrupted fan-out waits for the calls already sent to answer.
+INTERRUPT_GRACE_SECONDS: Final = 2.0

@@ -5,7 +5,11 @@
     _boto.py          the one place sessions and boto3 clients are made
     fanout.py         pool, request budget, retries, progress: every item → one row or one error
     _calls.py         what the parts share (clients, budgets, pool) and how errors are reported
-    data_plane.py     pending, describe, start_next, update
+    breaker.py        the circuit breaker: a dead endpoint fails a fan-out in seconds
+    retries.py        one call retried: what is worth another try, how long to wait
+    data_plane.py     pending, describe
+    writes.py         start_next, update
+    reconcile.py      an update whose answer was lost is looked up before it is sent again
     conflicts.py      which refused updates were conflicts, and their current state
     control_plane.py  executions, job_summary, things, groups, paging
     _arguments.py     every argument checked before any call
@@ -35,6 +39,7 @@ from jobsnb.client._calls import Calls, delegate
 from jobsnb.client.control_plane import ControlPlane
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
+from jobsnb.client.writes import Writes
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.history import to_history
 from jobsnb.limits import (
@@ -162,6 +167,7 @@ class FleetClient:
             retry or RetryPolicy(),
         )
         self._data_plane = DataPlane(self._calls)
+        self._writes = Writes(self._calls, self._data_plane)
         self._control_plane = ControlPlane(self._calls, self._data_plane)
 
     @property
@@ -211,11 +217,11 @@ class FleetClient:
     def __repr__(self) -> str:
         return f"FleetClient(endpoint_url={self.endpoint_url!r}, workers={self.workers})"
 
-    # The data plane (jobsnb.client.data_plane) and the control plane (.control_plane).
+    # The data plane (jobsnb.client.data_plane, .writes) and the control plane (.control_plane).
     pending = delegate("_data_plane", DataPlane.pending)
     describe = delegate("_data_plane", DataPlane.describe)
-    start_next = delegate("_data_plane", DataPlane.start_next)
-    update = delegate("_data_plane", DataPlane.update)
+    start_next = delegate("_writes", Writes.start_next)
+    update = delegate("_writes", Writes.update)
     executions = delegate("_control_plane", ControlPlane.executions)
     job_summary = delegate("_control_plane", ControlPlane.job_summary)
     things = delegate("_control_plane", ControlPlane.things)

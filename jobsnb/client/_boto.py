@@ -2,8 +2,10 @@
 
 Every client gets the same botocore ``Config``: botocore's own retries off (the fan-out retries
 with back-off and a shared request budget, and the two would multiply), a connection pool as
-large as the worker pool, and jobsnb in the user agent. One client per plane is shared by all
-worker threads (boto3 clients are thread-safe; sessions are not, so they are made here, once).
+large as the worker pool, a short connect timeout (a dead endpoint should say so in seconds;
+the circuit breaker in :mod:`jobsnb.client.breaker` does the rest), and jobsnb in the user
+agent. One client per plane is shared by all worker threads (boto3 clients are thread-safe;
+sessions are not, so they are made here, once).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from botocore.config import Config
 
 from jobsnb._version import __version__
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.limits import DEFAULT_REGION
+from jobsnb.limits import CONNECT_TIMEOUT_SECONDS, DEFAULT_REGION
 
 __all__ = [
     "CONTROL_PLANE",
@@ -161,7 +163,7 @@ def make_client(
         retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=max_pool_connections,
         user_agent_extra=f"jobsnb/{__version__}",
-        connect_timeout=10,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=30,
         **({} if signed else {"signature_version": UNSIGNED}),
     )

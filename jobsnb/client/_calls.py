@@ -25,8 +25,9 @@ import pandas as pd
 
 from jobsnb import frames
 from jobsnb.client._arguments import OnError
+from jobsnb.client.breaker import CircuitBreaker
 from jobsnb.client.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
-from jobsnb.exceptions import FanoutError, JobsnbWarning
+from jobsnb.exceptions import FanoutError, FanoutInterrupted, JobsnbWarning
 
 __all__ = ["Calls", "Outcome", "delegate"]
 
@@ -81,22 +82,35 @@ def delegate(
 class Outcome:
     """A frame a part of the client built, with the calls that failed for it.
 
-    ``calls`` counts the calls made (for "3 of 40 calls failed"). ``joined`` adds the errors
-    and calls of another outcome this one was built from.
+    ``calls`` counts the calls made (for "3 of 40 calls failed"); ``interrupted`` says a
+    KeyboardInterrupt stopped a fan-out (the items it did not call are ``NotRun`` errors), so
+    nothing more should be called for it. ``joined`` adds the errors and calls of another
+    outcome this one was built from.
     """
 
     frame: pd.DataFrame
     errors: list[CallError] = field(default_factory=list)
     calls: int = 0
+    interrupted: bool = False
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, result: FanoutResult[Any], calls: int) -> Outcome:
+        """The outcome of a frame built from one fan-out's ``result``."""
+        return cls(frame, list(result.errors), calls, result.interrupted)
 
     def joined(self, frame: pd.DataFrame, other: Outcome) -> Outcome:
         """``frame`` with the errors and calls of this outcome and ``other``."""
-        return Outcome(frame, [*self.errors, *other.errors], self.calls + other.calls)
+        return Outcome(
+            frame,
+            [*self.errors, *other.errors],
+            self.calls + other.calls,
+            self.interrupted or other.interrupted,
+        )
 
 
 @dataclass(eq=False)
 class Calls:
-    """The boto3 clients, budgets, pool and retry policy every call of one client shares."""
+    """The boto3 clients, budgets, pool, retry policy and breaker all calls of a client share."""
 
     data: Any
     control: Any
@@ -105,6 +119,7 @@ class Calls:
     control_budget: RequestBudget
     workers: int = 16
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     #: The errors of the latest reported call, from whichever thread made it.
     last_errors: pd.DataFrame = field(default_factory=lambda: frames.errors_frame([]))
 
@@ -117,7 +132,7 @@ class Calls:
         budget: RequestBudget | None,
         progress: bool,
     ) -> FanoutResult[T]:
-        """:func:`~jobsnb.client.fanout.fan_out` on this client's pool and retry policy."""
+        """:func:`~jobsnb.client.fanout.fan_out` on this client's pool, retry policy, breaker."""
         return fan_out(
             items,
             call,
@@ -127,13 +142,16 @@ class Calls:
             workers=self.workers,
             retry=self.retry,
             progress=progress,
+            breaker=self.breaker,
         )
 
     def report(self, outcome: Outcome, on_error: OnError) -> pd.DataFrame:
         """The outcome's frame with its errors in ``attrs`` (read as ``frame.jobsnb.errors``).
 
-        The errors also become :attr:`last_errors`. When there are any, ``on_error="warn"``
-        warns (pointing at the first caller outside :mod:`jobsnb.client`), ``"raise"`` raises
+        The errors also become :attr:`last_errors`. An interrupted outcome raises
+        :class:`~jobsnb.exceptions.FanoutInterrupted` with the partial frame, whatever
+        ``on_error`` says. Otherwise, when there are errors, ``on_error="warn"`` warns
+        (pointing at the first caller outside :mod:`jobsnb.client`), ``"raise"`` raises
         :class:`~jobsnb.exceptions.FanoutError` with the partial frame, ``"ignore"`` does
         neither.
         """
@@ -141,12 +159,17 @@ class Calls:
         self.last_errors = errors_frame = frames.errors_frame(errors)
         # A tuple, not a frame: pandas compares attrs when it concatenates frames.
         frame.attrs["errors"] = tuple(errors)
-        if errors:
-            codes = ", ".join(sorted({error.error_code for error in errors}))
-            summary = (
-                f"{len(errors)} of {max(outcome.calls, len(errors))} calls failed ({codes}); "
-                "see frame.jobsnb.errors"
+        codes = ", ".join(sorted({error.error_code for error in errors}))
+        summary = (
+            f"{len(errors)} of {max(outcome.calls, len(errors))} calls failed ({codes}); "
+            "see frame.jobsnb.errors"
+        )
+        if outcome.interrupted:
+            message = f"fan-out interrupted with {len(frame)} rows answered; {summary}"
+            raise FanoutInterrupted(
+                message + " (the answers are in .partial)", errors=errors_frame, partial=frame
             )
+        if errors:
             if on_error == "raise":
                 raise FanoutError(summary, errors=errors_frame, partial=frame)
             if on_error == "warn":

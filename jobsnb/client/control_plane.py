@@ -122,10 +122,8 @@ class ControlPlane:
             frames.job_executions_frame(job_id, response["executionSummaries"])
             for job_id, response in result.succeeded
         ]
-        listed = Outcome(
-            _concat(parts, frames.job_executions_frame("", [])), result.errors, len(jobs)
-        )
-        if not describe or listed.frame.empty:
+        listed = Outcome.of(_concat(parts, frames.job_executions_frame("", [])), result, len(jobs))
+        if not describe or listed.frame.empty or listed.interrupted:
             return listed
         frame = listed.frame
         details = self.data.describe_outcome(frame[_KEYS], progress=progress)
@@ -182,7 +180,7 @@ class ControlPlane:
         found = [job_id for job_id, _ in described.succeeded]
         executions = (
             self.executions_outcome(found, progress=progress)
-            if found
+            if found and not described.interrupted
             else Outcome(frames.job_executions_frame("", []))
         )
         listed = executions.frame
@@ -190,7 +188,7 @@ class ControlPlane:
             (response["job"], listed[listed["job_id"] == job_id])
             for job_id, response in described.succeeded
         ]
-        summary = Outcome(frames.job_summary_frame(rows), described.errors, len(jobs))
+        summary = Outcome.of(frames.job_summary_frame(rows), described, len(jobs))
         return self.calls.report(summary.joined(summary.frame, executions), on_error)
 
     def things(
@@ -307,6 +305,7 @@ class ControlPlane:
                 lambda: operation(**kwargs),
                 retry=self.calls.retry,
                 budget=self.calls.control_budget,
+                breaker=self.calls.breaker,
             )
             pages.append(page)
             listed += len(page.get(key, [])) if key else 0

@@ -3,14 +3,16 @@
 :func:`fan_out` runs one call per item on a thread pool that shares one boto3 client (clients
 are thread-safe). Every call first takes a token from a :class:`RequestBudget` (AWS's quotas are
 per account, so one budget per quota group is shared by all workers), retries throttling, 5xx and
-connection errors with jittered exponential back-off, and slows the budget down when AWS
-throttles. Every item ends as exactly one result or one :class:`CallError`: nothing is lost, and
-one item's failure never stops the others.
+connection errors with jittered exponential back-off (:mod:`jobsnb.client.retries`), slows the
+budget down when AWS throttles, and ends at once while the client's circuit breaker says the
+endpoint is unreachable (:mod:`jobsnb.client.breaker`). Every item ends as exactly one result
+or one :class:`CallError`: nothing is lost, and one item's failure never stops the others.
+Interrupted (KeyboardInterrupt in the calling thread), a fan-out waits a moment for the calls
+already sent, and every item not called becomes a ``NotRun`` error: the result is still whole.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -18,15 +20,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
+from jobsnb.client.breaker import CircuitBreaker
+from jobsnb.client.retries import (
+    CallFailed,
+    RetryPolicy,
+    call_with_retries,
+    classify,
+    running_fan_out,
 )
-
 from jobsnb.exceptions import InvalidParameterError
+from jobsnb.limits import INTERRUPT_GRACE_SECONDS
 
 __all__ = [
     "CallError",
@@ -40,27 +43,6 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: What AWS answers to a request over its quota (the budget slows down on these).
-THROTTLING_CODES = frozenset(
-    {"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
-)
-#: Error codes worth another try: throttling and the services' 5xx answers.
-RETRYABLE_CODES = THROTTLING_CODES | {
-    "ServiceUnavailableException",
-    "InternalServerException",
-    "InternalFailureException",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "RequestTimeout",
-    "RequestTimeoutException",
-}
-_CONNECTION_ERRORS = (
-    EndpointConnectionError,
-    ConnectionClosedError,
-    ReadTimeoutError,
-    ConnectTimeoutError,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,40 +111,6 @@ class RequestBudget:
                 self.rate = min(self.nominal, self.rate + self.nominal / 100)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently to retry: full-jitter exponential back-off.
-
-    Examples
-    --------
-    >>> policy = RetryPolicy(max_attempts=5, base_delay=0.1, max_delay=2.0)
-    >>> [policy.cap(attempt) for attempt in (1, 2, 3, 4, 5)]
-    [0.2, 0.4, 0.8, 1.6, 2.0]
-    >>> 0 <= policy.delay(3) <= 0.8
-    True
-    """
-
-    max_attempts: int = 10
-    base_delay: float = 0.05
-    max_delay: float = 5.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise InvalidParameterError("max_attempts", "must be at least 1", self.max_attempts)
-        if not 0 <= self.base_delay <= self.max_delay:
-            raise InvalidParameterError(
-                "base_delay", "must be >= 0 and <= max_delay (seconds)", self.base_delay
-            )
-
-    def cap(self, attempt: int) -> float:
-        """The longest wait after failed attempt ``attempt`` (1-based): doubling, then capped."""
-        return min(self.max_delay, self.base_delay * 2.0**attempt)
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt ``attempt``: uniform in 0..:meth:`cap` (jitter)."""
-        return random.uniform(0, self.cap(attempt))
-
-
 @dataclass
 class FanoutResult(Generic[T]):
     """What a fan-out gave back, aligned with its items."""
@@ -172,6 +120,8 @@ class FanoutResult(Generic[T]):
     errors: list[CallError] = field(default_factory=list)
     calls: int = 0
     elapsed: float = 0.0
+    #: The caller was interrupted: items not called are ``NotRun`` errors.
+    interrupted: bool = False
 
     @property
     def succeeded(self) -> list[tuple[T, dict[str, Any]]]:
@@ -189,95 +139,6 @@ class FanoutResult(Generic[T]):
         return list(zip([item for item, got in pairs if got is None], self.errors, strict=True))
 
 
-class CallFailed(Exception):
-    """A call failed for good after ``attempts`` tries; ``error`` is the last exception."""
-
-    def __init__(self, error: Exception, attempts: int) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.attempts = attempts
-
-
-def call_with_retries(
-    call: Callable[[], R],
-    *,
-    retry: RetryPolicy,
-    budget: RequestBudget | None,
-    abandoned: threading.Event | None = None,
-) -> R:
-    """``call()`` within ``budget``, retried by ``retry``; raises :class:`CallFailed` at the end.
-
-    A :class:`CallFailed` raised inside ``call`` (a nested retrying call) is final: it is
-    passed on, not retried again.
-
-    Parameters
-    ----------
-    call
-        Makes one AWS call (no arguments) and returns its response.
-    retry
-        Back-off for throttling, 5xx and connection errors.
-    budget
-        The request budget each attempt takes a token from; None for no limit.
-    abandoned
-        Set when the surrounding fan-out was interrupted: no further attempt is made.
-
-    Returns
-    -------
-    R
-        What ``call`` returned, once it succeeded.
-
-    Examples
-    --------
-    >>> import jobsnb
-    >>> from jobsnb.service import LocalJobsService
-    >>> with LocalJobsService() as service:
-    ...     iot = jobsnb.connect(service).control
-    ...     page = call_with_retries(lambda: iot.list_things(), retry=RetryPolicy(),
-    ...                              budget=RequestBudget(10))
-    >>> page["things"]
-    []
-    """
-    attempt = 0
-    while True:
-        attempt += 1
-        if abandoned is not None and abandoned.is_set():
-            raise CallFailed(InterruptedError("the fan-out was interrupted"), attempt - 1)
-        if budget is not None:
-            budget.acquire()
-        try:
-            response = call()
-        except CallFailed:
-            raise
-        except Exception as error:
-            code, _, _, retryable = _classify(error)
-            if code in THROTTLING_CODES and budget is not None:
-                budget.throttled()
-            if retryable and attempt < retry.max_attempts:
-                delay = retry.delay(attempt)
-                if abandoned is None:
-                    time.sleep(delay)
-                elif abandoned.wait(delay):  # interrupted while backing off: stop now
-                    raise CallFailed(error, attempt) from error
-                continue
-            raise CallFailed(error, attempt) from error
-        if budget is not None:
-            budget.succeeded()
-        return response
-
-
-def _classify(error: Exception) -> tuple[str, str, int | None, bool]:
-    """(error code, message, HTTP status, retryable) of an exception raised by a call."""
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        code = str(details.get("Code") or "Unknown")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        retryable = code in RETRYABLE_CODES or (isinstance(status, int) and status >= 500)
-        return code, str(details.get("Message") or error), status, retryable
-    if isinstance(error, _CONNECTION_ERRORS):
-        return type(error).__name__, str(error), None, True
-    return type(error).__name__, str(error), None, False
-
-
 def fan_out(
     items: Sequence[T],
     call: Callable[[T], dict[str, Any]],
@@ -288,6 +149,8 @@ def fan_out(
     workers: int = 16,
     retry: RetryPolicy | None = None,
     progress: bool = True,
+    breaker: CircuitBreaker | None = None,
+    grace: float = INTERRUPT_GRACE_SECONDS,
 ) -> FanoutResult[T]:
     """Call ``call(item)`` for every item, concurrently, within ``budget``; lose nothing.
 
@@ -309,11 +172,18 @@ def fan_out(
         Back-off for throttling, 5xx and connection errors.
     progress
         Show a progress bar (``tqdm.auto``) when the fan-out takes over a second.
+    breaker
+        The client's circuit breaker; None for none.
+    grace
+        Seconds an interrupted fan-out waits for the calls already running to end.
 
     Returns
     -------
     FanoutResult
-        One response or one :class:`CallError` per item, aligned with ``items``.
+        One response or one :class:`CallError` per item, aligned with ``items``. When a
+        KeyboardInterrupt reached the calling thread, ``interrupted`` is True and each item not
+        called is an error ``"NotRun"`` (one still running after ``grace``, whose outcome is
+        unknown, an error ``"Interrupted"``); a second interrupt during ``grace`` is raised.
 
     Examples
     --------
@@ -337,6 +207,7 @@ def fan_out(
         raise InvalidParameterError("workers", "must be at least 1", workers)
     responses: list[dict[str, Any] | None] = [None] * len(items)
     errors: list[CallError | None] = [None] * len(items)
+    started_items = [False] * len(items)
     calls = 0
     calls_lock = threading.Lock()
     # Set when the caller is interrupted (KeyboardInterrupt in a notebook): workers stop retrying.
@@ -350,26 +221,43 @@ def fan_out(
 
     def run(index: int) -> None:
         item = items[index]
+        started_items[index] = True
+        running_fan_out(abandoned)  # pages listed inside ``call`` stop with the fan-out
         try:
             responses[index] = call_with_retries(
-                lambda: counted(item), retry=retry, budget=budget, abandoned=abandoned
+                lambda: counted(item),
+                retry=retry,
+                budget=budget,
+                abandoned=abandoned,
+                breaker=breaker,
             )
         except CallFailed as failed:
-            code, message, status, _ = _classify(failed.error)
+            code, message, status, _ = classify(failed.error)
             thing, job = identify(item)
             errors[index] = CallError(thing, job, operation, code, message, failed.attempts, status)
+        finally:
+            running_fan_out(None)
 
     started = time.perf_counter()
     bar = _progress_bar(len(items), operation, progress)
     executor = ThreadPoolExecutor(max_workers=min(workers, max(1, len(items))))
+    futures: list[Future[None]] = []
+    interrupted = False
     try:
-        pending: set[Future[None]] = {executor.submit(run, i) for i in range(len(items))}
+        futures = [executor.submit(run, i) for i in range(len(items))]
+        pending: set[Future[None]] = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in done:
                 future.result()  # run() catches everything a call raises; this surfaces bugs
             if bar is not None and done:
                 bar.update(len(done))
+    except KeyboardInterrupt:
+        interrupted = True
+        abandoned.set()
+        for future in futures:
+            future.cancel()
+        wait(futures, timeout=grace)  # the calls already sent: their answers are not lost
     except BaseException:
         abandoned.set()
         executor.shutdown(wait=False, cancel_futures=True)
@@ -377,14 +265,36 @@ def fan_out(
     finally:
         if bar is not None:
             bar.close()
-    executor.shutdown(wait=True)
+    executor.shutdown(wait=not interrupted, cancel_futures=interrupted)
+    if interrupted:
+        # A copy: a call still running past the grace period must not change the result.
+        responses, errors = list(responses), list(errors)
+        for index, item in enumerate(items):
+            if responses[index] is None and errors[index] is None:
+                errors[index] = _not_ended(item, identify, operation, started_items[index])
     return FanoutResult(
         items,
         responses,
         [error for error in errors if error is not None],
         calls,
         time.perf_counter() - started,
+        interrupted,
     )
+
+
+def _not_ended(
+    item: T, identify: Callable[[T], tuple[str | None, str | None]], operation: str, sent: bool
+) -> CallError:
+    """The error of an item whose call had not ended when its fan-out was interrupted."""
+    thing, job = identify(item)
+    if sent:
+        message = (
+            "still running when the fan-out was interrupted: its outcome is unknown "
+            "(describe the execution to see)"
+        )
+        return CallError(thing, job, operation, "Interrupted", message, 1)
+    message = "not called: the fan-out was interrupted first"
+    return CallError(thing, job, operation, "NotRun", message, 0)
 
 
 def _progress_bar(total: int, operation: str, enabled: bool) -> Any:
