@@ -4,17 +4,22 @@ never from each other."""
 
 from __future__ import annotations
 
+import _thread
+import http.client
 import re
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pandas as pd
@@ -103,6 +108,149 @@ def before_call(boto_client: Any, operation: str, action: Callable[[], Any]) -> 
 
     service_id = boto_client.meta.service_model.service_id.hyphenize()
     boto_client.meta.events.register(f"before-call.{service_id}.{operation}", once)
+
+
+class Calls:
+    """Counts a boto3 client's ``operation`` calls as they are sent (``sent``: every attempt)
+    and as their answers are parsed (``answered``)."""
+
+    def __init__(self, boto_client: Any, operation: str) -> None:
+        self.sent = self.answered = 0
+        self._lock = threading.Lock()
+        service_id = boto_client.meta.service_model.service_id.hyphenize()
+        events = boto_client.meta.events
+        events.register(f"before-send.{service_id}.{operation}", self._sent)
+        events.register(f"after-call.{service_id}.{operation}", self._answered)
+
+    def _sent(self, **_: Any) -> Any:
+        with self._lock:
+            self.sent += 1
+        return None  # botocore sends the request itself
+
+    def _answered(self, **_: Any) -> None:
+        with self._lock:
+            self.answered += 1
+
+
+def after_answers(
+    boto_client: Any, operation: str, answers: int, action: Callable[[], Any]
+) -> Calls:
+    """Run ``action()`` once, from the client's worker thread, as soon as ``answers`` calls of
+    ``operation`` have been answered; the returned counter goes on counting afterwards."""
+    calls = Calls(boto_client, operation)
+    lock = threading.Lock()
+    fired = False
+
+    def maybe(**_: Any) -> None:
+        nonlocal fired
+        with lock:
+            if not fired and calls.answered >= answers:
+                fired = True
+                action()
+
+    service_id = boto_client.meta.service_model.service_id.hyphenize()
+    # Registered after the counter's handler: ``answered`` already counts this answer.
+    boto_client.meta.events.register(f"after-call.{service_id}.{operation}", maybe)
+    return calls
+
+
+def interrupt_main() -> None:
+    """What Ctrl-C does to the main thread, from any thread: a KeyboardInterrupt there."""
+    _thread.interrupt_main()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LossyProxy:
+    """An HTTP proxy on 127.0.0.1 in front of ``upstream`` that loses answers.
+
+    It forwards every request to the service and passes its answer back, except for every
+    ``every``-th request whose ``"METHOD path"`` matches ``lose``: that one the service handles
+    (an update is applied), and the proxy then closes the client's connection without a word,
+    as a network that drops a response does. ``lost`` counts them.
+    """
+
+    def __init__(self, upstream: str, lose: str, every: int = 3) -> None:
+        address = urlsplit(upstream)
+        self.upstream = (address.hostname or "127.0.0.1", address.port or 80)
+        self.lose, self.every = re.compile(lose), every
+        self.matched = self.lost = 0
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Forward(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            # The data plane's verbs (http.server calls do_<VERB>).
+            def do_GET(self) -> None:
+                proxy.forward(self)
+
+            def do_POST(self) -> None:
+                proxy.forward(self)
+
+            def do_PUT(self) -> None:
+                proxy.forward(self)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> LossyProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def _loses(self, request: str) -> bool:
+        if not self.lose.fullmatch(request):
+            return False
+        with self._lock:
+            self.matched += 1
+            lost = self.matched % self.every == 0
+            self.lost += lost
+            return lost
+
+    def forward(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else None
+        host, port = self.upstream
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_BY_HOP}
+        headers["Host"] = f"{host}:{port}"  # the service answers only to its own address
+        upstream = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            upstream.request(handler.command, handler.path, body=body, headers=headers)
+            reply = upstream.getresponse()
+            data = reply.read()
+        finally:
+            upstream.close()
+        if self._loses(f"{handler.command} {handler.path}"):
+            handler.close_connection = True  # the answer never reaches the client
+            return
+        handler.send_response_only(reply.status, reply.reason)
+        for key, value in reply.getheaders():
+            if key.lower() not in _HOP_BY_HOP | {"content-length"}:
+                handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding"})
 
 
 def dtypes_of(columns: Iterable[Column]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ done twice; on_error chooses between a warning, an exception and silence."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from jobsnb import FanoutError, InvalidParameterError, JobsnbWarning, RetryPolic
 from jobsnb.client import FleetClient
 from jobsnb.frames import ERROR_COLUMNS, EXECUTION_COLUMNS, PENDING_COLUMNS
 from jobsnb.service import LocalJobsService, ManualClock
-from tests.helpers import GROUP_ARN, START, THING_ARN, assert_schema, no_errors
+from tests.helpers import GROUP_ARN, START, THING_ARN, assert_schema, closed_port, no_errors
 
 FAIL_FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.01)
 
@@ -307,12 +306,6 @@ def test_a_successful_call_clears_last_errors(service):
 
 
 # --- connection errors --------------------------------------------------------------------------
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_connection_errors_are_named_error_rows_not_exceptions():
