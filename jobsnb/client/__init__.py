@@ -36,6 +36,7 @@ from jobsnb.client import _arguments as arguments
 from jobsnb.client._arguments import OnError, Things
 from jobsnb.client._boto import is_local_endpoint, make_plane_clients, make_session
 from jobsnb.client._calls import Calls, delegate
+from jobsnb.client.breaker import CircuitBreaker
 from jobsnb.client.control_plane import ControlPlane
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
@@ -83,7 +84,10 @@ def connect(
     workers
         Threads making calls at once; the connection pool is sized to match.
     retry
-        Back-off for throttling, 5xx and connection errors (default: up to 10 attempts).
+        Back-off for throttling, 5xx and connection errors (default: up to 10 attempts). After
+        :data:`~jobsnb.limits.BREAKER_FAILURES` connection failures in a row the client's
+        circuit breaker ends the remaining calls at once as ``EndpointUnreachable`` rows, for
+        :data:`~jobsnb.limits.BREAKER_COOLDOWN_SECONDS` (see :mod:`jobsnb.client.breaker`).
 
     Returns
     -------
@@ -138,7 +142,8 @@ class FleetClient:
     rows of ``frame.jobsnb.errors`` (and :attr:`last_errors`); ``on_error`` says whether they
     also warn (``"warn"``, the default), raise :class:`~jobsnb.exceptions.FanoutError`
     (``"raise"``), or pass silently (``"ignore"``). ``progress`` draws a progress bar for calls
-    taking over a second.
+    taking over a second. Ctrl-C during a call raises
+    :class:`~jobsnb.exceptions.FanoutInterrupted`, whose ``partial`` frame keeps every answer.
 
     ``data`` and ``control`` are the shared boto3 clients; ``read_budget``, ``write_budget`` and
     ``control_budget`` the :class:`~jobsnb.client.fanout.RequestBudget` objects.
@@ -204,6 +209,11 @@ class FleetClient:
     def retry(self) -> RetryPolicy:
         """The back-off of every call."""
         return self._calls.retry
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker all calls share: ``breaker.state`` says whether calls go out."""
+        return self._calls.breaker
 
     @property
     def last_errors(self) -> pd.DataFrame:

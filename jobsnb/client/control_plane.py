@@ -68,6 +68,12 @@ class ControlPlane:
             (:data:`~jobsnb.frames.JOB_EXECUTION_COLUMNS`); ``retry_attempt`` counts the
             earlier ones.
 
+        Raises
+        ------
+        FanoutInterrupted
+            On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
+            answered, and every item not called is a ``NotRun`` row of its errors.
+
         Examples
         --------
         >>> import jobsnb
@@ -153,6 +159,12 @@ class ControlPlane:
             One row per job (:data:`~jobsnb.frames.JOB_SUMMARY_COLUMNS`): DescribeJob, and
             ``things_<status>`` counting distinct things by the status of their latest
             execution, where ``attempts_<status>`` are AWS's counters (every retry counts).
+
+        Raises
+        ------
+        FanoutInterrupted
+            On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
+            answered, and every item not called is a ``NotRun`` row of its errors.
 
         Examples
         --------

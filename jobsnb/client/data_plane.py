@@ -64,6 +64,12 @@ class DataPlane:
             order the device gets them, ``queue_age`` and ``in_progress_for`` measured at one
             ``snapshot_at`` (the service's time). Things with nothing pending have no rows.
 
+        Raises
+        ------
+        FanoutInterrupted
+            On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
+            answered, and every item not called is a ``NotRun`` row of its errors.
+
         Examples
         --------
         >>> import jobsnb
@@ -136,6 +142,12 @@ class DataPlane:
         -------
         pandas.DataFrame
             One row per execution (:data:`~jobsnb.frames.EXECUTION_COLUMNS`).
+
+        Raises
+        ------
+        FanoutInterrupted
+            On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
+            answered, and every item not called is a ``NotRun`` row of its errors.
 
         Examples
         --------

@@ -63,7 +63,15 @@ class Writes:
         pandas.DataFrame
             One row per thing that answered (:data:`~jobsnb.frames.EXECUTION_COLUMNS`): the
             execution it now runs (one already IN_PROGRESS comes back unchanged), or only
-            ``thing_name`` when it had nothing pending.
+            ``thing_name`` when it had nothing pending. A call whose answer was lost is simply
+            sent again: the execution it started is IN_PROGRESS by then, and comes back as it
+            is, so nothing else is started.
+
+        Raises
+        ------
+        FanoutInterrupted
+            On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
+            answered, and every item not called is a ``NotRun`` row of its errors.
 
         Examples
         --------
@@ -141,8 +149,16 @@ class Writes:
             UpdateJobExecution answers only ``status``, ``status_details`` and
             ``version_number``: the times stay NaT). Refused updates are error rows; those
             refused because the execution changed since it was read are also conflicts, with
-            its current state in
-            ``frame.jobsnb.conflicts``.
+            its current state in ``frame.jobsnb.conflicts``. An update whose answer may have
+            been lost (dropped connection, read timeout, 5xx) is described before it is sent
+            again, and counts as applied (a normal row, never a conflict, never applied twice)
+            when the execution already shows it (:mod:`jobsnb.client.reconcile`).
+
+        Raises
+        ------
+        FanoutInterrupted
+            On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
+            answered, and every item not called is a ``NotRun`` row of its errors.
 
         Examples
         --------
