@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jobsnb._version import __version__
 from jobsnb.exceptions import (
     FanoutError,
+    FanoutInterrupted,
     InvalidParameterError,
     JobsnbError,
     JobsnbWarning,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FanoutError",
+    "FanoutInterrupted",
     "FleetClient",
     "InvalidParameterError",
     "JobsnbError",
