@@ -11,10 +11,11 @@ What it does, against a ``python -m jobsnb serve --fault-rate F --seed S`` subpr
   127.0.0.1 that forwards every request but, for a fraction ``--drop`` of UpdateJobExecution
   requests, closes the connection instead of returning the service's answer (the update *was*
   applied: an ambiguous write the client must reconcile);
-* counts, per execution, the version changes the client reported as applied, and compares them
-  with the service's own ``versionNumber`` at the end (DescribeJobExecution, not through the
-  proxy): **lost** updates (reported applied, not there) and **duplicates** (applied more often
-  than reported) must both be 0;
+* keeps, per execution, the newest version the client reported, and compares it with the
+  service's own ``versionNumber`` (DescribeJobExecution, not through the proxy) when the job is
+  retired (finished jobs older than the newest ``KEEP`` are checked, then deleted, so the
+  service's state stays bounded) and at the end: **lost** updates (reported, not there) and
+  **duplicates** (applied more often than reported) must both be 0;
 * samples the service process's resident memory (VmRSS) every ``--sample`` seconds: the drift
   from the first minute to the last must stay flat (within noise, a few MB).
 
@@ -57,6 +58,7 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_p
 # The checks and the seeding read through the injected faults.
 PERSISTENT = Config(retries={"total_max_attempts": 30, "mode": "standard"})
 RSS_DRIFT_MB = 25.0  # what "flat" allows over the run, after the first minute's warm-up
+KEEP = 30  # jobs kept on the service; older finished ones are checked, then deleted
 
 
 # ---------------------------------------------------------------------------- the service
@@ -200,8 +202,39 @@ def worker(client: Any, things: Sequence[str], tally: Tally, until: float) -> No
         tally.record(client.update(running, "SUCCEEDED", progress=False, on_error="ignore"))
 
 
-def feeder(iot: Any, things: Sequence[str], until: float, stop: threading.Event) -> int:
-    """A new job on every thing whenever none is pending; returns how many jobs it made."""
+class Checker:
+    """Compares the client's newest reported version of each execution with the service's own
+    (DescribeJobExecution, straight to the service, not through the proxy)."""
+
+    def __init__(self, url: str, tally: Tally) -> None:
+        self.data = boto3.client("iot-jobs-data", endpoint_url=url, region_name=REGION,
+                                 config=PERSISTENT, **CREDENTIALS)  # fmt: skip
+        self.tally = tally
+        self.checked = self.lost = self.duplicates = 0
+
+    def check(self, jobs: set[str] | None = None) -> None:
+        """Check (and forget) the executions of ``jobs``, or of every job."""
+        with self.tally.lock:
+            keys = [k for k in self.tally.versions if jobs is None or k[1] in jobs]
+            reported = [self.tally.versions.pop(key) for key in keys]
+        for (thing, job), version in zip(keys, reported, strict=True):
+            current = self.data.describe_job_execution(thingName=thing, jobId=job)["execution"]
+            # Reported but not there: lost. There but never reported (an update applied twice,
+            # or applied and reported as failed): a duplicate.
+            self.lost += max(0, version - current["versionNumber"])
+            self.duplicates += max(0, current["versionNumber"] - version)
+        self.checked += len(keys)
+
+
+def feeder(
+    iot: Any, things: Sequence[str], checker: Checker, until: float, stop: threading.Event
+) -> int:
+    """A new job on every thing whenever none is pending; returns how many jobs it made.
+
+    The service keeps every job it is given, so that memory is state, not a leak; to see a
+    leak, finished jobs are checked and deleted once ``KEEP`` newer ones exist, keeping the
+    service's state, and so its memory, bounded over the run.
+    """
     made = 0
     arns = [f"arn:aws:iot:{REGION}:{ACCOUNT}:thing/{name}" for name in things]
     while time.monotonic() < until and not stop.is_set():
@@ -211,23 +244,14 @@ def feeder(iot: Any, things: Sequence[str], until: float, stop: threading.Event)
                 iot.create_job(jobId=f"soak-{made}", targets=arns[start : start + 100],
                                document='{"op":"soak"}')  # fmt: skip
                 made += 1
+        old = {f"soak-{n}" for n in range(max(0, made - 2 * KEEP), made - KEEP)}
+        done = {j["jobId"] for j in iot.list_jobs(status="COMPLETED", maxResults=250)["jobs"]}
+        if old & done:
+            checker.check(old & done)
+            for job_id in old & done:
+                iot.delete_job(jobId=job_id, force=True)
         stop.wait(0.5)
     return made
-
-
-def verify(url: str, tally: Tally) -> tuple[int, int, int]:
-    """(executions checked, lost, duplicates): the client's newest reported version of each
-    execution against the service's own (DescribeJobExecution, not through the proxy)."""
-    data = boto3.client("iot-jobs-data", endpoint_url=url, region_name=REGION, config=PERSISTENT,
-                        **CREDENTIALS)  # fmt: skip
-    lost = duplicates = 0
-    for (thing, job), reported in tally.versions.items():
-        execution = data.describe_job_execution(thingName=thing, jobId=job)["execution"]
-        # Reported but not there: lost. There but never reported (an update applied twice, or
-        # applied and reported as failed): a duplicate.
-        lost += max(0, reported - execution["versionNumber"])
-        duplicates += max(0, execution["versionNumber"] - reported)
-    return len(tally.versions), lost, duplicates
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,7 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         until = began + args.minutes * 60
         stop = threading.Event()
         jobs: list[int] = []
-        threads = [threading.Thread(target=lambda: jobs.append(feeder(iot, names, until, stop)))]
+        checker = Checker(url, tally)
+
+        def feed() -> None:
+            jobs.append(feeder(iot, names, checker, until, stop))
+
+        threads = [threading.Thread(target=feed)]
         share = [names[i :: args.workers] for i in range(args.workers)]
         threads += [threading.Thread(target=worker, args=(client, s, tally, until)) for s in share]
         for thread in threads:
@@ -270,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - began
-        checked, lost, duplicates = verify(url, tally)
+        checker.check()
+        checked, lost, duplicates = checker.checked, checker.lost, checker.duplicates
         proxy.close()
     warm = [mb for at, mb in samples if at >= min(60.0, elapsed / 2)] or [samples[-1][1]]
     drift = warm[-1] - warm[0]
