@@ -365,3 +365,38 @@ def assert_clean_exit(server: Server, code: int) -> None:
     stderr = server.stderr.read_text()
     assert code == 0, f"exit code {code}; stderr: {stderr[-2000:]}"
     assert "Traceback" not in stderr, stderr[-2000:]
+
+
+class RefusingProxy(LossyProxy):
+    """An HTTP proxy on 127.0.0.1 in front of ``upstream`` that refuses some requests.
+
+    Every request whose ``"METHOD path?query"`` matches ``refuse`` gets a 400
+    ``InvalidRequestException`` in AWS's REST-JSON shape, as an account that does not offer an
+    endpoint type answers DescribeEndpoint; every other request reaches the service. ``refused``
+    counts the refusals.
+    """
+
+    def __init__(self, upstream: str, refuse: str) -> None:
+        super().__init__(upstream, lose=r"(?!)")  # loses nothing
+        self.refuse = re.compile(refuse)
+        self.refused = 0
+
+    def forward(self, handler: BaseHTTPRequestHandler) -> None:
+        if not self.refuse.fullmatch(f"{handler.command} {handler.path}"):
+            super().forward(handler)
+            return
+        with self._lock:
+            self.refused += 1
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length:
+            handler.rfile.read(length)
+        body = (
+            b'{"message":"Endpoint type not supported for this account",'
+            b'"__type":"InvalidRequestException"}'
+        )
+        handler.send_response_only(400, "Bad Request")
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("x-amzn-ErrorType", "InvalidRequestException")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)

@@ -34,7 +34,12 @@ import pandas as pd
 
 from jobsnb.client import _arguments as arguments
 from jobsnb.client._arguments import OnError, Things
-from jobsnb.client._boto import is_local_endpoint, make_plane_clients, make_session
+from jobsnb.client._boto import (
+    check_endpoint_url,
+    is_local_endpoint,
+    make_plane_clients,
+    make_session,
+)
 from jobsnb.client._calls import Calls, delegate
 from jobsnb.client.breaker import CircuitBreaker
 from jobsnb.client.control_plane import ControlPlane
@@ -70,11 +75,15 @@ def connect(
     Parameters
     ----------
     endpoint_url
-        The data-plane endpoint. For the local service its URL (or anything with a ``url``
-        attribute: the service or sandbox object), which serves both planes. Against AWS leave
-        it out: the account's ``iot:Jobs`` endpoint is found with DescribeEndpoint.
+        The data-plane endpoint, an ``http://`` or ``https://`` URL. For the local service its
+        URL (or anything with a ``url`` attribute: the service or sandbox object), which serves
+        both planes. Against AWS leave it out: the account's ``iot:Jobs`` endpoint is found
+        with DescribeEndpoint, or its ``iot:Data-ATS`` one where the account refuses that type
+        (``client.endpoint_url`` says which).
     profile_name, region_name, boto3_session
-        Which AWS credentials and region to use (default: boto3's default chain).
+        Which AWS credentials and region to use (default: boto3's default chain). The region is
+        ``region_name``, else the session's (``AWS_DEFAULT_REGION`` or the profile's
+        ``region``), else ``AWS_REGION``.
     control_endpoint_url
         The control-plane endpoint, when it is not AWS's default for the region (default: the
         same as ``endpoint_url`` for the local service).
@@ -106,6 +115,8 @@ def connect(
     url = getattr(endpoint_url, "url", endpoint_url)
     if url is not None and not isinstance(url, str):
         raise InvalidParameterError("endpoint_url", "must be a URL string or have a .url", url)
+    check_endpoint_url(url, "endpoint_url")
+    check_endpoint_url(control_endpoint_url, "control_endpoint_url")
     workers = arguments.check_workers(workers)
     rates = {
         "reads_per_second": reads_per_second,

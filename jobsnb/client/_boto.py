@@ -11,12 +11,15 @@ sessions are not, so they are made here, once).
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from jobsnb._version import __version__
 from jobsnb.exceptions import InvalidParameterError
@@ -24,17 +27,128 @@ from jobsnb.limits import CONNECT_TIMEOUT_SECONDS, DEFAULT_REGION
 
 __all__ = [
     "CONTROL_PLANE",
+    "DATA_ENDPOINT_TYPES",
     "DATA_PLANE",
+    "check_endpoint_url",
+    "find_data_endpoint",
     "is_local_endpoint",
     "make_client",
     "make_plane_clients",
     "make_session",
+    "resolve_region",
 ]
 
 DATA_PLANE = "iot-jobs-data"
 CONTROL_PLANE = "iot"
 # Signed requests to the local service need some credentials; it accepts any.
 _LOCAL_CREDENTIALS = {"aws_access_key_id": "jobsnb-local", "aws_secret_access_key": "jobsnb-local"}
+#: The DescribeEndpoint types that serve the Jobs data plane, in the order they are tried: the
+#: account's own Jobs endpoint, then its ATS data endpoint (where the account refuses the first).
+DATA_ENDPOINT_TYPES = ("iot:Jobs", "iot:Data-ATS")
+
+
+def check_endpoint_url(endpoint_url: str | None, argument: str = "endpoint_url") -> str | None:
+    """``endpoint_url`` when it is None or an ``http://`` / ``https://`` URL with a host.
+
+    botocore takes ``"localhost:8765"`` for a URL of scheme ``localhost`` and then fails far
+    from the cause, so the scheme is asked for here, before any call.
+
+    Parameters
+    ----------
+    endpoint_url
+        The URL to check, or None (AWS's endpoint).
+    argument
+        The argument's name, for the error.
+
+    Returns
+    -------
+    str or None
+        ``endpoint_url``, unchanged.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``argument`` and the missing ``http://`` or ``https://``.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_endpoint_url("localhost:8765")
+    ... except InvalidParameterError as error:
+    ...     print(error.rule)
+    must start with http:// or https:// (e.g. 'http://localhost:8765')
+    """
+    if endpoint_url is None:
+        return None
+    parts = urlsplit(endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        example = endpoint_url if "://" in endpoint_url else f"http://{endpoint_url}"
+        raise InvalidParameterError(
+            argument, f"must start with http:// or https:// (e.g. {example!r})", endpoint_url
+        )
+    return endpoint_url
+
+
+def find_data_endpoint(describe_endpoint: Callable[..., dict[str, Any]]) -> str:
+    """The account's data-plane endpoint URL, asking DescribeEndpoint for each type in turn.
+
+    ``iot:Jobs`` is asked first; where the account refuses it (DescribeEndpoint answers an
+    error), ``iot:Data-ATS`` is asked. A connection error is not a refusal and is raised at
+    once; when every type is refused, the last refusal is raised, with the one before as its
+    ``__cause__``.
+
+    Parameters
+    ----------
+    describe_endpoint
+        The control-plane client's ``describe_endpoint``.
+
+    Returns
+    -------
+    str
+        An ``https://`` URL (the address is a bare host name on AWS).
+
+    Examples
+    --------
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     control = make_client(CONTROL_PLANE, make_session(), endpoint_url=service.url)
+    ...     find_data_endpoint(control.describe_endpoint) == service.url
+    True
+    """
+    refusal: ClientError | None = None
+    for endpoint_type in DATA_ENDPOINT_TYPES:
+        try:
+            answer = describe_endpoint(endpointType=endpoint_type)
+        except ClientError as error:
+            error.__cause__, refusal = refusal, error  # each refusal carries the one before
+            continue
+        return _as_url(answer["endpointAddress"])
+    assert refusal is not None
+    raise refusal
+
+
+def _as_url(address: str) -> str:
+    return address if "://" in address else f"https://{address}"
+
+
+def resolve_region(region_name: str | None, session: boto3.Session) -> str | None:
+    """The region a client is made for; None when none is set.
+
+    The first of, in this order:
+
+    1. ``region_name`` (an explicit argument),
+    2. the session's region, which is boto3's documented chain: the session's own
+       ``region_name``, then ``AWS_DEFAULT_REGION``, then the profile's ``region`` in
+       ``~/.aws/config``,
+    3. ``AWS_REGION``, which botocore does not read but the newer AWS SDKs and the AWS CLI v2
+       do; it only fills the gap, so a setup boto3 already understands is never changed.
+
+    Examples
+    --------
+    >>> resolve_region("eu-west-1", make_session(region_name="us-east-1"))
+    'eu-west-1'
+    """
+    return region_name or session.region_name or os.environ.get("AWS_REGION") or None
 
 
 def is_local_endpoint(endpoint_url: str | None) -> bool:
@@ -110,7 +224,9 @@ def make_client(
 ) -> Any:
     """A boto3 client for ``service`` ("iot" or "iot-jobs-data") with jobsnb's Config.
 
-    Against a loopback endpoint, a missing region defaults to
+    The region is ``region_name``, else the session's (``AWS_DEFAULT_REGION`` or the
+    profile's), else ``AWS_REGION`` (see :func:`resolve_region`). Against a loopback endpoint,
+    a missing region defaults to
     :data:`~jobsnb.limits.DEFAULT_REGION` and missing credentials to placeholder keys, so the
     local service works on a machine without AWS configuration.
 
@@ -147,7 +263,8 @@ def make_client(
         raise InvalidParameterError(
             "service", f"must be {DATA_PLANE!r} or {CONTROL_PLANE!r}", service
         )
-    region = region_name or session.region_name
+    check_endpoint_url(endpoint_url)
+    region = resolve_region(region_name, session)
     extra: dict[str, Any] = {}
     if is_local_endpoint(endpoint_url):
         region = region or DEFAULT_REGION
@@ -156,7 +273,8 @@ def make_client(
     if region is None:
         raise InvalidParameterError(
             "region_name",
-            "is required: pass region_name=, set AWS_REGION/AWS_DEFAULT_REGION or a profile region",
+            "is required: pass region_name=, set AWS_DEFAULT_REGION (or AWS_REGION), "
+            "or give the profile a region (aws configure set region eu-west-1)",
             None,
         )
     config = Config(
@@ -184,8 +302,9 @@ def make_plane_clients(
     """The data-plane and control-plane clients of a fleet client, and the data endpoint.
 
     The local service serves both planes on one port; AWS's data-plane endpoint (the account's
-    ``iot:Jobs`` address) does not serve the control plane, and is found with the control
-    plane's DescribeEndpoint when ``endpoint_url`` is None.
+    ``iot:Jobs`` address, or its ``iot:Data-ATS`` one where the account refuses that type) does
+    not serve the control plane, and is found with the control plane's DescribeEndpoint
+    (:func:`find_data_endpoint`) when ``endpoint_url`` is None.
 
     Parameters
     ----------
@@ -221,8 +340,7 @@ def make_plane_clients(
         max_pool_connections=max_pool_connections,
     )
     if endpoint_url is None:
-        address = control.describe_endpoint(endpointType="iot:Jobs")["endpointAddress"]
-        endpoint_url = address if "://" in address else f"https://{address}"
+        endpoint_url = find_data_endpoint(control.describe_endpoint)
     data = make_client(
         DATA_PLANE,
         session,

@@ -160,20 +160,23 @@ class Calls:
         # A tuple, not a frame: pandas compares attrs when it concatenates frames.
         frame.attrs["errors"] = tuple(errors)
         codes = ", ".join(sorted({error.error_code for error in errors}))
-        summary = (
-            f"{len(errors)} of {max(outcome.calls, len(errors))} calls failed ({codes}); "
-            "see frame.jobsnb.errors"
-        )
+        failed = f"{len(errors)} of {max(outcome.calls, len(errors))} calls failed ({codes})"
+        # A raised error returns no frame: its message points at the exception's attributes.
+        on_exception = "see the exception's .errors (one row per failed call) and .partial"
         if outcome.interrupted:
-            message = f"fan-out interrupted with {len(frame)} rows answered; {summary}"
+            message = f"fan-out interrupted with {len(frame)} rows answered; {failed}"
             raise FanoutInterrupted(
-                message + " (the answers are in .partial)", errors=errors_frame, partial=frame
+                f"{message}; {on_exception} (the rows that answered)",
+                errors=errors_frame,
+                partial=frame,
             )
         if errors:
             if on_error == "raise":
-                raise FanoutError(summary, errors=errors_frame, partial=frame)
+                message = f"{failed}; {on_exception} (the rows that succeeded)"
+                raise FanoutError(message, errors=errors_frame, partial=frame)
             if on_error == "warn":
-                warnings.warn(summary, JobsnbWarning, stacklevel=_outside_level())
+                message = f"{failed}; see frame.jobsnb.errors"
+                warnings.warn(message, JobsnbWarning, stacklevel=_outside_level())
         return frame
 
 
