@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from jobsnb.cli import main
+from jobsnb.simulation.plan import plan_fleet
 from tests.helpers import MODULE, SCRIPT, Server, assert_clean_exit, serve
 
 
@@ -116,3 +118,58 @@ def test_bad_flag_value_is_a_usage_error(tmp_path):
     )
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "--fault-rate" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "rule"),
+    [
+        (["--port", "99999"], "from 0 to 65535"),
+        (["--port", "-1"], "from 0 to 65535"),
+        (["--fault-rate", "2"], "from 0 to 1"),
+        (["--fleet", "200000"], "from 0 to 100000"),
+        (["--fleet", "-1"], "from 0 to 100000"),
+        (["--latency-ms", "-1"], ">= 0"),
+        (["--throttle-rps", "0"], "> 0"),
+        (["--fleet-speed", "0"], "> 0"),
+    ],
+)
+def test_an_out_of_range_flag_is_a_usage_error_naming_the_flag(capsys, flags, rule):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", *flags])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flags[0]}: must be" in err
+    assert rule in err
+    assert "Traceback" not in err
+    # Not the service's own error, which names the Python parameter ("jobsnb: fault_rate: ...").
+    assert "\njobsnb: " not in f"\n{err}"
+
+
+def test_port_out_of_range_prints_no_traceback():
+    proc = subprocess.run(
+        [*MODULE, "serve", "--port", "99999"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "argument --port: must be an integer from 0 to 65535" in proc.stderr
+
+
+def test_a_bare_jobsnb_is_a_usage_error_listing_its_commands(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: jobsnb")
+    assert "a command is required: serve" in err
+
+
+def test_serve_help_says_what_fleet_creates(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--help"])
+    assert exited.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "<model>-<number>" in out
+    for group in ("model-<model>", "region-<region>", "quarantine"):
+        assert group in out, group
+    plan = plan_fleet(50, seed=0)
+    assert plan.initial_devices()[0].name in out  # the example is a name the plan makes
