@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-dev
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: lab test test-fast lint typecheck unit bench clean browser-deps
+.PHONY: lab test test-fast lint typecheck unit bench clean browser-deps js-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,16 @@ browser-deps:
 	  fi; \
 	fi
 
-unit: $(INSTALLED) browser-deps
+# The AWS SDK for JavaScript v3 of tests/service/test_js_sdk.py, from the committed lock file.
+js-deps:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+	  [ -d tests/js/node_modules ] || npm ci --prefix tests/js --no-audit --no-fund; \
+	else \
+	  echo "note: node/npm are missing: install Node 18+ and run npm ci --prefix tests/js," \
+	       "or the JS SDK test skips (and fails under CI=true)"; \
+	fi
+
+unit: $(INSTALLED) browser-deps js-deps
 	$(BIN)/pytest
 
 # The edit loop: everything but the tests marked slow (notebooks, browsers, Binder, big fleets).

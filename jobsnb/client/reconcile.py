@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobsnb.client._arguments import Pair
+from jobsnb.client.conflicts import execution_state, keep_execution_state
 from jobsnb.client.retries import maybe_applied
 
 __all__ = ["UpdateItem", "is_applied", "reconciling_update"]
@@ -34,13 +35,14 @@ class UpdateItem:
     """One execution to update, and whether an earlier attempt may have been applied.
 
     ``expected`` is the ``expectedVersion`` sent (None: none), ``read_at`` the version its frame
-    was read at (None: unknown).
+    was read at (None: unknown). ``refused_state`` is the ``executionState`` a refusal carried.
     """
 
     pair: Pair
     expected: int | None
     read_at: int | None = None
     maybe_applied: bool = False
+    refused_state: Mapping[str, Any] | None = None
 
 
 def is_applied(execution: Mapping[str, Any], sent: Mapping[str, Any], item: UpdateItem) -> bool:
@@ -83,8 +85,10 @@ def reconciling_update(data: Any, sent: Mapping[str, Any]) -> Callable[[UpdateIt
     -------
     Callable
         Makes one attempt for an :class:`UpdateItem`: UpdateJobExecution's answer, or one made
-        from DescribeJobExecution's when the update turns out to be applied already.
+        from DescribeJobExecution's when the update turns out to be applied already. A
+        refusal's ``executionState`` is kept in the item's ``refused_state``.
     """
+    keep_execution_state(data)
 
     def attempt(item: UpdateItem) -> Any:
         thing, job, number = item.pair
@@ -103,6 +107,7 @@ def reconciling_update(data: Any, sent: Mapping[str, Any]) -> Callable[[UpdateIt
             return data.update_job_execution(**kwargs)
         except Exception as error:
             item.maybe_applied = item.maybe_applied or maybe_applied(error)
+            item.refused_state = execution_state(error)
             raise
 
     return attempt

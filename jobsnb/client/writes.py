@@ -3,9 +3,9 @@
 :class:`Writes` makes StartNextPendingJobExecution and UpdateJobExecution for many things at
 once through the client's fan-out; :class:`~jobsnb.client.FleetClient` offers its methods as its
 own. An update whose answer may have been lost is looked up before it is sent again (see
-:mod:`jobsnb.client.reconcile`); one that is refused describes each refused execution once more,
-to tell conflicts (the execution changed since it was read) from other refusals (see
-:mod:`jobsnb.client.conflicts`).
+:mod:`jobsnb.client.reconcile`); a refusal tells conflicts (the execution changed since it was
+read) from other refusals by the executionState it carries, or by one more DescribeJobExecution
+when it carries none (see :mod:`jobsnb.client.conflicts`).
 """
 
 from __future__ import annotations
@@ -218,17 +218,34 @@ class Writes:
         frame = frames.executions_frame(records)
         outcome = Outcome.of(frame, result, len(items))
         refused = [
-            (item.pair, expected)
+            (item, expected)
             for item, error in result.failed
             if (expected := item.expected) is not None and error.error_code == CONFLICT_CODE
         ]
         frame.attrs[CONFLICTS_ATTR] = ()
         if refused and not outcome.interrupted:
-            described = self.reads.describe_pairs([pair for pair, _ in refused], False, progress)
-            frame.attrs[CONFLICTS_ATTR] = find_conflicts(refused, described.responses)
-            outcome.errors += described.errors
-            outcome.calls += len(refused)
-            outcome.interrupted = described.interrupted
+            # A refusal's executionState tells a conflict at once. Conflicts are described
+            # still, for the full state (times too) frame.jobsnb.conflicts shows, and so are
+            # refusals without one; a conflict whose describe failed is left undecided.
+            states: list[Mapping[str, Any] | None] = [
+                {"execution": item.refused_state} if item.refused_state is not None else None
+                for item, _ in refused
+            ]
+            to_describe = [
+                index
+                for index, (item, expected) in enumerate(refused)
+                if item.refused_state is None or item.refused_state.get("versionNumber") != expected
+            ]
+            if to_describe:
+                pairs = [refused[index][0].pair for index in to_describe]
+                described = self.reads.describe_pairs(pairs, False, progress)
+                for index, response in zip(to_describe, described.responses, strict=True):
+                    states[index] = response
+                outcome.errors += described.errors
+                outcome.calls += len(to_describe)
+                outcome.interrupted = described.interrupted
+            pairs_expected = [(item.pair, expected) for item, expected in refused]
+            frame.attrs[CONFLICTS_ATTR] = find_conflicts(pairs_expected, states)
         return self.calls.report(outcome, on_error)
 
 

@@ -79,9 +79,9 @@ class Answer:
 
 
 def error_answer(error: AwsError) -> Answer:
-    """The AWS JSON error response for ``error``."""
-    body = json.dumps({"message": error.message, "__type": error.code}).encode()
-    return Answer(error.status, body, str(uuid.uuid4()), error.code)
+    """The AWS JSON error response for ``error``, with the members the error carries."""
+    body = _JSON.encode({"message": error.message, "__type": error.code, **error.members()})
+    return Answer(error.status, body.encode(), str(uuid.uuid4()), error.code)
 
 
 class _Disconnected(Exception):

@@ -6,6 +6,7 @@ Each class is named exactly like the error shape in the botocore model, so boto3
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 __all__ = [
@@ -38,6 +39,10 @@ class AwsError(Exception):
     def code(self) -> str:
         """The error shape's name, which is the class's: ``__type`` and ``x-amzn-ErrorType``."""
         return type(self).__name__
+
+    def members(self) -> dict[str, object]:
+        """Members of the error body besides ``message`` and ``__type`` (none by default)."""
+        return {}
 
 
 class InvalidRequestException(AwsError):
@@ -79,9 +84,24 @@ class InvalidStateTransitionException(AwsError):
     ``expectedVersion`` is stale (the message starts with
     :data:`~jobsnb.limits.VERSION_MISMATCH`), cancelling a terminal execution, and without
     ``force``: cancelling or deleting an IN_PROGRESS execution, deleting an IN_PROGRESS job.
+
+    ``execution_state`` is the execution as it is now (UpdateJobExecution's ``executionState``
+    shape: status, statusDetails, versionNumber). The data plane's model documents that its
+    refusals carry it in the body, so a device can carry on without a DescribeJobExecution;
+    the control plane's model says nothing of it, and its refusals carry none.
     """
 
     status = 409
+
+    def __init__(self, message: str, execution_state: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.execution_state = execution_state
+
+    def members(self) -> dict[str, object]:
+        """``executionState`` when the refusal concerns an execution of the data plane."""
+        if self.execution_state is None:
+            return {}
+        return {"executionState": dict(self.execution_state)}
 
 
 class ResourceAlreadyExistsException(AwsError):

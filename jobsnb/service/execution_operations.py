@@ -138,23 +138,29 @@ class ExecutionOperations(Engine):
         expected_version: int | None = None,
         execution_number: int | None = None,
     ) -> Execution:
-        """A device's report. Checks run in the spec's order: exists, version, terminal, status."""
+        """A device's report. Checks run in the spec's order: exists, version, terminal, status.
+
+        Each InvalidStateTransitionException carries the execution's current state.
+        """
         if execution_number is not None:
             check_execution_number(execution_number)
         execution = self.find_execution(thing_name, job_id, execution_number)
         if expected_version is not None and expected_version != execution.version:
             raise InvalidStateTransitionException(
                 f"{VERSION_MISMATCH}: expectedVersion {expected_version} does not match the "
-                f"current versionNumber {execution.version}."
+                f"current versionNumber {execution.version}.",
+                execution.state_shape(),
             )
         if not execution.pending:
             raise InvalidStateTransitionException(
-                f"Job execution is in the terminal state {execution.status} and cannot be updated."
+                f"Job execution is in the terminal state {execution.status} and cannot be updated.",
+                execution.state_shape(),
             )
         if status not in DEVICE_STATUSES:
             if status == "QUEUED":
                 raise InvalidStateTransitionException(
-                    f"A job execution cannot move from {execution.status} to QUEUED."
+                    f"A job execution cannot move from {execution.status} to QUEUED.",
+                    execution.state_shape(),
                 )
             raise InvalidRequestException(
                 f"status must be one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED (got {status!r})."

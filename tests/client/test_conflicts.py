@@ -1,6 +1,7 @@
 """Conflicts: an update refused because the execution changed since it was read is told apart
-from other refusals by the execution's current state (one DescribeJobExecution of each refused
-execution), never by the error's wording; frame.jobsnb.conflicts gives that state."""
+from other refusals by the execution's current state (the executionState the refusal carries,
+else one DescribeJobExecution of each refused execution), never by the error's wording;
+frame.jobsnb.conflicts gives that state (described, times included)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import jobsnb
 from jobsnb import FanoutError, JobsnbWarning, RetryPolicy
 from jobsnb.frames import EXECUTION_COLUMNS
 from jobsnb.schema import Column
+from jobsnb.service.errors import InvalidStateTransitionException
 from jobsnb.service.faults import FaultInjector
 from tests.helpers import assert_schema, before_call, fast_client, make_job, make_things, utc
 
@@ -88,7 +90,8 @@ def test_a_terminal_execution_at_the_expected_version_is_a_failure_not_a_conflic
     conflicts = frame.jobsnb.conflicts
     assert conflicts.empty
     assert_schema(conflicts, CONFLICT_COLUMNS)
-    assert service.request_counts["DescribeJobExecution"] == 2  # the read, then the one check
+    # The read only: the refusal's executionState showed the expected version, no check.
+    assert service.request_counts["DescribeJobExecution"] == 1
 
 
 def test_an_execution_finished_by_someone_else_meanwhile_is_a_conflict(service, iot, data):
@@ -138,7 +141,8 @@ def test_many_updates_conflicts_and_failures_apart_in_one_batch_of_checks(servic
     assert (frame.jobsnb.conflicts["version_number"] == 2).all()
     assert sorted(again.jobsnb.conflicts["thing_name"]) == names
     assert len(again.jobsnb.errors) == 30
-    # One check per refused execution: 10, then 30; no check for the 20 that went through.
+    # One describe per conflict (for its full state): 10, then 30; none for the 20 that went
+    # through.
     assert service.request_counts["DescribeJobExecution"] == 40
 
 
@@ -186,3 +190,44 @@ def test_frames_of_other_calls_have_no_conflicts(service, iot):
     conflicts = frame.jobsnb.conflicts
     assert conflicts.empty
     assert_schema(conflicts, CONFLICT_COLUMNS)
+
+
+def test_refusals_that_carry_their_execution_state_cost_no_describe(service, iot, data):
+    names = make_things(iot, [f"dev-{i}" for i in range(5)])
+    make_job(iot, "job1", names)
+    client = fast_client(service)
+    seen = client.pending(names, progress=False)
+    for name in names:  # each report lands at version 1 -> 2
+        data.update_job_execution(
+            thingName=name, jobId="job1", status="SUCCEEDED", expectedVersion=1
+        )
+    done = client.describe(seen, progress=False)  # SUCCEEDED at version 2
+    before = service.request_counts["DescribeJobExecution"]
+
+    frame = client.update(done, "FAILED", progress=False, on_error="ignore")
+
+    assert len(frame.jobsnb.errors) == 5
+    assert set(frame.jobsnb.errors["error_code"]) == {"InvalidStateTransitionException"}
+    assert frame.jobsnb.conflicts.empty
+    assert service.request_counts["UpdateJobExecution"] == 10
+    assert service.request_counts["DescribeJobExecution"] == before
+
+
+def test_without_execution_state_in_refusals_each_refused_execution_is_described(
+    service, iot, data, monkeypatch
+):
+    # An endpoint that does not send executionState: the client falls back to describing.
+    monkeypatch.setattr(InvalidStateTransitionException, "members", lambda self: {})
+    make_things(iot, ["a", "b"])
+    make_job(iot, "job1", ["a", "b"])
+    data.update_job_execution(thingName="a", jobId="job1", status="SUCCEEDED")
+    data.update_job_execution(thingName="b", jobId="job1", status="IN_PROGRESS")
+    client = jobsnb.connect(service)
+    seen = client.describe([("a", "job1"), ("b", "job1")], progress=False)  # versions 2, 2
+    data.update_job_execution(thingName="b", jobId="job1", status="IN_PROGRESS")  # b: 3
+
+    frame = client.update(seen, "FAILED", progress=False, on_error="ignore")
+
+    assert frame.jobsnb.errors["thing_name"].tolist() == ["a", "b"]
+    assert frame.jobsnb.conflicts[["thing_name", "version_number"]].values.tolist() == [["b", 3]]
+    assert service.request_counts["DescribeJobExecution"] == 2 + 2  # the read, then 2 checks
