@@ -581,8 +581,8 @@ AWS = [
     parameters("""
     use_aws = False  # True: use your AWS account when credentials are found
     profile_name = None  # an AWS profile from ~/.aws/config, or None for the default chain
-    region_name = None  # e.g. "eu-west-1"; None: the profile's or AWS_REGION's
-    endpoint = None  # the data-plane endpoint; None: found with DescribeEndpoint(iot:Jobs)
+    region_name = None  # e.g. "eu-west-1"; None: AWS_DEFAULT_REGION, the profile's, or AWS_REGION
+    endpoint = None  # the data-plane endpoint; None: found with DescribeEndpoint
     fleet_size = 300  # the sandbox's fleet, when not on AWS
     seed = 0
     max_things = 200  # at most this many things are asked about
@@ -594,12 +594,15 @@ AWS = [
        `~/.aws/config`), the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
        `AWS_SESSION_TOKEN`), or the role of the machine (EC2, SageMaker, ECS). Pass
        `profile_name=` or a ready `boto3_session=` to `jobsnb.connect`.
-    2. **Region**: the region your things live in (`region_name=`, `AWS_REGION`, or the
-       profile's `region`). IoT things, jobs and endpoints are per region.
+    2. **Region**: the region your things live in. The first of: `region_name=`,
+       `AWS_DEFAULT_REGION` (the variable boto3 reads), the profile's `region`, and
+       `AWS_REGION` (which the newer AWS SDKs read; jobsnb takes it when boto3 found none).
+       IoT things, jobs and endpoints are per region.
     3. **The data-plane endpoint**: each account has its own IoT Jobs endpoint,
        `https://<prefix>.jobs.iot.<region>.amazonaws.com`. `jobsnb.connect()` finds it itself
-       with the control plane's `DescribeEndpoint(endpointType="iot:Jobs")`; or pass it as
-       `endpoint_url=` (`aws iot describe-endpoint --endpoint-type iot:Jobs` prints it).
+       with the control plane's `DescribeEndpoint(endpointType="iot:Jobs")`, or
+       `iot:Data-ATS` where the account refuses that type; or pass it as `endpoint_url=`, with
+       its `https://` (`aws iot describe-endpoint --endpoint-type iot:Jobs` prints it).
     4. **Permissions**: the data-plane actions (`iotjobsdata:*`) on your things, and the
        control-plane reads jobsnb uses to list things, groups, jobs and executions.
 
@@ -667,7 +670,8 @@ AWS = [
 
     if use_aws and credentials is not None:
         client = jobsnb.connect(endpoint, boto3_session=session, region_name=session.region_name)
-        print(f"AWS account, region {session.region_name}, data plane {client.endpoint_url}")
+        region = client.control.meta.region_name
+        print(f"AWS account, region {region}, data plane {client.endpoint_url}")
     else:
         sb = jobsnb.sandbox(things=fleet_size, seed=seed)
         client = jobsnb.connect(sb)
@@ -676,11 +680,11 @@ AWS = [
     md("""
     ## The same calls, whichever it is
 
-    The endpoint the client uses is what `DescribeEndpoint(iot:Jobs)` answered (the sandbox
-    answers its own URL):
+    The endpoint the client uses is what DescribeEndpoint answered for `iot:Jobs` (or for
+    `iot:Data-ATS` where the account refuses `iot:Jobs`; the sandbox answers its own URL):
     """),
     code("""
-    client.control.describe_endpoint(endpointType="iot:Jobs")["endpointAddress"]
+    client.endpoint_url
     """),
     code("""
     things = client.things()[:max_things]

@@ -6,6 +6,7 @@ service; the refusal of an endpoint type is a proxy in front of it, not a mock."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -75,6 +76,13 @@ def test_no_region_names_the_variable_botocore_reads(bare_environment):
         control_client()
     assert raised.value.field == "region_name"
     assert "AWS_DEFAULT_REGION" in raised.value.rule
+
+
+@pytest.mark.parametrize("document", ["README.md", "notebooks/05-connecting-to-aws.ipynb"])
+def test_the_docs_name_the_region_variable_boto3_reads(document):
+    text = (Path(__file__).parents[2] / document).read_text()
+    assert "AWS_DEFAULT_REGION" in text
+    assert "iot:Data-ATS" in text
 
 
 # --- an endpoint without a scheme ---------------------------------------------------------------
