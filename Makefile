@@ -24,8 +24,12 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	touch $(LAB_INSTALLED) $(INSTALLED)
 
+# The repo root is Lab's root (README.md and docs/ browsable beside the notebooks); the printed
+# URL opens the quick-start notebook.
 lab: $(LAB_INSTALLED)
-	$(BIN)/jupyter lab notebooks/01-quickstart.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. \
+	  --LabApp.default_url=/lab/tree/notebooks/01-quickstart.ipynb \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: lint typecheck unit
 
