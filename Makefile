@@ -55,7 +55,8 @@ browser-deps:
 # The AWS SDK for JavaScript v3 of tests/service/test_js_sdk.py, from the committed lock file.
 js-deps:
 	@if command -v node >/dev/null && command -v npm >/dev/null; then \
-	  [ -d tests/js/node_modules ] || npm ci --prefix tests/js --no-audit --no-fund; \
+	  [ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ] \
+	    || npm ci --prefix tests/js --no-audit --no-fund; \
 	else \
 	  echo "note: node/npm are missing: install Node 18+ and run npm ci --prefix tests/js," \
 	       "or the JS SDK test skips (and fails under CI=true)"; \
