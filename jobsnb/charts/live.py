@@ -1,10 +1,18 @@
-"""Charts that follow the fleet: a chart bound to a client, refreshed in place.
+"""Charts that follow the fleet: a chart bound to a client, redrawn on every refresh.
 
 :func:`live` wraps any chart function that declares a source (:func:`queue_age`,
 :func:`status_distribution`, :func:`execution_timeline`, :func:`status_details`) in a
-:class:`LiveChart`: a :class:`plotly.graph_objects.FigureWidget` that :meth:`LiveChart.refresh`
-updates in place (new values into the same traces, one batched message to the browser), on
-demand or every N seconds from a background thread.
+:class:`LiveChart`. :meth:`LiveChart.refresh` fetches the frame again and redraws, on demand or
+every N seconds from a background thread (:meth:`LiveChart.start`). What a notebook shows is
+:attr:`LiveChart.widget`, an :class:`ipywidgets.Output` holding the figure as plotly's mime
+bundle (a saved notebook keeps the figure's JSON, not plotly.js); :attr:`LiveChart.figure` is
+the :class:`plotly.graph_objects.Figure` last drawn, always the same object.
+
+A refresh that fails as a whole (it raised, or every call failed) keeps the last good picture
+and marks it stale with a note under it; the background refreshes then back off, doubling
+their interval up to :data:`MAX_BACKOFF_SECONDS`, and the next refresh that works brings back
+the usual pace and a clean picture. When only some calls fail, the chart is drawn from the
+rest with a note on it naming the failed calls (:attr:`LiveChart.errors`).
 
 Examples
 --------
@@ -13,24 +21,39 @@ Examples
 >>> with LocalJobsService() as service:
 ...     client = jobsnb.connect(service)
 ...     live = jobsnb.charts.live(jobsnb.charts.queue_age, client, ["sensor-1"])
-...     live.frame.empty, live.figure.layout.annotations[0].text
-(True, 'No pending executions')
+...     live.frame.empty, live.figure.layout.annotations[0].text, live.stale
+(True, 'No pending executions', False)
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
+import ipywidgets
 import pandas as pd
 import plotly.graph_objects as go
 
+from jobsnb.charts._live_render import (
+    annotate_failed_calls,
+    outputs_of,
+    placeholder,
+    plotly_bundle,
+    redraw,
+)
 from jobsnb.charts._sources import FETCHES, TARGETS, sources_of
-from jobsnb.exceptions import InvalidParameterError, JobsnbWarning
+from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
 
-__all__ = ["LiveChart", "live", "live_charts"]
+__all__ = ["MAX_BACKOFF_SECONDS", "LiveChart", "live", "live_charts"]
+
+#: The longest wait between background refreshes while they fail (unless ``every`` is longer).
+MAX_BACKOFF_SECONDS: Final = 300.0
+#: How much of a failure's message the stale note quotes.
+_NOTE_MESSAGE_CHARS: Final = 160
 
 
 def live(
@@ -43,7 +66,7 @@ def live(
     every: float | None = None,
     **chart_kwargs: Any,
 ) -> LiveChart:
-    """Bind ``chart`` to ``client``: fetch once, draw a FigureWidget, refresh it in place.
+    """Bind ``chart`` to ``client``: fetch once, draw, and redraw on every refresh.
 
     Parameters
     ----------
@@ -72,7 +95,21 @@ def live(
     Returns
     -------
     LiveChart
-        Its ``figure`` is the FigureWidget; display it (or the LiveChart) in a notebook.
+        Display it (or its ``widget``) in a notebook; its ``figure`` is the last drawing.
+
+    Examples
+    --------
+    >>> import jobsnb, jobsnb.charts
+    >>> from jobsnb.service import LocalJobsService
+    >>> with LocalJobsService() as service:
+    ...     arn = service.backend.create_thing("sensor-1").arn
+    ...     _ = service.backend.create_job("fw-2", targets=[arn], document="{}")
+    ...     client = jobsnb.connect(service)
+    ...     live = jobsnb.charts.live(jobsnb.charts.status_distribution, client, jobs="fw-2")
+    ...     _ = service.backend.start_next_pending_job_execution("sensor-1")
+    ...     live.refresh()
+    >>> [(trace.name, list(trace.x)) for trace in live.figure.data], live.refreshes
+    ([('IN_PROGRESS', [1])], 2)
     """
     sources = sources_of(chart)
     name = getattr(chart, "__name__", repr(chart))
@@ -106,15 +143,26 @@ class LiveChart:
 
     Attributes
     ----------
+    widget
+        The :class:`ipywidgets.Output` that shows the chart: the last good picture (plotly's
+        mime bundle) and, while it is stale, a note under it. Display it, or put it in a box;
+        displaying the LiveChart displays it.
     figure
-        The :class:`plotly.graph_objects.FigureWidget`; always the same object.
+        The :class:`plotly.graph_objects.Figure` last drawn; always the same object.
     frame
-        The last frame fetched (``None`` before the first refresh).
+        The frame the picture was drawn from (``None`` before a refresh has worked).
     refreshes
-        How many refreshes have completed.
+        How many refreshes have worked.
+    errors
+        The calls of the latest refresh that failed for good (its frame's ``jobsnb.errors``).
     error
-        The exception of the last background refresh that failed, else ``None`` (it is also
-        warned about; the refreshes go on).
+        Why the latest refresh failed as a whole, else ``None``: the exception it raised, or a
+        :class:`~jobsnb.exceptions.FanoutError` when every call failed (its ``errors`` are
+        the failed calls).
+    failures
+        Refreshes in a row that failed as a whole (0 after one that worked).
+    refreshed_at
+        When the picture was drawn (UTC), ``None`` before a refresh has worked.
     """
 
     def __init__(
@@ -131,13 +179,16 @@ class LiveChart:
         self.targets = targets
         self.source = source
         self.chart_kwargs = chart_kwargs
-        self.figure = go.FigureWidget()
+        self.figure = go.Figure()
+        self.widget = ipywidgets.Output()
         self.frame: pd.DataFrame | None = None
         self.refreshes = 0
-        #: The last background refresh that failed as a whole (None after one that worked).
-        self.error: BaseException | None = None
-        #: The calls of the last refresh that failed for good (the frame's ``jobsnb.errors``).
         self.errors: pd.DataFrame | None = None
+        self.error: BaseException | None = None
+        self.failures = 0
+        self.refreshed_at: datetime | None = None
+        self._bundle: dict[str, Any] | None = None
+        self._every: float | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -146,7 +197,7 @@ class LiveChart:
         name = getattr(self.chart, "__name__", "chart")
         return (
             f"LiveChart({name}, source={self.source!r}, {len(self.targets)} targets, "
-            f"refreshes={self.refreshes}, running={self.running})"
+            f"refreshes={self.refreshes}, running={self.running}, stale={self.stale})"
         )
 
     @property
@@ -154,51 +205,85 @@ class LiveChart:
         """Whether background refreshes are on."""
         return self._thread is not None and self._thread.is_alive()
 
-    def refresh(self) -> LiveChart:
-        """Fetch the frame again and update :attr:`figure` in place; return ``self``."""
-        with self._lock:
-            frame = FETCHES[self.source](self.client, self.targets)
-            drawn = self.chart(frame, **self.chart_kwargs)
-            errors = frame.jobsnb.errors
-            if not errors.empty:
-                # Nothing silently dropped: say on the chart that some things are missing.
-                codes = ", ".join(sorted(set(errors["error_code"].astype(str))))
-                drawn.add_annotation(
-                    text=f"{len(errors)} calls failed ({codes}): see live.errors",
-                    xref="paper",
-                    yref="paper",
-                    x=1,
-                    y=1.02,
-                    xanchor="right",
-                    yanchor="bottom",
-                    showarrow=False,
-                    font={"color": "#D55E00"},
-                )
-            update_in_place(self.figure, drawn)
-            self.frame = frame
-            self.errors = errors
-            self.refreshes += 1
-        return self
+    @property
+    def stale(self) -> bool:
+        """Whether the latest refresh failed as a whole, so the picture is older than it."""
+        return self.error is not None
 
-    def start(self, every: float) -> LiveChart:
-        """Refresh every ``every`` seconds in a background thread until :meth:`stop`."""
+    @property
+    def interval(self) -> float | None:
+        """Seconds the background waits before its next refresh; ``None`` when not running.
+
+        ``every`` while refreshes work; doubled for each one in a row that failed as a whole,
+        up to :data:`MAX_BACKOFF_SECONDS` (or ``every``, if that is longer).
+        """
+        every = self._every
+        if every is None:
+            return None
+        return min(every * 2.0 ** min(self.failures, 64), max(every, MAX_BACKOFF_SECONDS))
+
+    @property
+    def note(self) -> str | None:
+        """The note shown under a stale picture (``None`` while the picture is current)."""
+        if self.error is None:
+            return None
+        parts = []
+        if self.refreshed_at is not None:
+            parts.append(f"stale: last refreshed {self.refreshed_at:%H:%M:%S} UTC")
+        parts.append(f"refresh failed: {_describe(self.error)}")
+        interval = self.interval
+        if interval is not None:
+            parts.append(f"retrying in {interval:g} s")
+        return "; ".join(parts)
+
+    def refresh(self) -> None:
+        """Fetch the frame again and redraw; keep the picture, marked stale, if that fails.
+
+        Raises what the fetch or the chart raised, after marking the picture stale (the
+        background refreshes of :meth:`start` go on). Failed calls raise nothing: when some
+        fail, the chart is drawn from the rest with a note naming them; when all fail, the
+        picture is kept and marked stale, and :attr:`error` says why.
+        """
+        with self._lock:
+            try:
+                frame = FETCHES[self.source](self.client, self.targets)
+                errors = frame.jobsnb.errors
+                failed = _every_call_failed(frame, errors, self.targets, TARGETS[self.source])
+                drawn = None if failed else self.chart(frame, **self.chart_kwargs)
+            except Exception as error:
+                self._failed(error, None)
+                raise
+            if failed is not None or drawn is None:
+                self._failed(failed, errors)
+                return
+            if not errors.empty:
+                annotate_failed_calls(drawn, errors)
+            self._draw(drawn)
+            self.frame, self.errors, self.error, self.failures = frame, errors, None, 0
+            self.refreshed_at = datetime.now(UTC)
+            self.refreshes += 1
+            self._show()
+
+    def start(self, every: float) -> None:
+        """Refresh every ``every`` seconds in a background thread until :meth:`stop`.
+
+        Returns None, so that ``live.start(30)`` as a cell's last line draws nothing more.
+        """
         if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
             raise InvalidParameterError("every", "must be a positive number of seconds", every)
         self.stop()
         self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(float(every),), name="jobsnb-live-chart", daemon=True
-        )
+        self._every = float(every)
+        self._thread = threading.Thread(target=self._run, name="jobsnb-live-chart", daemon=True)
         self._thread.start()
-        return self
 
-    def stop(self) -> LiveChart:
+    def stop(self) -> None:
         """Stop background refreshes (waits for one in flight to finish)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        return self
+        self._every = None
 
     def __enter__(self) -> LiveChart:
         return self
@@ -206,18 +291,35 @@ class LiveChart:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _run(self, every: float) -> None:
-        while not self._stop.wait(every):
-            try:
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval or 0.0):
+            # Kept in self.error and shown on the chart, not warned: a warning raised on this
+            # thread reaches no cell. One failed refresh must not end the live chart.
+            with contextlib.suppress(Exception):
                 self.refresh()
-                self.error = None
-            except Exception as error:  # one failed fetch must not end the live chart
-                # Kept, not warned: a warning raised on this thread reaches no cell.
-                self.error = error
+
+    def _failed(self, error: BaseException | None, errors: pd.DataFrame | None) -> None:
+        self.error, self.failures = error, self.failures + 1
+        if errors is not None:
+            self.errors = errors
+        if self.refreshed_at is None:
+            self._draw(placeholder(self.chart, self.chart_kwargs, errors))
+        self._show()
+
+    def _draw(self, drawn: go.Figure) -> None:
+        redraw(self.figure, drawn)
+        self._bundle = plotly_bundle(self.figure)
+
+    def _show(self) -> None:
+        # The trait, not `with widget:`, which captures the output of whichever thread runs.
+        self.widget.outputs = outputs_of(self._bundle, self.note)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         try:
-            return self.figure._repr_mimebundle_(**kwargs)
+            bundle = self.widget._repr_mimebundle_(**kwargs)
+            if isinstance(bundle, dict):
+                bundle["text/plain"] = repr(self)
+            return bundle
         except Exception as error:
             # IPython swallows exceptions raised while displaying; say what went wrong first.
             warnings.warn(
@@ -226,20 +328,27 @@ class LiveChart:
             raise
 
 
-def update_in_place(widget: go.FigureWidget, drawn: go.Figure) -> None:
-    """Make ``widget`` show ``drawn``: same traces → new values in place, else swap the traces."""
-    same = len(widget.data) == len(drawn.data) and all(
-        (old.type, old.name) == (new.type, new.name)
-        for old, new in zip(widget.data, drawn.data, strict=True)
-    )
-    if not same:
-        widget.data = ()
-        widget.add_traces(list(drawn.data))
-    with widget.batch_update():
-        if same:
-            for old, new in zip(widget.data, drawn.data, strict=True):
-                old.update(new.to_plotly_json(), overwrite=True)
-        widget.layout = drawn.layout
+def _every_call_failed(
+    frame: pd.DataFrame, errors: pd.DataFrame, targets: list[str], wanted: str
+) -> FanoutError | None:
+    """A FanoutError when no row came back and a call failed for every target, else None."""
+    if not frame.empty or errors.empty:
+        return None
+    key = "thing_name" if wanted == "things" else "job_id"
+    if not set(targets) <= set(errors[key].dropna().astype(str)):
+        return None
+    counts = errors["error_code"].astype(str).value_counts()
+    summary = ", ".join(f"{n} {code}" for code, n in counts.items())
+    message = f"every call failed ({summary}): {errors['message'].iloc[0]}"
+    return FanoutError(message, errors=errors, partial=frame)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error) if isinstance(error, FanoutError) else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    if len(text) > _NOTE_MESSAGE_CHARS:
+        return text[: _NOTE_MESSAGE_CHARS - 1] + "…"
+    return text
 
 
 def live_charts(charts: Iterable[Any], client: Any, things: Sequence[str]) -> list[Any]:
@@ -255,7 +364,8 @@ def live_charts(charts: Iterable[Any], client: Any, things: Sequence[str]) -> li
     Returns
     -------
     list
-        What refreshes and has a ``figure``: :class:`LiveChart` or anything shaped like one.
+        What refreshes and has a ``widget`` to show: :class:`LiveChart` or anything shaped like
+        one (``figure`` is still accepted in place of ``widget``).
 
     Raises
     ------
@@ -264,7 +374,7 @@ def live_charts(charts: Iterable[Any], client: Any, things: Sequence[str]) -> li
     """
     linked: list[Any] = []
     for index, chart in enumerate(charts):
-        if hasattr(chart, "refresh") and hasattr(chart, "figure"):
+        if hasattr(chart, "refresh") and (hasattr(chart, "widget") or hasattr(chart, "figure")):
             linked.append(chart)
         elif callable(chart):
             linked.append(live(chart, client, things))
