@@ -34,6 +34,8 @@ __all__ = [
     "DEFAULT_REGION",
     "DEFAULT_WRITES_PER_SECOND",
     "DETAILS_KEY_PATTERN",
+    "JOB_ID_RULE",
+    "NAME_RULE",
     "DEVICE_STATUSES",
     "INTERRUPT_GRACE_SECONDS",
     "IN_PROGRESS_TIMEOUT_RANGE",
@@ -104,6 +106,9 @@ DEFAULT_CONTROL_PER_SECOND: Final = 10.0
 THING_NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9:_-]{1,128}")
 JOB_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 DETAILS_KEY_PATTERN: Final = re.compile(r"[a-zA-Z0-9:_-]{1,128}")
+#: The patterns above in words, for error messages a person reads.
+NAME_RULE: Final = "must be 1-128 characters, each a letter, a digit, ':', '_' or '-'"
+JOB_ID_RULE: Final = "must be 1-64 characters, each a letter, a digit, '_' or '-'"
 # Control characters (C0, DEL, C1) are refused in statusDetails values.
 CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_DETAILS_PAIRS: Final = 10
@@ -122,7 +127,7 @@ MAX_JSON_DEPTH: Final = 64
 def check_thing_name(value: object, field: str = "thingName") -> str:
     """Return ``value`` if it is a valid thing name: 1–128 characters of ``[a-zA-Z0-9:_-]``."""
     if not isinstance(value, str) or not THING_NAME_PATTERN.fullmatch(value):
-        raise InvalidParameterError(field, "must be 1-128 characters of [a-zA-Z0-9:_-]", value)
+        raise InvalidParameterError(field, NAME_RULE, value)
     return value
 
 
@@ -134,7 +139,7 @@ def check_job_id(value: object, field: str = "jobId", *, allow_next: bool = Fals
     if allow_next and value == "$next":
         return "$next"
     if not isinstance(value, str) or not JOB_ID_PATTERN.fullmatch(value):
-        raise InvalidParameterError(field, "must be 1-64 characters of [a-zA-Z0-9_-]", value)
+        raise InvalidParameterError(field, JOB_ID_RULE, value)
     return value
 
 
@@ -152,9 +157,7 @@ def check_status_details(value: object, field: str = "statusDetails") -> dict[st
         )
     for key, item in value.items():
         if not isinstance(key, str) or not DETAILS_KEY_PATTERN.fullmatch(key):
-            raise InvalidParameterError(
-                f"{field} key", "must be 1-128 characters of [a-zA-Z0-9:_-]", key
-            )
+            raise InvalidParameterError(f"{field} key", NAME_RULE, key)
         if not isinstance(item, str):
             raise InvalidParameterError(f"{field}[{key!r}]", "must be a string", item)
         if not 1 <= len(item) <= MAX_DETAILS_VALUE_LENGTH:

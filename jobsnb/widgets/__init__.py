@@ -20,10 +20,11 @@ from typing import Any
 import pandas as pd
 
 from jobsnb.client import FleetClient
-from jobsnb.widgets.actions import Plan, plan_start_next, plan_update, run_plan
+from jobsnb.widgets.actions import run_plan
 from jobsnb.widgets.details_editor import DetailsEditor
 from jobsnb.widgets.offers import allowed_statuses
 from jobsnb.widgets.panel import ControlPanel
+from jobsnb.widgets.plans import Plan, plan_start_next, plan_update
 from jobsnb.widgets.selection import ThingPicker
 
 __all__ = [

@@ -1,60 +1,40 @@
-"""Plan → confirm → run: what an action will do, doing it through the client, and what came of it.
+"""Confirm → run: carrying out a reviewed :class:`~jobsnb.widgets.plans.Plan` through the client.
 
-A :class:`Plan` is computed from what the operator is looking at (the frame the table shows):
-which executions, which transitions (how many QUEUED → SUCCEEDED). :func:`run_plan` carries it
-out with the fleet client (its budgets, retries and thread pool) in chunks, so that progress can be
-reported and a stop honoured between chunks, and answers one row per thing or execution: what
-it was, what it is now, or the AWS error code. An update sends each row's version as
-``expectedVersion``: an execution someone else changed meanwhile is refused by the service, and
-the client tells such a conflict from other refusals (:mod:`jobsnb.client.conflicts`); the
-result shows the execution's current state as a ``conflict``, never overwritten.
+:func:`run_plan` makes the plan's calls with the fleet client (its budgets, retries and thread
+pool) in one fan-out that reports progress call by call and honours a stop between calls, and
+answers one row per call: what it was, what it is now, or the AWS error code. An update sends
+each row's version as ``expectedVersion``: an execution someone else changed meanwhile is
+refused by the service, and the client tells such a conflict from other refusals
+(:mod:`jobsnb.client.conflicts`); the result shows the execution's current state as a
+``conflict``, never overwritten.
 
 Examples
 --------
->>> import pandas as pd
->>> from jobsnb.widgets.actions import plan_update
->>> from jobsnb.widgets.offers import allowed_statuses
->>> allowed_statuses(["QUEUED", "IN_PROGRESS"])
-('IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED')
->>> allowed_statuses(["QUEUED", "SUCCEEDED"])
-()
->>> shown = pd.DataFrame({"thing_name": ["a", "b", "c"], "job_id": ["fw", "fw", "fw"],
-...                       "status": ["QUEUED", "QUEUED", "IN_PROGRESS"],
-...                       "version_number": [1, 1, 2], "execution_number": [1, 1, 1]})
->>> plan = plan_update(shown, ["a", "b", "c"], status="SUCCEEDED")
->>> plan.count, dict(plan.transitions)
-(3, {'QUEUED → SUCCEEDED': 2, 'IN_PROGRESS → SUCCEEDED': 1})
+>>> import jobsnb
+>>> from jobsnb.service import LocalJobsService
+>>> from jobsnb.widgets.plans import plan_start_next
+>>> with LocalJobsService() as service:
+...     thing = service.backend.create_thing("sensor-1")
+...     _ = service.backend.create_job("fw-2", targets=[thing.arn], document="{}")
+...     client = jobsnb.connect(service)
+...     shown = client.pending("sensor-1", progress=False)
+...     results = run_plan(client, plan_start_next(shown, ["sensor-1"]))
+>>> results[["thing_name", "job_id", "outcome", "status_before", "status"]].values.tolist()
+[['sensor-1', 'fw-2', 'started', 'QUEUED', 'IN_PROGRESS']]
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import pandas as pd
 
 from jobsnb.client import FleetClient
-from jobsnb.exceptions import InvalidParameterError
-from jobsnb.limits import (
-    STATUSES,
-    check_status_details,
-    check_step_timeout,
-)
-from jobsnb.widgets.offers import allowed_statuses, update_targets
-from jobsnb.widgets.table import plural
+from jobsnb.widgets.plans import PLAN_COLUMNS, Plan
 
-__all__ = [
-    "RESULT_COLUMNS",
-    "Plan",
-    "plan_start_next",
-    "plan_update",
-    "run_plan",
-    "still_as_shown",
-]
+__all__ = ["NOT_RUN", "RESULT_COLUMNS", "run_plan"]
 
 #: The columns of an action's results: one row per thing (start next) or execution (update).
 RESULT_COLUMNS: Final = (
@@ -68,130 +48,12 @@ RESULT_COLUMNS: Final = (
     "error_code",
     "message",
 )
-_KEYS: Final = ["thing_name", "job_id", "execution_number"]
-_PLAN_KEYS: Final = ("thing_name", "job_id", "status", "version_number")
-_TIMES: Final = " \N{MULTIPLICATION SIGN} "
+#: The client's error code for a call a stopped fan-out did not make.
+NOT_RUN: Final = "NotRun"
+
+_STOPPED: Final = "stopped before this call"
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Plan:
-    """What an action will do: the targets, the request, and the transitions it will make."""
-
-    action: Literal["start_next", "update"]
-    #: Start next: the things. Update: their thing names (one per execution in ``executions``).
-    things: list[str]
-    #: The executions as the operator saw them (thing, job, number, status, version): those to
-    #: update, or for start next each thing's next one.
-    executions: pd.DataFrame
-    status: str | None
-    status_details: dict[str, str] | None
-    step_timeout_minutes: int | None
-    #: "QUEUED → IN_PROGRESS" (etc.) and how many executions make that move.
-    transitions: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def count(self) -> int:
-        """How many calls the action makes: one per thing or per execution."""
-        return len(self.things) if self.action == "start_next" else len(self.executions)
-
-    @property
-    def summary(self) -> str:
-        """One line: the action, how many, and each transition with its count."""
-        moves = ", ".join(f"{n}{_TIMES}{move}" for move, n in self.transitions.items())
-        if self.action == "start_next":
-            head = f"Start next on {plural(len(self.things), 'thing')}"
-        else:
-            distinct = len(set(self.things))
-            head = f"Update {plural(self.count, 'execution')} on {plural(distinct, 'thing')}"
-        extra = []
-        if self.status_details is not None:
-            extra.append(f"statusDetails {self.status_details}")
-        if self.step_timeout_minutes is not None:
-            extra.append(f"step timeout {self.step_timeout_minutes} min")
-        return head + (f": {moves}" if moves else "") + (f" ({'; '.join(extra)})" if extra else "")
-
-
-def plan_start_next(
-    shown: pd.DataFrame,
-    things: Sequence[str],
-    *,
-    status_details: Mapping[str, str] | None = None,
-    step_timeout_minutes: int | None = None,
-) -> Plan:
-    """StartNextPendingJobExecution on each thing; transitions from each thing's next execution.
-
-    A thing whose next execution (queue position 0 in ``shown``) is QUEUED will move it to
-    IN_PROGRESS; one already IN_PROGRESS gets it back unchanged; one with nothing shown has
-    nothing pending (or was not read yet).
-    """
-    if not things:
-        raise InvalidParameterError("things", "select at least one thing", list(things))
-    details = None if status_details is None else check_status_details(status_details)
-    timeout = None
-    if step_timeout_minutes is not None:
-        timeout = check_step_timeout(step_timeout_minutes, "step timeout")
-    nexts = shown[shown["queue_position"] == 0].set_index("thing_name")["status"]
-    moves: Counter[str] = Counter()
-    for thing in things:
-        status = nexts.get(thing)
-        if status == "QUEUED":
-            moves["QUEUED → IN_PROGRESS"] += 1
-        elif status == "IN_PROGRESS":
-            moves["IN_PROGRESS (already running, unchanged)"] += 1
-        else:
-            moves["nothing pending"] += 1
-    shown_next = shown[(shown["queue_position"] == 0) & shown["thing_name"].isin(list(things))]
-    executions = _plain(shown_next[[*_KEYS, "status", "version_number"]])
-    return Plan("start_next", list(things), executions, None, details, timeout, moves)
-
-
-def plan_update(
-    shown: pd.DataFrame,
-    things: Sequence[str],
-    *,
-    status: str,
-    job: str | None = None,
-    status_details: Mapping[str, str] | None = None,
-    step_timeout_minutes: int | None = None,
-) -> Plan:
-    """UpdateJobExecution on the executions of ``things`` (of ``job``) as ``shown``.
-
-    Each update expects the version the row shows. Raises
-    :class:`~jobsnb.exceptions.InvalidParameterError` when nothing is selected or ``status`` is
-    not one every targeted execution allows.
-    """
-    rows = update_targets(shown, things, job)
-    if rows.empty:
-        raise InvalidParameterError(
-            "executions", "select things with a pending execution (refresh the table)", []
-        )
-    allowed = allowed_statuses(rows["status"].astype(str))
-    if status not in allowed:
-        rule = f"must be one of {', '.join(allowed)}" if allowed else "no status: all are terminal"
-        raise InvalidParameterError("status", rule, status)
-    details = None if status_details is None else check_status_details(status_details)
-    timeout = None
-    if step_timeout_minutes is not None:
-        timeout = check_step_timeout(step_timeout_minutes, "step timeout", allow_cancel=True)
-    moves = Counter(f"{before} → {status}" for before in rows["status"].astype(str))
-    ordered = Counter(dict(sorted(moves.items(), key=lambda kv: STATUSES.index(kv[0].split()[0]))))
-    executions = _plain(rows[[*_KEYS, "status", "version_number"]])
-    return Plan("update", list(rows["thing_name"]), executions, status, details, timeout, ordered)
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy without ``attrs`` (a frame in attrs, like the errors, breaks pandas' copies)."""
-    plain = frame.reset_index(drop=True)
-    plain.attrs = {}
-    return plain
-
-
-def _chunks(count: int, workers: int) -> list[slice]:
-    # Big enough to keep the client's pool busy, small enough for ~20 progress steps.
-    size = max(workers * 2, math.ceil(count / 20))
-    return [slice(start, start + size) for start in range(0, count, size)]
 
 
 def _empty_results() -> pd.DataFrame:
@@ -205,37 +67,21 @@ def run_plan(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> pd.DataFrame:
-    """Carry out ``plan`` with the client and answer one result row per target.
+    """Carry out ``plan`` with the client and answer one result row per call.
 
-    ``progress(done, total)`` is called after every chunk; when ``stop`` is set, the remaining
-    targets are not called and come back with the outcome ``not run``. Outcomes: ``started``,
-    ``already running``, ``nothing pending`` (start next); ``updated``, ``conflict`` (someone
-    changed the execution since it was read: ``status`` and ``version_number`` are its current
-    state); ``failed`` (``error_code`` is AWS's).
+    ``progress(done, total)`` is called as calls complete; once ``stop`` is set, no new call
+    starts and the calls not made come back with the outcome ``not run``. Outcomes:
+    ``started``, ``already running``, ``nothing pending`` (start next); ``updated``,
+    ``conflict`` (someone changed the execution since it was read: ``status`` and
+    ``version_number`` are its current state); ``failed`` (``error_code`` is AWS's);
+    ``not run``.
     """
-    total = plan.count
-    done = 0
-    rows: list[dict[str, Any]] = []
-    for part in _chunks(total, client.workers):
-        if stop is not None and stop.is_set():
-            break
-        if plan.action == "start_next":
-            rows += _start_next(client, plan, plan.things[part])
-        else:
-            rows += _update(client, plan, plan.executions.iloc[part])
-        done = min(total, part.stop)
-        if progress is not None:
-            progress(done, total)
-    if done < total:
-        if plan.action == "start_next":
-            remaining = [(thing, None, None) for thing in plan.things[done:]]
-        else:
-            tail = plan.executions.iloc[done:]
-            remaining = list(zip(tail["thing_name"], tail["job_id"], tail["status"], strict=True))
-        for thing, job, before in remaining:
-            rows.append(_row(thing, job, "not run", before, message="stopped before this call"))
-    if not rows:
+    if plan.count == 0:
         return _empty_results()
+    if plan.action == "start_next":
+        rows = _start_next(client, plan, progress, stop)
+    else:
+        rows = _update(client, plan, progress, stop)
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 
@@ -263,44 +109,52 @@ def _row(
     }
 
 
-def _start_next(client: FleetClient, plan: Plan, things: list[str]) -> list[dict[str, Any]]:
+def _start_next(
+    client: FleetClient, plan: Plan, progress: Progress | None, stop: threading.Event | None
+) -> list[dict[str, Any]]:
     frame = client.start_next(
-        things,
+        plan.things,
         status_details=plan.status_details,
         step_timeout_minutes=plan.step_timeout_minutes,
-        progress=False,
+        progress=progress if progress is not None else False,
+        stop=stop,
         on_error="ignore",
     )
-    nexts = plan.executions
-    shown = {(r.thing_name, r.job_id): str(r.status) for r in nexts.itertuples(index=False)}
+    planned = {r.thing_name: (r.job_id, str(r.status)) for r in plan.executions.itertuples()}
     rows = []
     for r in frame.itertuples(index=False):
         job: Any = r.job_id
         if job is None or pd.isna(job):
             rows.append(_row(r.thing_name, None, "nothing pending"))
             continue
-        seen = shown.get((r.thing_name, job))
-        if seen is None:
-            # Not in the table: a StartNext on a running execution answers it unchanged, so
-            # one just started is the one whose start is its last change.
+        planned_job, seen = planned.get(str(r.thing_name), (None, None))
+        message = None
+        if planned_job != job:
+            # The device's queue changed since the table was read: say which job it started.
+            message = f"started {job!s}: the table showed {planned_job!s} next"
             started: Any = r.started_at
             seen = "QUEUED" if started == r.last_updated_at else "IN_PROGRESS"
         outcome = "started" if seen == "QUEUED" else "already running"
         state = (r.status, r.version_number, r.status_details)
-        rows.append(_row(r.thing_name, job, outcome, seen, *state))
-    rows += _failures(frame.jobsnb.errors, {})
+        rows.append(_row(r.thing_name, job, outcome, seen, *state, message=message))
+    before = {(t, j): (s, None) for t, (j, s) in planned.items()}
+    rows += _failures(frame.jobsnb.errors, before)
     return rows
 
 
-def _update(client: FleetClient, plan: Plan, executions: pd.DataFrame) -> list[dict[str, Any]]:
+def _update(
+    client: FleetClient, plan: Plan, progress: Progress | None, stop: threading.Event | None
+) -> list[dict[str, Any]]:
     assert plan.status is not None
+    executions = plan.executions
     frame = client.update(
-        executions,
+        executions[list(PLAN_COLUMNS)],
         plan.status,
         status_details=plan.status_details,
         step_timeout_minutes=plan.step_timeout_minutes,
         expected_version="frame",
-        progress=False,
+        progress=progress if progress is not None else False,
+        stop=stop,
         on_error="ignore",
     )
     before = {
@@ -332,17 +186,21 @@ def _update(client: FleetClient, plan: Plan, executions: pd.DataFrame) -> list[d
 
 
 def _failures(errors: pd.DataFrame, before: Mapping[tuple[Any, Any], Any]) -> list[dict[str, Any]]:
-    return [
-        _row(
-            e.thing_name,
-            e.job_id,
-            "failed",
-            before.get((e.thing_name, e.job_id), (None, None))[0],
-            error_code=e.error_code,
-            message=e.message,
-        )
-        for e in errors.itertuples(index=False)
-    ]
+    """A ``failed`` row per refused call, a ``not run`` row per call a stop prevented."""
+    rows = []
+    for e in errors.itertuples(index=False):
+        job: Any = e.job_id
+        if job is None or pd.isna(job):
+            # StartNext's errors know the thing only: the job it would have started.
+            job = next((j for (t, j) in before if t == e.thing_name), None)
+        seen = before.get((e.thing_name, job), (None, None))[0]
+        if e.error_code == NOT_RUN:
+            rows.append(_row(e.thing_name, job, "not run", seen, message=_STOPPED))
+        else:
+            rows.append(
+                _row(e.thing_name, job, "failed", seen, error_code=e.error_code, message=e.message)
+            )
+    return rows
 
 
 def _conflicts(
@@ -361,15 +219,3 @@ def _conflicts(
         code = codes.get((c.thing_name, c.job_id))
         rows.append(_row(c.thing_name, c.job_id, "conflict", seen_status, *state, code, message))
     return rows
-
-
-def still_as_shown(plan: Plan, shown: pd.DataFrame) -> bool:
-    """Whether every execution of ``plan`` still has the status and version it was planned on."""
-    if plan.executions.empty:
-        return True
-
-    def states(frame: pd.DataFrame) -> set[tuple[str, ...]]:
-        columns = [frame[c].astype(object).to_numpy() for c in _PLAN_KEYS]
-        return {tuple(str(v) for v in row) for row in zip(*columns, strict=True)}
-
-    return states(plan.executions) <= states(shown)

@@ -25,7 +25,9 @@ from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["ProgressRow", "Repeater", "WorkQueue"]
+from jobsnb.exceptions import InvalidParameterError
+
+__all__ = ["AutoRefresh", "ProgressRow", "Repeater", "WorkQueue"]
 
 Guard = Callable[..., Any]
 
@@ -121,6 +123,45 @@ class Repeater:
         if self._halt is not None:
             self._halt.set()
             self._halt = None
+
+
+class AutoRefresh:
+    """An "Auto-refresh" toggle: while it is on, ``action`` is called every :attr:`every` s.
+
+    :meth:`start` and :meth:`stop` (from code) and the toggle (from a person) agree.
+    """
+
+    def __init__(self, action: Callable[[], Any], every: float = 30.0) -> None:
+        self.every = every
+        self._repeater = Repeater(action)
+        self.button = w.ToggleButton(description="Auto-refresh", value=False)
+        self.button.observe(lambda change: self._toggled(change["new"]), "value")
+
+    @property
+    def running(self) -> bool:
+        """Whether it refreshes by itself."""
+        return self._repeater.running
+
+    def start(self, every: float | None = None) -> None:
+        """Refresh every ``every`` seconds (default: the last interval) until :meth:`stop`."""
+        every = self.every if every is None else every
+        if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
+            raise InvalidParameterError("every", "must be a positive number of seconds", every)
+        self.every = float(every)
+        self._repeater.start(self.every)
+        self.button.description = f"Auto-refresh ({self.every:g} s)"
+        self.button.value = True
+
+    def stop(self) -> None:
+        """Stop refreshing by itself."""
+        self._repeater.stop()
+        self.button.value = False
+
+    def _toggled(self, on: bool) -> None:
+        if on and not self.running:
+            self.start()
+        elif not on and self.running:
+            self.stop()
 
 
 class ProgressRow:

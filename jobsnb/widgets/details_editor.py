@@ -11,8 +11,13 @@ Examples
 >>> editor.value, editor.error
 ({'progress': '50%'}, None)
 >>> editor.rows[0].key.value = "not valid"
->>> editor.error
-"statusDetails key: must be 1-128 characters of [a-zA-Z0-9:_-] (got 'not valid')"
+>>> print(editor.error)  # doctest: +ELLIPSIS
+statusDetails key: must be 1-128 characters, each a letter, a digit, ':', '_' or '-' (got ...)
+>>> "1 row to fix" in editor.message.value  # the row says why; the message only counts
+True
+>>> editor.clear()
+>>> editor.value, editor.step_timeout
+(None, None)
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import ipywidgets as w
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import MAX_DETAILS_PAIRS, check_status_details, check_step_timeout
+from jobsnb.widgets.table import plural
 
 __all__ = ["DetailsEditor", "DetailsRow"]
 
@@ -104,6 +110,12 @@ class DetailsEditor:
             self.add_row(key, value)
         self._layout()
 
+    def clear(self) -> None:
+        """Remove every row and the step timeout: the next action sends neither."""
+        with self.step_timeout_text.hold_trait_notifications():
+            self.step_timeout_text.value = ""
+        self.set_details({})
+
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` after every edit (once the rows are checked)."""
         self._callbacks.append(callback)
@@ -160,6 +172,7 @@ class DetailsEditor:
         self._changed()
 
     def _changed(self) -> None:
+        bad_rows = 0
         for row in self.rows:
             if row.blank:
                 row.check.value = ""
@@ -168,11 +181,15 @@ class DetailsEditor:
                 check_status_details({row.key.value: row.value.value})
             except InvalidParameterError as error:
                 row.check.value = _bad(error.rule)
+                bad_rows += 1
             else:
                 row.check.value = _OK
         broken = self.error
         count = len(self._pairs())
-        if broken is not None:
+        if bad_rows:
+            # Each broken row says why beside it: the message does not repeat it.
+            self.message.value = _bad(f"{plural(bad_rows, 'row')} to fix (see ✗ above)")
+        elif broken is not None:
             self.message.value = _bad(broken)
         elif count:
             self.message.value = f"{count} of at most {MAX_DETAILS_PAIRS} pairs"

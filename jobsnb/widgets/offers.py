@@ -14,13 +14,22 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
 
 from jobsnb.limits import DEVICE_STATUSES, PENDING_STATUSES, STATUSES
 
-__all__ = ["ALL_JOBS", "allowed_statuses", "offered_update", "update_targets"]
+__all__ = [
+    "ALL_JOBS",
+    "Offer",
+    "allowed_statuses",
+    "offered_actions",
+    "offered_update",
+    "startable",
+    "update_targets",
+]
 
 #: The job dropdown's first choice: every job the selected things have pending.
 ALL_JOBS: Final = "(all jobs)"
@@ -69,3 +78,46 @@ def offered_update(
     else:
         reason = "Update: every targeted execution is terminal; a device can set nothing."
     return jobs, allowed, reason
+
+
+def startable(shown: pd.DataFrame, things: Sequence[str], job: str | None) -> pd.DataFrame:
+    """The next executions (queue position 0) of ``things`` in ``shown``, of ``job`` unless all."""
+    nexts = shown[(shown["queue_position"] == 0) & shown["thing_name"].isin(list(things))]
+    if job is not None and job != ALL_JOBS:
+        nexts = nexts[nexts["job_id"] == job]
+    return nexts
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the panel's action buttons may do now, and why not where they may not."""
+
+    can_start: bool
+    statuses: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def offered_actions(shown: pd.DataFrame, things: Sequence[str], job: str | None) -> Offer:
+    """Whether Start next has something to start, which statuses Update may set, and why not.
+
+    Examples
+    --------
+    >>> shown = pd.DataFrame({"thing_name": ["a"], "job_id": ["fw"], "status": ["QUEUED"],
+    ...                       "queue_position": [0]})
+    >>> offered_actions(shown, ["a"], "fw").can_start
+    True
+    >>> offered_actions(shown, [], ALL_JOBS).notes
+    ('Select things in the grid above.',)
+    """
+    _, statuses, reason = offered_update(shown, things, job)
+    can_start = not startable(shown, things, job).empty
+    notes: list[str] = []
+    if not things:
+        notes.append("Select things in the grid above.")
+    else:
+        if not can_start:
+            of = "" if job in (None, ALL_JOBS) else f" of {job}"
+            notes.append(f"Start next: no selected thing has a next execution{of}.")
+        if reason:
+            notes.append(reason)
+    return Offer(can_start, statuses, tuple(notes))

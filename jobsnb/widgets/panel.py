@@ -5,9 +5,14 @@ action runs; :meth:`ControlPanel.wait` blocks until the queued work is done (tes
 Every callback is guarded: a bad value is shown as a validation message, anything unexpected
 as an error in the panel (and logged to ``jobsnb.widgets``), never as a traceback in the cell.
 
-Every write goes through the same two steps, one execution or thousands: a review (how many
-calls, which transitions, with which statusDetails) and a Confirm button. One flow is one code
-path to trust, and a single misplaced click never changes a device's job.
+Every write goes through the same two steps, one execution or thousands: a review (every call:
+thing → job, status now → after, the statusDetails sent; the selected things not called and
+why) and a Confirm button. One flow is one code path to trust, and a single misplaced click
+never changes a device's job. The statusDetails typed for an action are sent by that action
+only: the editor is cleared once it has run.
+
+The panel keeps its size: the thing grid, the tables, the review and the results scroll
+inside bounded boxes, whatever the selection.
 """
 
 from __future__ import annotations
@@ -26,17 +31,12 @@ import pandas as pd
 from jobsnb.charts.live import live_charts
 from jobsnb.client import FleetClient
 from jobsnb.exceptions import InvalidParameterError, JobsnbWarning
-from jobsnb.widgets.actions import (
-    Plan,
-    plan_start_next,
-    plan_update,
-    run_plan,
-    still_as_shown,
-)
-from jobsnb.widgets.background import ProgressRow, Repeater, WorkQueue
+from jobsnb.widgets.actions import run_plan
+from jobsnb.widgets.background import AutoRefresh, ProgressRow, WorkQueue
 from jobsnb.widgets.details_editor import DetailsEditor
-from jobsnb.widgets.offers import ALL_JOBS, offered_update
-from jobsnb.widgets.selection import ANY_GROUP, FleetLists, ThingPicker, opening
+from jobsnb.widgets.offers import ALL_JOBS, offered_actions, offered_update
+from jobsnb.widgets.plans import Plan, plan_start_next, plan_update, still_as_shown
+from jobsnb.widgets.selection import FleetLists, ThingPicker, opening
 from jobsnb.widgets.table import (
     empty_shown,
     message_html,
@@ -60,11 +60,11 @@ class ControlPanel:
 
     The parts are attributes, so that code (and tests) can drive them like a user: ``picker``
     (:class:`~jobsnb.widgets.selection.ThingPicker`), ``refresh_button``, ``table`` (HTML),
-    ``details`` (:class:`~jobsnb.widgets.details_editor.DetailsEditor`), ``start_button``,
-    ``job`` and ``status`` (dropdowns), ``update_button``, ``plan_html``, ``confirm_button``,
-    ``cancel_button``, ``stop_button``, ``progress``, ``message``, ``results_html``; the state
-    is in :attr:`shown` (the frame the table shows), :attr:`plan` (awaiting confirmation) and
-    :attr:`results` (of the last action).
+    ``details`` (:class:`~jobsnb.widgets.details_editor.DetailsEditor`), ``job`` (dropdown:
+    the job both actions act on), ``start_button``, ``status`` (dropdown), ``update_button``,
+    ``plan_html``, ``confirm_button``, ``cancel_button``, ``stop_button``, ``progress``,
+    ``message``, ``results_html``; the state is in :attr:`shown` (the frame the table shows),
+    :attr:`plan` (awaiting confirmation) and :attr:`results` (of the last action).
     """
 
     def __init__(
@@ -85,16 +85,18 @@ class ControlPanel:
         self.plan: Plan | None = None
         self.results: pd.DataFrame = pd.DataFrame()
         self._work = WorkQueue(guard=self._guard)
-        self._auto = Repeater(lambda: self._guard(self.refresh))
+        self._auto = AutoRefresh(lambda: self._guard(self.refresh))
         self._refresh_queued = threading.Event()
         self._stop = threading.Event()
         self._lists = FleetLists(client, start.things)
+        # The job a frame named: chosen once it is read, then the person's choice stands.
         self._preset_job = start.job
         self._running = False
+        self._offering = False
         self._build()
 
         try:
-            self._load_lists(group)
+            self._lists.fill(self.picker, group)
         except InvalidParameterError:
             self._work.close()
             raise
@@ -102,12 +104,11 @@ class ControlPanel:
             self._unexpected("listing things", error)
         self.picker.select(self.picker.candidates if group is not None else start.selected)
         self.charts = live_charts(charts, self.client, self.picker.candidates)
-        self.charts_box.children = [chart.figure for chart in self.charts]
+        self.charts_box.children = [getattr(c, "widget", c.figure) for c in self.charts]
         # Only now: the observers would otherwise refresh on every step of the set-up.
-        self.picker.on_change(lambda _: self._selection_changed())
+        self.picker.on_change(lambda _: self._changed("selection", refresh=True))
         self.picker.group.observe(lambda change: self._group_changed(change["new"]), "value")
         self.refresh()
-        self._every = 30.0
         if every is not None:
             self.start(every)
 
@@ -115,15 +116,17 @@ class ControlPanel:
     def _build(self) -> None:
         self.picker = ThingPicker()
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.auto_refresh = w.ToggleButton(description="Auto-refresh", value=False)
+        self.auto_refresh = self._auto.button
         self.table_note = w.HTML()
         self.table = w.HTML("<i>loading…</i>")
         self.details = DetailsEditor()
-        self.start_button = w.Button(description="Start next…", button_style="primary")
         self.job = w.Dropdown(description="Job", options=[ALL_JOBS], value=ALL_JOBS)
+        self.start_button = w.Button(
+            description="Start next…", button_style="primary", disabled=True
+        )
         self.status = w.Dropdown(description="Set status", options=[])
         self.update_button = w.Button(description="Update…", button_style="primary")
-        self.update_reason = w.HTML()
+        self.action_note = w.HTML()
         self.plan_html = w.HTML()
         self.confirm_button = w.Button(description="Confirm", button_style="danger", disabled=True)
         self.cancel_button = w.Button(description="Cancel", disabled=True)
@@ -132,17 +135,18 @@ class ControlPanel:
         self.stop_button = self._progress.stop_button
         self.message = w.HTML()
         self.results_html = w.HTML()
-        self.charts_box = w.HBox()
+        self.charts_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
 
         self.refresh_button.on_click(lambda _: self._guard(self.refresh))
-        self.auto_refresh.observe(lambda c: self._guard(self._toggle_auto, c["new"]), "value")
         self.start_button.on_click(lambda _: self._guard(self.review_start_next))
         self.update_button.on_click(lambda _: self._guard(self.review_update))
         self.confirm_button.on_click(lambda _: self._guard(self.confirm))
         self.cancel_button.on_click(lambda _: self._guard(self.cancel))
         self.stop_button.on_click(lambda _: self.stop_action())
-        self.job.observe(lambda _: self._guard(self._offer_statuses), "value")
-        self.details.on_change(lambda: self._guard(self._details_changed))
+        self.job.observe(
+            lambda _: None if self._offering else self._guard(self._changed, "job"), "value"
+        )
+        self.details.on_change(lambda: self._guard(self._changed, "statusDetails"))
 
         self.widget = w.VBox(
             [
@@ -150,9 +154,8 @@ class ControlPanel:
                 w.HBox([self.refresh_button, self.auto_refresh, self.table_note]),
                 self.table,
                 self.details.widget,
-                w.HBox([self.start_button]),
-                w.HBox([self.job, self.status, self.update_button]),
-                self.update_reason,
+                w.HBox([self.job, self.start_button, self.status, self.update_button]),
+                self.action_note,
                 self.plan_html,
                 w.HBox([self.confirm_button, self.cancel_button]),
                 self._progress.widget,
@@ -160,7 +163,7 @@ class ControlPanel:
                 self.results_html,
                 self.charts_box,
             ],
-            layout=w.Layout(border="1px solid #ddd", padding="6px"),
+            layout=w.Layout(border="1px solid #ddd", padding="6px", max_width="1100px"),
         )
         self.widget.add_class("jobsnb-panel")
 
@@ -186,10 +189,11 @@ class ControlPanel:
         return self._work.submit(self._refresh_now)
 
     def review_start_next(self) -> Plan:
-        """Plan StartNextPendingJobExecution on the selected things; wait for Confirm."""
+        """Plan StartNextPendingJobExecution on the selected things (of the chosen job)."""
         plan = plan_start_next(
             self.shown,
             self.picker.selected,
+            job=self.job.value,
             status_details=self.details.value,
             step_timeout_minutes=self.details.step_timeout,
         )
@@ -216,10 +220,11 @@ class ControlPanel:
         if plan is None:
             self._say("invalid", "Nothing to confirm: review an action first.")
             return None
-        self._show_plan(None)
+        self.confirm_button.disabled = self.cancel_button.disabled = True
         self._stop.clear()
         # Before the work is queued, so that no second click gets in meanwhile.
         self._set_running(True, plan.count)
+        self._say("info", f"Running: {plan.summary}")
         return self._work.submit(self._run, plan)
 
     def cancel(self) -> None:
@@ -229,7 +234,9 @@ class ControlPanel:
 
     def stop_action(self) -> None:
         """Stop the running action after the calls in flight; the rest come back ``not run``."""
-        self._stop.set()
+        if self._running:
+            self._stop.set()
+            self._say("info", "Stopping: the calls in flight finish, no new call starts…")
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until every queued refresh and action has finished.
@@ -246,25 +253,11 @@ class ControlPanel:
 
     def start(self, every: float) -> None:
         """Refresh the table and the charts every ``every`` seconds until :meth:`stop`."""
-        if every <= 0:
-            raise InvalidParameterError("every", "must be a positive number of seconds", every)
-        self._every = every
         self._auto.start(every)
-        if not self.auto_refresh.value:
-            self.auto_refresh.value = True
-        self.auto_refresh.description = f"Auto-refresh ({every:g} s)"
 
     def stop(self) -> None:
         """Stop refreshing by itself."""
         self._auto.stop()
-        if self.auto_refresh.value:
-            self.auto_refresh.value = False
-
-    def _toggle_auto(self, on: bool) -> None:
-        if on and not self._auto.running:
-            self.start(self._every)
-        elif not on and self._auto.running:
-            self.stop()
 
     def close(self) -> None:
         """Stop the background work and close the widgets."""
@@ -304,7 +297,7 @@ class ControlPanel:
         self.table.value = pending_html(frame, things=selected)
         self.table_note.value = table_note(frame, selected)
         self._offer_jobs()
-        if self.plan is not None and not still_as_shown(self.plan, frame):
+        if self.plan is not None and not self._running and not still_as_shown(self.plan, frame):
             self._show_plan(None)
             self._say("invalid", "The table changed since the review: review the action again.")
         self._refresh_charts()
@@ -324,74 +317,82 @@ class ControlPanel:
             )
         finally:
             self._set_running(False, plan.count)
+            self._show_plan(None)
         self.results_html.value = results_html(self.results)
-        self._say(*outcome_message(self.results, plan.summary))
+        kind, text = outcome_message(self.results, plan.summary)
+        if plan.status_details is not None or plan.step_timeout_minutes is not None:
+            self.details.clear()  # sent once: the next action starts with none
+            text += " The statusDetails editor is cleared for the next action."
+        self._say(kind, text)
         self._refresh_now()
 
     def _set_running(self, running: bool, total: int) -> None:
         self._running = running
-        for button in (self.start_button, self.update_button, self.refresh_button):
-            button.disabled = running
+        self.refresh_button.disabled = running
         self._progress.running(running, total)
-        if not running:
-            self.start_button.disabled = not self.details.valid
-            self._offer_statuses()
+        self._offer_actions()
 
     # ------------------------------------------------------------------ reactions
-    def _load_lists(self, group: str | None) -> None:
-        groups = self._lists.groups()
-        self.picker.group.options = [ANY_GROUP, *groups]
-        if group is not None:
-            if group not in groups:
-                raise InvalidParameterError("group", "must be an existing thing group", group)
-            self.picker.group.value = group
-        self.picker.set_candidates(self._lists.things(group or ANY_GROUP))
-
     def _group_changed(self, group: str) -> None:
+        self.picker.count.value = f"<i>loading {html.escape(group)}…</i>"
+
         def load() -> None:
             names = self._lists.things(group)
+            if self.picker.group.value != group:
+                return  # another group was chosen meanwhile: its own load follows
             self.picker.set_candidates(names, select=names)
+            self._say("info", f"{group}: {len(names):,} things, all selected.")
 
         self._work.submit(load)
 
-    def _selection_changed(self) -> None:
-        if self.plan is not None:
+    def _changed(self, what: str, *, refresh: bool = False) -> None:
+        """The selection, the job or the details changed: a plan under review is void."""
+        if self.plan is not None and not self._running:
             self._show_plan(None)
-            self._say("info", "The selection changed: review the action again.")
-        self.refresh()
-
-    def _details_changed(self) -> None:
-        error = self.details.error
-        self.start_button.disabled = error is not None or self._running
-        self._offer_statuses()
-        if error is not None and self.plan is not None:
-            self._show_plan(None)
+            self._say("info", f"The {what} changed: review the action again.")
+        self._offer_actions()
+        if refresh:
+            self.refresh()
 
     def _offer_jobs(self) -> None:
         jobs = sorted(offered_update(self.shown, self.picker.selected, None)[0])
-        wanted = self._preset_job if self._preset_job in jobs else self.job.value
-        self.job.options = [ALL_JOBS, *jobs]
-        self.job.value = wanted if wanted in self.job.options else ALL_JOBS
-        self._offer_statuses()
+        wanted = self.job.value
+        if self._preset_job in jobs:
+            wanted, self._preset_job = self._preset_job, None
+        options = [ALL_JOBS, *jobs]
+        # Not hold_trait_notifications: a selection widget cross-validates its old value against
+        # its new options there and raises. New options move the value: the observer ignores it.
+        self._offering = True
+        try:
+            if list(self.job.options) != options:
+                self.job.options = options
+            self.job.value = wanted if wanted in options else ALL_JOBS
+        finally:
+            self._offering = False
+        self._offer_actions()
 
-    def _offer_statuses(self) -> None:
-        _, allowed, reason = offered_update(self.shown, self.picker.selected, self.job.value)
+    def _offer_actions(self) -> None:
+        """Enable what the selection, the job and the details allow; say why not otherwise."""
+        offer = offered_actions(self.shown, self.picker.selected, self.job.value)
         previous = self.status.value
-        self.status.options = list(allowed)
-        if allowed:
-            self.status.value = previous if previous in allowed else allowed[0]
-        self.update_button.disabled = not allowed or not self.details.valid or self._running
-        self.update_reason.value = f"<i>{html.escape(reason)}</i>" if reason else ""
+        self.status.options = list(offer.statuses)
+        if offer.statuses:
+            self.status.value = previous if previous in offer.statuses else offer.statuses[0]
+        valid = self.details.valid and not self._running
+        self.start_button.disabled = not offer.can_start or not valid
+        self.update_button.disabled = not offer.statuses or not valid
+        self.action_note.value = " ".join(f"<i>{html.escape(n)}</i>" for n in offer.notes)
 
     # ------------------------------------------------------------------ messages
     def _propose(self, plan: Plan) -> Plan:
+        self.results_html.value = ""  # the last action's results are not this one's
         self._show_plan(plan)
-        self._say("info", "Review the action, then Confirm (or Cancel).")
+        self._say("info", "Review the calls above, then Confirm (or Cancel).")
         return plan
 
     def _show_plan(self, plan: Plan | None) -> None:
         self.plan = plan
-        self.plan_html.value = "" if plan is None else plan_html(plan.summary, plan.transitions)
+        self.plan_html.value = "" if plan is None else plan_html(plan)
         self.confirm_button.disabled = plan is None
         self.cancel_button.disabled = plan is None
 

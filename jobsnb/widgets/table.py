@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from jobsnb.charts import STATUS_COLORS
 from jobsnb.frames import pending_frame
 
+if TYPE_CHECKING:
+    from jobsnb.widgets.plans import Plan
+
 __all__ = [
+    "counted",
     "empty_shown",
     "errors_html",
     "format_age",
@@ -44,12 +48,22 @@ __all__ = [
 ]
 
 #: Rows drawn at most; the rest are counted below the table.
-MAX_ROWS: Final = 200
+MAX_ROWS: Final = 500
+#: Tables scroll inside a bounded box (both ways), so the panel keeps its height and width
+#: whatever the selection; the header stays in view. Names never wrap; statusDetails and
+#: messages wrap between words.
 _STYLE: Final = (
-    "<style>.jobsnb-table{border-collapse:collapse;font-size:12px}"
+    "<style>.jobsnb-scroll{overflow:auto;max-width:100%;border:1px solid #eee}"
+    ".jobsnb-table{border-collapse:collapse;font-size:12px}"
     ".jobsnb-table th,.jobsnb-table td{border-bottom:1px solid #ddd;padding:2px 8px;"
-    "text-align:left;white-space:nowrap}.jobsnb-table th{background:#f3f3f3}</style>"
+    "text-align:left;white-space:nowrap;vertical-align:top}"
+    ".jobsnb-table th{background:#f3f3f3;position:sticky;top:0}"
+    ".jobsnb-table td.jobsnb-wrap{white-space:normal;min-width:14em;max-width:32em;"
+    "overflow-wrap:normal}.jobsnb-table td.jobsnb-num{text-align:right}</style>"
 )
+#: Columns whose text wraps (between words), and columns of numbers (right-aligned).
+_WRAPPED: Final = frozenset({"statusDetails", "message", "sent", "reason"})
+_NUMBERS: Final = frozenset({"version", "execution", "expected version"})
 #: Statuses in the charts' colours, so a status looks the same in a table and a chart; an
 #: action's outcomes ``conflict`` and ``failed`` like the statuses they resemble.
 _COLOURS: Final = {
@@ -85,16 +99,39 @@ def _details(details: Any) -> str:
 def _cell(value: Any) -> str:
     if value is None or value is pd.NA or (not isinstance(value, dict) and pd.isna(value)):
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = html.escape(str(value))
     colour = _COLOURS.get(str(value))
     return f"<span style='color:{colour}'>{text}</span>" if colour else text
 
 
-def _table(rows: Iterable[Sequence[Any]], headers: Sequence[str], total: int, css: str) -> str:
+def _table(
+    rows: Iterable[Sequence[Any]],
+    headers: Sequence[str],
+    total: int,
+    css: str,
+    *,
+    height: int = 260,
+) -> str:
+    """Rows as an HTML table in a box that scrolls beyond ``height`` pixels."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    more = f"<div>… and {total - MAX_ROWS} more rows</div>" if total > MAX_ROWS else ""
-    return f"{_STYLE}<table class='jobsnb-table {css}'><tr>{head}</tr>{body}</table>{more}"
+    kinds = [
+        " class='jobsnb-wrap'" if h in _WRAPPED else " class='jobsnb-num'" if h in _NUMBERS else ""
+        for h in headers
+    ]
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{k}>{_cell(v)}</td>" for k, v in zip(kinds, row, strict=True))
+        + "</tr>"
+        for row in rows
+    )
+    more = f"<div>… and {total - MAX_ROWS:,} more rows</div>" if total > MAX_ROWS else ""
+    return (
+        f"{_STYLE}<div class='jobsnb-scroll' style='max-height:{height}px'>"
+        f"<table class='jobsnb-table {css}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>{more}"
+    )
 
 
 def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
@@ -107,6 +144,7 @@ def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
             (
                 r.thing_name,
                 r.job_id,
+                "next" if r.queue_position == 0 else "",
                 r.status,
                 r.version_number,
                 r.execution_number,
@@ -116,7 +154,7 @@ def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
             )
             for r in ordered.head(MAX_ROWS).itertuples(index=False)
         )
-        headers = ["thing", "job", "status", "version", "execution", "queued for"]
+        headers = ["thing", "job", "in line", "status", "version", "execution", "queued for"]
         headers += ["in progress for", "statusDetails"]
         table = _table(rows, headers, len(frame), "jobsnb-pending")
     idle = len(set(things) - set(frame["thing_name"])) if things else 0
@@ -124,7 +162,10 @@ def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
     note = f"<div>{idle} selected {verb} nothing pending</div>" if idle else ""
     snapshot = frame.attrs.get("snapshot_at")
     stamp = (
-        f"<div style='color:#666'>as of {snapshot:%Y-%m-%d %H:%M:%S} UTC</div>" if snapshot else ""
+        f"<div style='color:#666'>as of {snapshot:%Y-%m-%d %H:%M:%S} UTC (the service's clock)"
+        "</div>"
+        if snapshot
+        else ""
     )
     return table + note + stamp + errors_html(frame.jobsnb.errors)
 
@@ -142,11 +183,9 @@ def errors_html(errors: pd.DataFrame | None, *, title: str = "Calls that failed"
 
 
 def results_html(results: pd.DataFrame) -> str:
-    """An action's per-execution results (see :mod:`jobsnb.widgets.actions`) as HTML."""
+    """An action's per-call results (see :mod:`jobsnb.widgets.actions`) as HTML."""
     if results.empty:
         return ""
-    counts = results["outcome"].value_counts()
-    summary = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
     rows = (
         (
             r.thing_name,
@@ -163,7 +202,9 @@ def results_html(results: pd.DataFrame) -> str:
     )
     headers = ["thing", "job", "outcome", "was", "now", "version", "statusDetails"]
     headers += ["error code", "message"]
-    return f"<b>Results:</b> {summary}" + _table(rows, headers, len(results), "jobsnb-results")
+    summary = html.escape(counted(results["outcome"]))
+    table = _table(rows, headers, len(results), "jobsnb-results", height=220)
+    return f"<div class='jobsnb-results-box'><b>Results:</b> {summary}{table}</div>"
 
 
 def empty_shown() -> pd.DataFrame:
@@ -189,21 +230,60 @@ def message_html(kind: str, text: str) -> str:
     )
 
 
-def plan_html(summary: str, transitions: Mapping[str, int]) -> str:
-    """An action under review: its summary and each transition with its count."""
-    lines = "".join(f"<li>{n} &times; {html.escape(move)}</li>" for move, n in transitions.items())
-    return f"<div class='jobsnb-plan'><b>{html.escape(summary)}</b><ul>{lines}</ul></div>"
+def plan_html(plan: Plan) -> str:
+    """An action under review: its summary, every call it will make, the things it skips."""
+    executions = plan.executions
+    details = _details(plan.status_details) or "none"
+    rows = (
+        (r.thing_name, r.job_id, r.status, r.status_after, r.version_number, details)
+        for r in executions.head(MAX_ROWS).itertuples(index=False)
+    )
+    headers = ["thing", "job", "now", "after", "expected version", "statusDetails sent"]
+    if plan.action == "start_next":
+        headers[4] = "version"
+    table = _table(rows, headers, len(executions), "jobsnb-plan-calls", height=200)
+    skipped = ""
+    if not plan.skipped.empty:
+        reasons = counted(plan.skipped["reason"])
+        listed = _table(
+            (
+                (r.thing_name, r.job_id, r.reason)
+                for r in plan.skipped.head(MAX_ROWS).itertuples(index=False)
+            ),
+            ["thing", "job", "reason"],
+            len(plan.skipped),
+            "jobsnb-plan-skipped",
+            height=160,
+        )
+        head = f"{plural(len(plan.skipped), 'selected thing')} not called: {reasons}"
+        skipped = f"<details><summary>{html.escape(head)}</summary>{listed}</details>"
+    summary = html.escape(plan.summary)
+    return f"<div class='jobsnb-plan'><b>Review:</b> {summary}{table}{skipped}</div>"
+
+
+def counted(values: Iterable[Any]) -> str:
+    """``5 conflicts, 1 started``: each value with its count, most frequent first."""
+    counts = Counter(str(v) for v in values)
+    return ", ".join(f"{n} {_NOUNS.get(v, (v, v))[n != 1]}" for v, n in counts.most_common())
+
+
+#: Outcomes that are nouns, with their plurals (the others read as they are: "3 started").
+_NOUNS: Final = {"conflict": ("conflict", "conflicts")}
 
 
 def outcome_message(results: pd.DataFrame, summary: str) -> tuple[str, str]:
-    """The message after an action: (kind, text), naming failures and conflicts if any."""
+    """The message after an action: (kind, text); says what a stop left and what failed."""
     outcomes = Counter(results["outcome"]) if not results.empty else Counter()
-    words = {"failed": ("failed", "failed"), "conflict": ("conflict", "conflicts")}
-    bad = {k: n for k, n in outcomes.items() if k in words}
-    if not bad:
-        return "info", f"Done: {summary}."
-    counted = ", ".join(f"{n} {words[k][n != 1]}" for k, n in bad.items())
-    return "error", f"Done, with {counted}: see the results below."
+    total = sum(outcomes.values())
+    not_run = outcomes.get("not run", 0)
+    bad = {k: n for k, n in outcomes.items() if k in ("failed", "conflict")}
+    trouble = f"; {counted(results['outcome'][results['outcome'].isin(list(bad))])}" if bad else ""
+    if not_run:
+        done = total - not_run
+        return "error", f"Stopped: {done} of {total} done, {not_run} not run{trouble}."
+    if bad:
+        return "error", f"Done, with {trouble[2:]}: see the results below."
+    return "info", f"Done: {summary}."
 
 
 def table_note(frame: pd.DataFrame, selected: Sequence[str]) -> str:

@@ -17,7 +17,8 @@ import jobsnb
 from jobsnb.client import FleetClient
 from jobsnb.service.faults import FaultInjector
 from jobsnb.widgets import ControlPanel, control_panel
-from jobsnb.widgets.actions import Plan, run_plan
+from jobsnb.widgets.actions import run_plan
+from jobsnb.widgets.plans import Plan
 from tests.helpers import fast_client, make_job, make_things
 
 THING_ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
@@ -79,19 +80,37 @@ def test_panel_without_things_offers_the_accounts_things_and_filters_them(servic
     assert list(panel.picker.group.options) == ["(any group)", "north"]
 
     panel.picker.filter.value = "SENSOR"
-    assert list(panel.picker.things.options) == ["sensor-1", "sensor-2", "sensor-3"]
-    assert "1 hidden by the filter" in panel.picker.count.value
+    assert panel.picker.shown == ["sensor-1", "sensor-2", "sensor-3"]
+    assert "0 of 4 selected" in panel.picker.count.value
     click(panel, panel.picker.select_all)
     assert panel.picker.selected == ["sensor-1", "sensor-2", "sensor-3"]
+    assert panel.picker.grid.selected_rows == [0, 1, 2]
     assert "0 pending executions on 3 selected things" in panel.table_note.value
 
+    # A person clicks one row of the grid: the shown rows' selection is theirs.
+    panel.picker.grid.selected_rows = [1]
+    panel.wait(timeout=30)
+    assert panel.picker.selected == ["sensor-2"]
+    # The filter hides a selected thing without unselecting it; clearing it shows it again.
+    panel.picker.filter.value = "sensor-1"
+    assert panel.picker.selected == ["sensor-2"]
+    assert panel.picker.grid.selected_rows == []
+    assert "1 of 4 selected (1 hidden by the filter)" in panel.picker.count.value
     panel.picker.filter.value = ""
+    assert panel.picker.grid.selected_rows == [2]
+    assert panel.picker.selected == ["sensor-2"]
+
     panel.picker.group.value = "north"
     panel.wait(timeout=30)
     assert panel.picker.candidates == ["sensor-3"]
     assert panel.picker.selected == ["sensor-3"]
+    assert "north: 1 thing" in panel.message.value
     click(panel, panel.picker.clear)
     assert panel.picker.selected == []
+    panel.picker.group.value = "(any group)"
+    panel.wait(timeout=30)
+    assert panel.picker.candidates == ["gateway-1", "sensor-1", "sensor-2", "sensor-3"]
+    assert "Error" not in panel.message.value
 
 
 def test_panel_on_a_group_selects_its_things_and_shows_their_pending_executions(
@@ -160,8 +179,10 @@ def test_details_are_checked_as_typed_and_block_the_actions(service, iot, panels
     assert not panel.update_button.disabled
 
     row.key.value = "bad key"
-    assert "must be 1-128 characters" in row.check.value
-    assert "bad key" in editor.message.value
+    assert "must be 1-128 characters, each a letter" in row.check.value
+    assert "1 row to fix" in editor.message.value
+    assert "must be" not in editor.message.value, "the rule is said once, beside its row"
+    assert "[a-zA-Z" not in row.check.value, "rules are in words, not regular expressions"
     assert panel.start_button.disabled
     assert panel.update_button.disabled
     row.key.value = "progress"
@@ -208,8 +229,12 @@ def test_start_next_then_update_to_succeeded(service, iot, data, panels):
     panel.details.step_timeout_text.value = "30"
     click(panel, panel.start_button)
     assert panel.plan is not None
-    assert "Start next on 1 thing" in panel.plan_html.value
-    assert "1 &times; QUEUED → IN_PROGRESS" in panel.plan_html.value
+    assert "Start next on 1 thing of job fw: 1 × QUEUED → IN_PROGRESS" in panel.plan_html.value
+    assert panel.plan.executions[
+        ["thing_name", "job_id", "status", "status_after"]
+    ].values.tolist() == [["a", "fw", "QUEUED", "IN_PROGRESS"]]
+    assert "<td>step=download</td>" in panel.plan_html.value.replace(" class='jobsnb-wrap'", "")
+    assert "1 selected thing not called: nothing pending" not in panel.plan_html.value
     assert state(data, "a", "fw")[0] == "QUEUED", "nothing is sent before Confirm"
     click(panel, panel.confirm_button)
 
@@ -226,12 +251,18 @@ def test_start_next_then_update_to_succeeded(service, iot, data, panels):
     assert chart.refreshes > refreshes
     assert panel.progress.value == panel.progress.max == 1
     assert "Done" in panel.message.value
+    # Sent once: the editor is empty for the next action, and says so.
+    assert panel.details.value is None
+    assert panel.details.step_timeout is None
+    assert "editor is cleared" in panel.message.value
 
     panel.status.value = "SUCCEEDED"
-    panel.details.rows[0].value.value = "done"
-    panel.details.step_timeout_text.value = ""
     click(panel, panel.update_button)
-    assert "1 &times; IN_PROGRESS → SUCCEEDED" in panel.plan_html.value
+    assert "(no statusDetails)" in panel.plan_html.value
+    click(panel, panel.cancel_button)
+    panel.details.add_row("step", "done")
+    click(panel, panel.update_button)
+    assert "1 × IN_PROGRESS → SUCCEEDED" in panel.plan_html.value
     click(panel, panel.confirm_button)
 
     assert panel.results[["thing_name", "outcome", "status_before", "status"]].values.tolist() == [
@@ -241,7 +272,9 @@ def test_start_next_then_update_to_succeeded(service, iot, data, panels):
     assert "nothing pending" in panel.table.value
     assert "1 selected thing has nothing pending" in panel.table.value
     assert panel.update_button.disabled
-    assert "nothing pending for the selection" in panel.update_reason.value
+    assert "nothing pending for the selection" in panel.action_note.value
+    assert panel.start_button.disabled
+    assert "no selected thing has a next execution" in panel.action_note.value
 
 
 def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritten(
@@ -259,7 +292,7 @@ def test_a_version_conflict_is_reported_with_the_current_state_and_not_overwritt
 
     panel.status.value = "FAILED"
     click(panel, panel.update_button)
-    assert "2 &times; QUEUED → FAILED" in panel.plan_html.value
+    assert "2 × QUEUED → FAILED" in panel.plan_html.value
     click(panel, panel.confirm_button)
 
     results = panel.results.set_index("thing_name")
@@ -287,7 +320,7 @@ def test_run_plan_tells_a_conflict_from_a_refusal_of_a_terminal_execution(servic
     client = fast_client(service)
     seen = client.describe([("a", "fw"), ("b", "fw")], progress=False)
     keys = ["thing_name", "job_id", "execution_number", "status", "version_number"]
-    plan = Plan("update", ["a", "b"], seen[keys], "FAILED", None, None)
+    plan = Plan("update", seen[keys].assign(status_after="FAILED"), "FAILED", None, None)
     data.update_job_execution(thingName="a", jobId="fw", status="IN_PROGRESS")  # a: v1 -> v2
 
     results = run_plan(client, plan).set_index("thing_name")
@@ -322,10 +355,13 @@ def test_bulk_update_shows_transitions_needs_confirmation_and_reports_failures(
     click(panel, panel.update_button)
     plan = panel.plan
     assert plan is not None
-    assert plan.summary.startswith("Update 8 executions on 8 things: ")
+    assert plan.summary.startswith("Update 8 executions on 8 things of jobs fw (7), hotfix (1): ")
     assert dict(plan.transitions) == {"QUEUED → SUCCEEDED": 6, "IN_PROGRESS → SUCCEEDED": 2}
-    assert "6 &times; QUEUED → SUCCEEDED" in panel.plan_html.value
-    assert "2 &times; IN_PROGRESS → SUCCEEDED" in panel.plan_html.value
+    assert "6 × QUEUED → SUCCEEDED, 2 × IN_PROGRESS → SUCCEEDED" in panel.plan_html.value
+    # The review lists every execution it will update, with what is sent.
+    assert panel.plan_html.value.count("result=ok") == 8
+    for name in names:
+        assert f"<td>{name}</td>" in panel.plan_html.value
 
     click(panel, panel.cancel_button)
     assert panel.plan is None
@@ -393,7 +429,7 @@ def test_a_terminal_execution_offers_no_status_and_says_why(service, iot, panels
 
     assert list(panel.status.options) == []
     assert panel.update_button.disabled
-    assert "terminal" in panel.update_reason.value
+    assert "terminal" in panel.action_note.value
     with pytest.raises(jobsnb.InvalidParameterError, match="terminal"):
         panel.review_update()  # called from code it raises; from the button it would say so
 
@@ -428,7 +464,9 @@ def test_errors_appear_in_the_panel_never_as_a_traceback(service, iot, panels, c
     panel = open_panel(panels, client, ["a"])
 
     click(panel, panel.picker.clear)
-    panel.start_button.click()
+    assert panel.start_button.disabled
+    assert "Select things in the grid above" in panel.action_note.value
+    panel.start_button.click()  # from code, even disabled: it says why, it never raises
     assert "select at least one thing" in panel.message.value
     assert panel.plan is None
 
@@ -463,42 +501,38 @@ def test_failed_reads_show_in_the_table_with_their_error_code(service, iot, pane
 def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, panels):
     names = make_things(iot, [f"dev-{i:02d}" for i in range(6)])
     make_job(iot, "fw", names)
-    client = fast_client(service, workers=1)  # chunks of two things
+    client = fast_client(service, workers=1)
     panel = open_panel(panels, client, names)
     click(panel, panel.start_button)
 
-    calling = threading.Event()
-    release = threading.Event()
-    start_next = client.start_next
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        calling.set()
-        assert release.wait(30)
-        return start_next(*args, **kwargs)
-
-    client.start_next = held  # type: ignore[method-assign]
+    service.app.latency = 0.25  # each call takes a while: the action is under way for seconds
     future = panel.confirm()
     assert future is not None
-    assert calling.wait(30)
-    # The first chunk is in flight and the cell is free: the panel shows it is busy.
-    assert not future.done()
+    # The cell is free while the calls run: the panel shows it is busy, and how far it is.
     assert panel.busy
     assert panel.start_button.disabled
     assert panel.update_button.disabled
     assert not panel.stop_button.disabled
-    assert panel.progress_label.value == "0 / 6 calls"
+    assert "Running: Start next on 6 things" in panel.message.value
+    until(lambda: panel.progress.value >= 1, "the first call to be counted")
+    assert panel.progress_label.value.endswith("/ 6 calls")
     panel.stop_button.click()
-    release.set()
+    assert "Stopping" in panel.message.value
     panel.wait(timeout=30)
+    service.app.latency = 0.0
 
-    outcomes = panel.results.set_index("thing_name")["outcome"].to_dict()
-    assert outcomes == {n: "started" if n in names[:2] else "not run" for n in names}
-    assert panel.results["message"].iloc[-1] == "stopped before this call"
-    assert [state(data, n, "fw")[0] for n in names] == ["IN_PROGRESS"] * 2 + ["QUEUED"] * 4
+    outcomes = panel.results.set_index("thing_name")["outcome"]
+    assert sorted(outcomes.index) == names, "every thing has its row: nothing is lost"
+    done = int((outcomes == "started").sum())
+    assert 1 <= done < 6, outcomes.to_dict()
+    assert set(outcomes) == {"started", "not run"}
+    for name, outcome in outcomes.items():
+        assert state(data, name, "fw")[0] == ("IN_PROGRESS" if outcome == "started" else "QUEUED")
+    not_run = panel.results[panel.results["outcome"] == "not run"]
+    assert set(not_run["message"]) == {"stopped before this call"}
+    assert f"Stopped: {done} of 6 done, {6 - done} not run." in panel.message.value
     assert not panel.busy
-    assert not panel.start_button.disabled
     assert panel.stop_button.disabled
-    assert panel.progress.value == 2
     assert panel.progress.max == 6
 
 
@@ -551,7 +585,7 @@ def test_real_live_charts_update_in_place_after_an_action_and_on_refresh(
     status = charts.live(charts.status_distribution, client, names)
     panel = open_panel(panels, client, names, charts=[status, charts.queue_age])
     queue = panel.charts[1]
-    figures = [status.figure, queue.figure]
+    figures = [status.widget, queue.widget]
     assert list(panel.charts_box.children) == figures
     assert [(t.name, t.x) for t in status.figure.data] == [("QUEUED", (3,))]
 
