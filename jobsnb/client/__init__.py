@@ -7,6 +7,7 @@
     _calls.py         what the parts share (clients, budgets, pool) and how errors are reported
     breaker.py        the circuit breaker: a dead endpoint fails a fan-out in seconds
     retries.py        one call retried: what is worth another try, how long to wait
+    progress.py       a fan-out's progress: a bar (HTML in a notebook, text elsewhere) or a callback
     data_plane.py     pending, describe
     writes.py         start_next, update
     reconcile.py      an update whose answer was lost is looked up before it is sent again
@@ -27,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import threading
 from os import PathLike
 from typing import Any
 
@@ -45,6 +47,7 @@ from jobsnb.client.breaker import CircuitBreaker
 from jobsnb.client.control_plane import ControlPlane
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
+from jobsnb.client.progress import Progress
 from jobsnb.client.writes import Writes
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.history import to_history
@@ -153,7 +156,9 @@ class FleetClient:
     rows of ``frame.jobsnb.errors`` (and :attr:`last_errors`); ``on_error`` says whether they
     also warn (``"warn"``, the default), raise :class:`~jobsnb.exceptions.FanoutError`
     (``"raise"``), or pass silently (``"ignore"``). ``progress`` draws a progress bar for calls
-    taking over a second. Ctrl-C during a call raises
+    taking over a second, or tells a callable ``progress(done, total)`` as calls end; ``stop``,
+    a :class:`threading.Event`, ends a call early when set: no new AWS call starts, and every
+    item not called is a ``NotRun`` error row. Ctrl-C during a call raises
     :class:`~jobsnb.exceptions.FanoutInterrupted`, whose ``partial`` frame keeps every answer.
 
     ``data`` and ``control`` are the shared boto3 clients; ``read_budget``, ``write_budget`` and
@@ -253,7 +258,8 @@ class FleetClient:
         things: Things,
         path: str | PathLike[str],
         *,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """:meth:`pending` for ``things``, appended to the Parquet history at ``path``.
@@ -265,8 +271,8 @@ class FleetClient:
         path
             The history's directory (made when missing); read it with
             :func:`jobsnb.history.read_history`.
-        progress, on_error
-            As for every method (see the class).
+        progress, stop, on_error
+            As for :meth:`pending`.
 
         Returns
         -------
@@ -286,6 +292,6 @@ class FleetClient:
         >>> read_history(folder)[["thing_name", "job_id", "status"]].values.tolist()
         [['sensor-1', 'fw-2', 'QUEUED']]
         """
-        frame = self.pending(things, progress=progress, on_error=on_error)
+        frame = self.pending(things, progress=progress, stop=stop, on_error=on_error)
         to_history(frame, path)
         return frame

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from jobsnb import frames
 from jobsnb.client._arguments import OnError
 from jobsnb.client.breaker import CircuitBreaker
 from jobsnb.client.fanout import CallError, FanoutResult, RequestBudget, RetryPolicy, fan_out
+from jobsnb.client.progress import Progress
 from jobsnb.exceptions import FanoutError, FanoutInterrupted, JobsnbWarning
 
 __all__ = ["Calls", "Outcome", "delegate"]
@@ -84,19 +86,22 @@ class Outcome:
 
     ``calls`` counts the calls made (for "3 of 40 calls failed"); ``interrupted`` says a
     KeyboardInterrupt stopped a fan-out (the items it did not call are ``NotRun`` errors), so
-    nothing more should be called for it. ``joined`` adds the errors and calls of another
-    outcome this one was built from.
+    nothing more should be called for it; ``stopped`` says its ``stop`` event was set (the
+    items it did not call are ``NotRun`` errors too, and so are those of any fan-out after it,
+    which calls nothing). ``joined`` adds the errors and calls of another outcome this one was
+    built from.
     """
 
     frame: pd.DataFrame
     errors: list[CallError] = field(default_factory=list)
     calls: int = 0
     interrupted: bool = False
+    stopped: bool = False
 
     @classmethod
     def of(cls, frame: pd.DataFrame, result: FanoutResult[Any], calls: int) -> Outcome:
         """The outcome of a frame built from one fan-out's ``result``."""
-        return cls(frame, list(result.errors), calls, result.interrupted)
+        return cls(frame, list(result.errors), calls, result.interrupted, result.stopped)
 
     def joined(self, frame: pd.DataFrame, other: Outcome) -> Outcome:
         """``frame`` with the errors and calls of this outcome and ``other``."""
@@ -105,6 +110,7 @@ class Outcome:
             [*self.errors, *other.errors],
             self.calls + other.calls,
             self.interrupted or other.interrupted,
+            self.stopped or other.stopped,
         )
 
 
@@ -130,7 +136,8 @@ class Calls:
         operation: str,
         identify: Callable[[T], tuple[str | None, str | None]],
         budget: RequestBudget | None,
-        progress: bool,
+        progress: Progress,
+        stop: threading.Event | None = None,
     ) -> FanoutResult[T]:
         """:func:`~jobsnb.client.fanout.fan_out` on this client's pool, retry policy, breaker."""
         return fan_out(
@@ -142,6 +149,7 @@ class Calls:
             workers=self.workers,
             retry=self.retry,
             progress=progress,
+            stop=stop,
             breaker=self.breaker,
         )
 
@@ -153,7 +161,8 @@ class Calls:
         ``on_error`` says. Otherwise, when there are errors, ``on_error="warn"`` warns
         (pointing at the first caller outside :mod:`jobsnb.client`), ``"raise"`` raises
         :class:`~jobsnb.exceptions.FanoutError` with the partial frame, ``"ignore"`` does
-        neither.
+        neither. A stopped outcome is no exception: its ``NotRun`` rows are errors like others,
+        and its message starts with ``stopped:``.
         """
         frame, errors = outcome.frame, outcome.errors
         self.last_errors = errors_frame = frames.errors_frame(errors)
@@ -161,6 +170,8 @@ class Calls:
         frame.attrs["errors"] = tuple(errors)
         codes = ", ".join(sorted({error.error_code for error in errors}))
         failed = f"{len(errors)} of {max(outcome.calls, len(errors))} calls failed ({codes})"
+        if outcome.stopped:
+            failed = f"stopped: {failed}"
         # A raised error returns no frame: its message points at the exception's attributes.
         on_exception = "see the exception's .errors (one row per failed call) and .partial"
         if outcome.interrupted:

@@ -8,6 +8,7 @@ the first page.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ from jobsnb.client._arguments import OnError
 from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import CallFailed, call_with_retries
+from jobsnb.client.progress import Progress, offset
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import MAX_PAGE_SIZE, STATUSES, check_thing_name
 
@@ -31,7 +33,8 @@ class ControlPlane:
     """The control-plane calls of a :class:`~jobsnb.client.FleetClient`.
 
     They run on its shared ``calls``; ``data`` describes executions when asked to.
-    ``progress`` and ``on_error`` are as for :class:`~jobsnb.client.data_plane.DataPlane`.
+    ``progress``, ``stop`` and ``on_error`` are as for
+    :class:`~jobsnb.client.data_plane.DataPlane`.
     """
 
     def __init__(self, calls: Calls, data: DataPlane) -> None:
@@ -44,7 +47,8 @@ class ControlPlane:
         *,
         status: str | None = None,
         describe: bool = False,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """The whole fleet's executions of each job: ListJobExecutionsForJob.
@@ -58,8 +62,10 @@ class ControlPlane:
         describe
             Add every data-plane field of each execution (status details, versions) with
             DescribeJobExecution; its ``status`` becomes ``described_status``.
-        progress, on_error
-            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+        progress, stop, on_error
+            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
+            that, once set, starts no new call (each item not called is a ``NotRun`` error
+            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
 
         Returns
         -------
@@ -90,7 +96,7 @@ class ControlPlane:
         """
         arguments.check_on_error(on_error)
         outcome = self.executions_outcome(
-            job_ids, status=status, describe=describe, progress=progress
+            job_ids, status=status, describe=describe, progress=progress, stop=stop
         )
         return self.calls.report(outcome, on_error)
 
@@ -100,7 +106,8 @@ class ControlPlane:
         *,
         status: str | None = None,
         describe: bool = False,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
     ) -> Outcome:
         """:meth:`executions`, not yet reported: for calls that build on it."""
         jobs = arguments.job_ids(job_ids)
@@ -123,6 +130,7 @@ class ControlPlane:
             lambda job_id: (None, job_id),
             None,  # list_all takes from the control budget page by page
             progress,
+            stop,
         )
         parts = [
             frames.job_executions_frame(job_id, response["executionSummaries"])
@@ -132,7 +140,9 @@ class ControlPlane:
         if not describe or listed.frame.empty or listed.interrupted:
             return listed
         frame = listed.frame
-        details = self.data.describe_outcome(frame[_KEYS], progress=progress)
+        details = self.data.describe_outcome(
+            frame[_KEYS], progress=offset(progress, len(jobs)), stop=stop
+        )
         extra = [c for c in details.frame.columns if c not in frame.columns or c == "status"]
         merged = frame.merge(
             details.frame[[*_KEYS, *extra]].rename(columns={"status": "described_status"}),
@@ -142,7 +152,12 @@ class ControlPlane:
         return listed.joined(merged, details)
 
     def job_summary(
-        self, job_ids: str | Iterable[str], *, progress: bool = True, on_error: OnError = "warn"
+        self,
+        job_ids: str | Iterable[str],
+        *,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
+        on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """One row per job: its status and how many things (not attempts) are in each status.
 
@@ -150,8 +165,10 @@ class ControlPlane:
         ----------
         job_ids
             One job id or several.
-        progress, on_error
-            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+        progress, stop, on_error
+            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
+            that, once set, starts no new call (each item not called is a ``NotRun`` error
+            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
 
         Returns
         -------
@@ -188,10 +205,11 @@ class ControlPlane:
             lambda job_id: (None, job_id),
             self.calls.control_budget,
             progress,
+            stop,
         )
         found = [job_id for job_id, _ in described.succeeded]
         executions = (
-            self.executions_outcome(found, progress=progress)
+            self.executions_outcome(found, progress=offset(progress, len(jobs)), stop=stop)
             if found and not described.interrupted
             else Outcome(frames.job_executions_frame("", []))
         )

@@ -7,6 +7,7 @@ its own. The writes (start next, update) are in :mod:`jobsnb.client.writes`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
@@ -18,6 +19,7 @@ from jobsnb.client import _arguments as arguments
 from jobsnb.client._arguments import Executions, OnError, Pair, Things
 from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.fanout import FanoutResult
+from jobsnb.client.progress import Progress, offset
 
 __all__ = ["DataPlane"]
 
@@ -28,9 +30,17 @@ _CURRENT: Final = ["status", "version_number", "status_details"]
 class DataPlane:
     """The data-plane reads of a :class:`~jobsnb.client.FleetClient`, on its shared ``calls``.
 
-    ``progress`` draws a progress bar for calls taking over a second; ``on_error`` says what
-    calls that failed for good do besides becoming rows of ``frame.jobsnb.errors``: warn
-    (``"warn"``), raise :class:`~jobsnb.exceptions.FanoutError` (``"raise"``) or nothing.
+    ``progress`` draws a progress bar for calls taking over a second (True), or tells a
+    callable ``progress(done, total)`` from the calling thread as calls end, at most ten
+    times a second and once at the end (see :func:`~jobsnb.client.fanout.fan_out`); a method
+    that calls twice (``pending(details=True)``, an ``update`` describing refusals) counts
+    both, its ``total`` growing when the second call's size is known. ``stop``, a
+    :class:`threading.Event`, once set (from any thread: a Stop button) lets no new call
+    start; those already sent finish and keep their rows, and every item not called is a
+    ``NotRun`` row of ``frame.jobsnb.errors`` with the message
+    :data:`~jobsnb.client.fanout.STOPPED_MESSAGE`. ``on_error`` says what calls that failed
+    for good do besides becoming rows of ``frame.jobsnb.errors``: warn (``"warn"``), raise
+    :class:`~jobsnb.exceptions.FanoutError` (``"raise"``) or nothing.
     """
 
     def __init__(self, calls: Calls) -> None:
@@ -41,7 +51,8 @@ class DataPlane:
         things: Things,
         *,
         details: bool = False,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """Pending executions (IN_PROGRESS, then QUEUED) of every thing: GetPendingJobExecutions.
@@ -54,8 +65,10 @@ class DataPlane:
             Also describe each pending execution just after (DescribeJobExecution): adds a
             ``status_details`` column (dicts) and takes ``status`` and ``version_number`` from
             that later read, the version an update should expect.
-        progress, on_error
-            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+        progress, stop, on_error
+            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
+            that, once set, starts no new call (each item not called is a ``NotRun`` error
+            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
 
         Returns
         -------
@@ -94,18 +107,21 @@ class DataPlane:
             lambda name: (name, None),
             self.calls.read_budget,
             progress,
+            stop,
         )
         frame = frames.pending_frame(result.succeeded, _service_time(result))
         outcome = Outcome.of(frame, result, len(names))
         if details and not outcome.interrupted:
-            outcome = self._with_details(outcome, progress)
+            outcome = self._with_details(outcome, offset(progress, len(names)), stop)
         return self.calls.report(outcome, on_error)
 
-    def _with_details(self, pending: Outcome, progress: bool) -> Outcome:
+    def _with_details(
+        self, pending: Outcome, progress: Progress, stop: threading.Event | None
+    ) -> Outcome:
         frame = pending.frame.assign(status_details=_dicts([{}] * len(pending.frame)))
         if frame.empty:
             return Outcome(frame, pending.errors, pending.calls)
-        described = self.describe_outcome(frame[_KEYS], progress=progress)
+        described = self.describe_outcome(frame[_KEYS], progress=progress, stop=stop)
         now = described.frame[[*_KEYS, *_CURRENT]].rename(columns={c: f"{c}_now" for c in _CURRENT})
         merged = pending.frame.merge(now, on=_KEYS, how="left").set_axis(frame.index)
         found = merged["version_number_now"].notna()
@@ -120,7 +136,8 @@ class DataPlane:
         *,
         include_document: bool = False,
         flatten_details: bool = False,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """Every field of each execution: DescribeJobExecution for (thing, job[, number]).
@@ -135,8 +152,10 @@ class DataPlane:
         include_document, flatten_details
             Add the job document (``job_document``); one ``detail_<key>`` column per
             statusDetails key.
-        progress, on_error
-            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+        progress, stop, on_error
+            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
+            that, once set, starts no new call (each item not called is a ``NotRun`` error
+            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
 
         Returns
         -------
@@ -169,6 +188,7 @@ class DataPlane:
             include_document=include_document,
             flatten_details=flatten_details,
             progress=progress,
+            stop=stop,
         )
         return self.calls.report(outcome, on_error)
 
@@ -178,11 +198,12 @@ class DataPlane:
         *,
         include_document: bool = False,
         flatten_details: bool = False,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
     ) -> Outcome:
         """:meth:`describe`, not yet reported: for parts that build on it."""
         pairs = arguments.execution_pairs(arguments.executions_with_jobs(executions))
-        result = self.describe_pairs(pairs, include_document, progress)
+        result = self.describe_pairs(pairs, include_document, progress, stop)
         records = [(pair[0], response.get("execution")) for pair, response in result.succeeded]
         frame = frames.executions_frame(
             records, include_document=include_document, flatten_details=flatten_details
@@ -190,7 +211,11 @@ class DataPlane:
         return Outcome.of(frame, result, len(pairs))
 
     def describe_pairs(
-        self, pairs: Sequence[Pair], include_document: bool, progress: bool
+        self,
+        pairs: Sequence[Pair],
+        include_document: bool,
+        progress: Progress,
+        stop: threading.Event | None = None,
     ) -> FanoutResult[Pair]:
         """DescribeJobExecution of each (thing, job, number), as the fan-out answered it."""
 
@@ -208,6 +233,7 @@ class DataPlane:
             lambda pair: (pair[0], pair[1]),
             self.calls.read_budget,
             progress,
+            stop,
         )
 
 

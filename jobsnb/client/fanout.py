@@ -9,6 +9,10 @@ endpoint is unreachable (:mod:`jobsnb.client.breaker`). Every item ends as exact
 or one :class:`CallError`: nothing is lost, and one item's failure never stops the others.
 Interrupted (KeyboardInterrupt in the calling thread), a fan-out waits a moment for the calls
 already sent, and every item not called becomes a ``NotRun`` error: the result is still whole.
+Stopped (its ``stop`` event set, say by a Stop button), it starts no new call, lets the calls
+already sent finish, and every item not called becomes a ``NotRun`` error
+(:data:`STOPPED_MESSAGE`). Progress goes to a bar or to the caller's ``progress(done, total)``
+(:mod:`jobsnb.client.progress`), always from the calling thread.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from jobsnb.client.breaker import CircuitBreaker
+from jobsnb.client.progress import Progress, check_stop, progress_reporter
 from jobsnb.client.retries import (
     CallFailed,
     RetryPolicy,
@@ -32,6 +37,8 @@ from jobsnb.exceptions import InvalidParameterError
 from jobsnb.limits import INTERRUPT_GRACE_SECONDS
 
 __all__ = [
+    "NOT_RUN",
+    "STOPPED_MESSAGE",
     "CallError",
     "CallFailed",
     "FanoutResult",
@@ -43,6 +50,13 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: The error code of an item a fan-out never called (interrupted or stopped first).
+NOT_RUN: Final = "NotRun"
+#: The message of an item not called because the fan-out's ``stop`` was set.
+STOPPED_MESSAGE: Final = "not called: stopped before this call"
+#: How often the calling thread looks at the calls, the stop event and the progress.
+_POLL_SECONDS: Final = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +136,8 @@ class FanoutResult(Generic[T]):
     elapsed: float = 0.0
     #: The caller was interrupted: items not called are ``NotRun`` errors.
     interrupted: bool = False
+    #: The ``stop`` event was set: items not called are ``NotRun`` errors.
+    stopped: bool = False
 
     @property
     def succeeded(self) -> list[tuple[T, dict[str, Any]]]:
@@ -148,7 +164,8 @@ def fan_out(
     budget: RequestBudget | None,
     workers: int = 16,
     retry: RetryPolicy | None = None,
-    progress: bool = True,
+    progress: Progress = True,
+    stop: threading.Event | None = None,
     breaker: CircuitBreaker | None = None,
     grace: float = INTERRUPT_GRACE_SECONDS,
 ) -> FanoutResult[T]:
@@ -171,7 +188,14 @@ def fan_out(
     retry
         Back-off for throttling, 5xx and connection errors.
     progress
-        Show a progress bar (``tqdm.auto``) when the fan-out takes over a second.
+        True: a progress bar when the fan-out takes over a second (an HTML line updated in
+        place in a notebook, removed at the end; a text bar in a terminal). A callable:
+        ``progress(done, total)`` from the calling thread as calls end, at most ten times a
+        second, and always once at the end with the calls that ended (``total`` unless
+        stopped or interrupted). False: neither.
+    stop
+        Once set (from any thread), no new call starts; the calls already sent finish and keep
+        their answers, and every item not called is a ``NotRun`` error.
     breaker
         The client's circuit breaker; None for none.
     grace
@@ -180,10 +204,12 @@ def fan_out(
     Returns
     -------
     FanoutResult
-        One response or one :class:`CallError` per item, aligned with ``items``. When a
-        KeyboardInterrupt reached the calling thread, ``interrupted`` is True and each item not
-        called is an error ``"NotRun"`` (one still running after ``grace``, whose outcome is
-        unknown, an error ``"Interrupted"``); a second interrupt during ``grace`` is raised.
+        One response or one :class:`CallError` per item, aligned with ``items``. When ``stop``
+        was set, ``stopped`` is True and each item not called is an error :data:`NOT_RUN`
+        with the message :data:`STOPPED_MESSAGE`. When a KeyboardInterrupt reached the calling
+        thread, ``interrupted`` is True and each item not called is an error ``"NotRun"`` (one
+        still running after ``grace``, whose outcome is unknown, an error ``"Interrupted"``);
+        a second interrupt during ``grace`` is raised.
 
     Examples
     --------
@@ -191,20 +217,33 @@ def fan_out(
     ...                  identify=lambda name: (name, None), budget=None, progress=False)
     >>> result.responses
     [{'name': 'a'}, {'name': 'b'}]
-    >>> import jobsnb
+    >>> import jobsnb, threading
     >>> from jobsnb.service import LocalJobsService
+    >>> stop, seen = threading.Event(), []
+    >>> def pending(name):
+    ...     stop.set()  # a Stop button pressed during the first call
+    ...     return data.get_pending_job_executions(thingName=name)
     >>> with LocalJobsService() as service:
     ...     data = jobsnb.connect(service).data
-    ...     result = fan_out(["sensor-1", "sensor-2"],
-    ...                      lambda name: data.get_pending_job_executions(thingName=name),
+    ...     result = fan_out(["sensor-1", "sensor-2", "sensor-3"], pending,
     ...                      operation="GetPendingJobExecutions",
-    ...                      identify=lambda name: (name, None), budget=None, progress=False)
-    >>> [response["queuedJobs"] for _, response in result.succeeded], result.errors
-    ([[], []], [])
+    ...                      identify=lambda name: (name, None),
+    ...                      budget=None, workers=1, stop=stop,
+    ...                      progress=lambda done, total: seen.append((done, total)))
+    >>> [response["queuedJobs"] for _, response in result.succeeded], result.stopped
+    ([[]], True)
+    >>> [(error.thing_name, error.error_code, error.message) for error in result.errors]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('sensor-2', 'NotRun', 'not called: stopped before this call'),
+     ('sensor-3', 'NotRun', 'not called: stopped before this call')]
+    >>> seen[-1]
+    (1, 3)
     """
     retry = retry or RetryPolicy()
     if workers < 1:
         raise InvalidParameterError("workers", "must be at least 1", workers)
+    check_stop(stop)
+    reporter = progress_reporter(progress, len(items), operation)
     responses: list[dict[str, Any] | None] = [None] * len(items)
     errors: list[CallError | None] = [None] * len(items)
     started_items = [False] * len(items)
@@ -219,7 +258,9 @@ def fan_out(
             calls += 1
         return call(item)
 
-    def run(index: int) -> None:
+    def run(index: int) -> bool:
+        if stop is not None and stop.is_set():
+            return False
         item = items[index]
         started_items[index] = True
         running_fan_out(abandoned)  # pages listed inside ``call`` stop with the fan-out
@@ -237,21 +278,25 @@ def fan_out(
             errors[index] = CallError(thing, job, operation, code, message, failed.attempts, status)
         finally:
             running_fan_out(None)
+        return True
 
     started = time.perf_counter()
-    bar = _progress_bar(len(items), operation, progress)
     executor = ThreadPoolExecutor(max_workers=min(workers, max(1, len(items))))
-    futures: list[Future[None]] = []
+    futures: list[Future[bool]] = []
     interrupted = False
+    ended = 0
     try:
         futures = [executor.submit(run, i) for i in range(len(items))]
-        pending: set[Future[None]] = set(futures)
+        pending: set[Future[bool]] = set(futures)
         while pending:
-            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in done:
-                future.result()  # run() catches everything a call raises; this surfaces bugs
-            if bar is not None and done:
-                bar.update(len(done))
+            done, pending = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            # run() catches everything a call raises: result() surfaces bugs only.
+            ended += sum(1 for future in done if not future.cancelled() and future.result())
+            if stop is not None and stop.is_set():
+                for future in pending:
+                    future.cancel()  # those not started yet; the others finish
+            if reporter is not None and done:
+                reporter.update(ended)
     except KeyboardInterrupt:
         interrupted = True
         abandoned.set()
@@ -263,15 +308,16 @@ def fan_out(
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        if reporter is not None:
+            reporter.close(ended)
     executor.shutdown(wait=not interrupted, cancel_futures=interrupted)
-    if interrupted:
+    stopped = not interrupted and stop is not None and stop.is_set()
+    if interrupted or stopped:
         # A copy: a call still running past the grace period must not change the result.
         responses, errors = list(responses), list(errors)
         for index, item in enumerate(items):
             if responses[index] is None and errors[index] is None:
-                errors[index] = _not_ended(item, identify, operation, started_items[index])
+                errors[index] = _not_ended(item, identify, operation, started_items[index], stopped)
     return FanoutResult(
         items,
         responses,
@@ -279,13 +325,18 @@ def fan_out(
         calls,
         time.perf_counter() - started,
         interrupted,
+        stopped,
     )
 
 
 def _not_ended(
-    item: T, identify: Callable[[T], tuple[str | None, str | None]], operation: str, sent: bool
+    item: T,
+    identify: Callable[[T], tuple[str | None, str | None]],
+    operation: str,
+    sent: bool,
+    stopped: bool,
 ) -> CallError:
-    """The error of an item whose call had not ended when its fan-out was interrupted."""
+    """The error of an item whose call had not ended when its fan-out was interrupted or stopped."""
     thing, job = identify(item)
     if sent:
         message = (
@@ -293,14 +344,5 @@ def _not_ended(
             "(describe the execution to see)"
         )
         return CallError(thing, job, operation, "Interrupted", message, 1)
-    message = "not called: the fan-out was interrupted first"
-    return CallError(thing, job, operation, "NotRun", message, 0)
-
-
-def _progress_bar(total: int, operation: str, enabled: bool) -> Any:
-    if not enabled or total == 0:
-        return None
-    from tqdm.auto import tqdm
-
-    # delay=1: nothing is drawn for fan-outs that finish within a second.
-    return tqdm(total=total, desc=operation, unit="thing", delay=1.0, leave=False)
+    message = STOPPED_MESSAGE if stopped else "not called: the fan-out was interrupted first"
+    return CallError(thing, job, operation, NOT_RUN, message, 0)

@@ -10,6 +10,7 @@ when it carries none (see :mod:`jobsnb.client.conflicts`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from jobsnb.client._arguments import Executions, OnError, Things
 from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.conflicts import CONFLICT_CODE, CONFLICTS_ATTR, find_conflicts
 from jobsnb.client.data_plane import DataPlane
+from jobsnb.client.progress import Progress, offset
 from jobsnb.client.reconcile import UpdateItem, reconciling_update
 from jobsnb.limits import check_status_details, check_step_timeout
 
@@ -30,7 +32,7 @@ __all__ = ["Writes"]
 class Writes:
     """The data-plane writes of a :class:`~jobsnb.client.FleetClient`, on its shared ``calls``.
 
-    ``reads`` describes refused updates. ``progress`` and ``on_error`` are as for
+    ``reads`` describes refused updates. ``progress``, ``stop`` and ``on_error`` are as for
     :class:`~jobsnb.client.data_plane.DataPlane`.
     """
 
@@ -44,7 +46,8 @@ class Writes:
         *,
         status_details: Mapping[str, str] | None = None,
         step_timeout_minutes: int | None = None,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """StartNextPendingJobExecution on every thing: each starts its next pending execution.
@@ -55,8 +58,10 @@ class Writes:
             A thing name, names, a Series of names or a frame with a ``thing_name`` column.
         status_details, step_timeout_minutes
             The statusDetails and a step timer (1-10080 minutes) of each started execution.
-        progress, on_error
-            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+        progress, stop, on_error
+            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
+            that, once set, starts no new call (each item not called is a ``NotRun`` error
+            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
 
         Returns
         -------
@@ -106,6 +111,7 @@ class Writes:
             lambda name: (name, None),
             self.calls.write_budget,
             progress,
+            stop,
         )
         records = [(name, response.get("execution")) for name, response in result.succeeded]
         outcome = Outcome.of(frames.executions_frame(records), result, len(names))
@@ -119,7 +125,8 @@ class Writes:
         status_details: Mapping[str, str] | None = None,
         expected_version: int | Literal["frame"] | None = "frame",
         step_timeout_minutes: int | None = None,
-        progress: bool = True,
+        progress: Progress = True,
+        stop: threading.Event | None = None,
         on_error: OnError = "warn",
     ) -> pd.DataFrame:
         """UpdateJobExecution on every (thing, job[, execution number]): report a status.
@@ -139,8 +146,10 @@ class Writes:
             checks nothing.
         step_timeout_minutes
             A new step timer (1-10080 minutes), or -1 to cancel the current one.
-        progress, on_error
-            A progress bar; what failed calls do besides being ``frame.jobsnb.errors``.
+        progress, stop, on_error
+            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
+            that, once set, starts no new call (each item not called is a ``NotRun`` error
+            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
 
         Returns
         -------
@@ -203,6 +212,7 @@ class Writes:
             lambda item: (item.pair[0], item.pair[1]),
             self.calls.write_budget,
             progress,
+            stop,
         )
         records = [
             (
@@ -238,12 +248,15 @@ class Writes:
             ]
             if to_describe:
                 pairs = [refused[index][0].pair for index in to_describe]
-                described = self.reads.describe_pairs(pairs, False, progress)
+                described = self.reads.describe_pairs(
+                    pairs, False, offset(progress, len(items)), stop
+                )
                 for index, response in zip(to_describe, described.responses, strict=True):
                     states[index] = response
                 outcome.errors += described.errors
                 outcome.calls += len(to_describe)
                 outcome.interrupted = described.interrupted
+                outcome.stopped = outcome.stopped or described.stopped
             pairs_expected = [(item.pair, expected) for item, expected in refused]
             frame.attrs[CONFLICTS_ATTR] = find_conflicts(pairs_expected, states)
         return self.calls.report(outcome, on_error)
