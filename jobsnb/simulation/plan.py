@@ -25,10 +25,21 @@ from jobsnb.exceptions import InvalidParameterError
 from jobsnb.simulation.config import FleetConfig, model_group, region_group
 from jobsnb.simulation.jobs import PlannedJob, plan_jobs
 
-__all__ = ["MAX_THINGS", "QUARANTINE_GROUP", "Device", "FleetEvent", "FleetPlan", "plan_fleet"]
+__all__ = [
+    "ENROL_MINUTES",
+    "MAX_THINGS",
+    "QUARANTINE_GROUP",
+    "Device",
+    "FleetEvent",
+    "FleetPlan",
+    "plan_fleet",
+]
 
 #: The most devices a plan may start with.
 MAX_THINGS = 100_000
+#: When the devices that enrol later join, in simulated minutes from the start: after an hour,
+#: so that a sandbox warmed up for up to an hour has exactly the things it was asked for.
+ENROL_MINUTES = (60.0, 90.0)
 #: Where the operator moves devices out of their region group (targeted by no job).
 QUARANTINE_GROUP = "quarantine"
 _MINUTE = 60.0
@@ -130,6 +141,18 @@ class FleetPlan:
     jobs: tuple[PlannedJob, ...]
     events: tuple[FleetEvent, ...] = field(default=())
 
+    @property
+    def later(self) -> int:
+        """How many devices enrol after the start (``config.enroll_share`` of them).
+
+        Examples
+        --------
+        >>> quiet = FleetConfig(enroll_share=0)
+        >>> plan_fleet(300, seed=0).later, plan_fleet(300, seed=0, config=quiet).later
+        (9, 0)
+        """
+        return sum(1 for device in self.devices if device.enrolled_after > 0)
+
     def initial_devices(self) -> list[Device]:
         """The devices in the fleet from the start.
 
@@ -162,7 +185,9 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
     Parameters
     ----------
     things
-        Devices at the start, 1 to ``MAX_THINGS``; ``config.enroll_share`` more enrol later.
+        Devices at the start, 1 to ``MAX_THINGS``. ``config.enroll_share`` more (3% by default,
+        at least one) enrol later, between :data:`ENROL_MINUTES` simulated minutes in, to show a
+        CONTINUOUS job picking up new devices; ``FleetConfig(enroll_share=0)`` for none.
     seed
         Same seed (and config), same plan.
     config
@@ -206,7 +231,7 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
                 region,
                 model.firmware,
                 flaky,
-                enrolled_after=rng.uniform(40, 70) * _MINUTE if late else 0.0,
+                enrolled_after=rng.uniform(*ENROL_MINUTES) * _MINUTE if late else 0.0,
             )
         )
     size: dict[str, int] = {}

@@ -27,7 +27,7 @@ from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service import LocalJobsService, ManualClock
 from jobsnb.simulation.config import DEFAULT_MODELS, DEFAULT_REGIONS, FleetConfig, HardwareModel
 from jobsnb.simulation.jobs import PlannedJob
-from jobsnb.simulation.plan import plan_fleet
+from jobsnb.simulation.plan import ENROL_MINUTES, plan_fleet
 from jobsnb.simulation.scheduler import Fleet
 
 __all__ = [
@@ -141,8 +141,17 @@ class Sandbox:
 
     @property
     def things(self) -> list[str]:
-        """Names of the devices enrolled so far."""
+        """Names of the devices enrolled so far: those asked for, then any that enrolled later.
+
+        ``sandbox(things=300)`` has exactly 300 until an hour of simulated time has passed;
+        then the few devices of :attr:`to_enrol` join, one by one (see :func:`sandbox`).
+        """
         return self.fleet.enrolled
+
+    @property
+    def to_enrol(self) -> int:
+        """How many planned devices have not enrolled yet (they join after an hour)."""
+        return len(self.plan.devices) - len(self.fleet.enrolled)
 
     @property
     def groups(self) -> dict[str, list[str]]:
@@ -265,8 +274,13 @@ class Sandbox:
             return f"<Sandbox seed={self.seed} closed>"
         backend = self.service.backend
         counts = ", ".join(f"{status} {count}" for status, count in self.status_counts().items())
+        asked = len(self.plan.initial_devices())
+        joined, later = len(self.things) - asked, self.to_enrol
+        things = f"{asked} things" + (f" + {joined} enrolled later" if joined else "")
+        if later:
+            things += f" ({later} more to enrol from {ENROL_MINUTES[0]:.0f} min on)"
         return (
-            f"<Sandbox {url} seed={self.seed}: {len(self.things)} things, "
+            f"<Sandbox {url} seed={self.seed}: {things}, "
             f"{len(backend.group_names())} groups, {len(backend.job_ids())} of "
             f"{len(self.plan.jobs)} jobs launched; {self.now:%Y-%m-%d %H:%M} UTC "
             f"(+{self.elapsed}){' live' if self.running else ''}; executions: {counts or 'none'}>"
@@ -290,7 +304,11 @@ def sandbox(
     Parameters
     ----------
     things
-        Devices at the start (1 to 100,000); a few more enrol later.
+        Devices in the fleet (1 to 100,000): ``len(sb.things)`` is exactly this at the start and
+        for the first simulated hour. Then, to show the CONTINUOUS job picking up new devices,
+        a few more enrol (``config.enroll_share``: 3%, at least one; ``sb.to_enrol`` says how
+        many are still to come, and the repr shows both); ``FleetConfig(enroll_share=0)`` for
+        none.
     seed
         Same seed, same fleet and same history (thing names, attributes, jobs and the final
         status, details and version of every execution).
@@ -312,7 +330,14 @@ def sandbox(
 
     Examples
     --------
-    >>> import boto3, jobsnb
+    >>> import jobsnb
+    >>> with jobsnb.sandbox(things=40, seed=2) as sb:  # 45 simulated minutes in
+    ...     print(len(sb.things), sb.to_enrol, repr(sb).split(": ")[1].split(",")[0])
+    ...     _ = sb.advance("1h")
+    ...     print(len(sb.things), sb.to_enrol, repr(sb).split(": ")[1].split(",")[0])
+    40 1 40 things (1 more to enrol from 60 min on)
+    41 0 40 things + 1 enrolled later
+    >>> import boto3
     >>> with jobsnb.sandbox(things=40, seed=2, warm_up="1h") as sb:
     ...     iot = boto3.client("iot", endpoint_url=sb.url, region_name="us-east-1",
     ...                        aws_access_key_id="x", aws_secret_access_key="x")

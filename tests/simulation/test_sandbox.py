@@ -313,3 +313,18 @@ def test_a_device_asks_for_work_queued_before_the_fleet_started() -> None:
         execution = iot.describe_job_execution(jobId="early", thingName=device.name)
         assert execution["execution"]["status"] != "QUEUED"
         assert "startedAt" in execution["execution"]
+
+
+def test_a_sandbox_has_exactly_the_things_asked_for_and_says_when_more_enrol() -> None:
+    with jobsnb.sandbox(things=300, seed=0) as sb:  # the quick start's fleet, 45 minutes in
+        assert len(sb.things) == len(jobsnb.connect(sb).things()) == 300
+        assert sb.to_enrol == 9
+        assert "300 things (9 more to enrol from 60 min on)" in repr(sb)
+        sb.advance("1h")
+        assert len(sb.things) == 309
+        assert sb.to_enrol == 0
+        assert "300 things + 9 enrolled later," in repr(sb)
+    quiet = FleetConfig(enroll_share=0)
+    with jobsnb.sandbox(things=20, seed=0, config=quiet, warm_up="3h") as sb:
+        assert len(sb.things) == 20
+        assert "20 things," in repr(sb)
