@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import json
 import random
+import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 
 import jobsnb.frames
+import jobsnb.frames._display
 import jobsnb.frames.calls
 import jobsnb.frames.executions
 import jobsnb.frames.jobs
@@ -31,10 +33,12 @@ from jobsnb.frames import (
     empty_frame,
     errors_frame,
     executions_frame,
+    format_duration,
     job_executions_frame,
     job_summary_frame,
     pending_frame,
     schema_markdown,
+    styled,
     summaries_frame,
 )
 from jobsnb.limits import STATUSES
@@ -121,7 +125,13 @@ def test_schema_markdown_has_a_row_per_column() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    modules = [jobsnb.frames, jobsnb.frames.calls, jobsnb.frames.executions, jobsnb.frames.jobs]
+    modules = [
+        jobsnb.frames,
+        jobsnb.frames._display,
+        jobsnb.frames.calls,
+        jobsnb.frames.executions,
+        jobsnb.frames.jobs,
+    ]
     results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in modules]
     assert sum(result.attempted for result in results) >= 9
     assert sum(result.failed for result in results) == 0
@@ -510,3 +520,112 @@ def test_errors_frame() -> None:
     }
     assert frame["job_id"].isna().tolist() == [False, True]
     assert frame["http_status"].isna().tolist() == [False, True]
+
+
+# --- frames shown to people: frame.jobsnb.styled() ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (pd.Timedelta(seconds=0), "0s"),
+        (pd.Timedelta(seconds=35.9), "35s"),
+        (pd.Timedelta(minutes=12, seconds=54), "12m 54s"),
+        (pd.Timedelta(hours=2, minutes=5, seconds=59), "2h 05m"),
+        (pd.Timedelta(days=3, hours=4, minutes=30), "3d 4h"),
+        (timedelta(minutes=1), "1m 00s"),
+        (-pd.Timedelta(hours=1), "-1h 00m"),
+        (pd.NaT, ""),
+        (None, ""),
+    ],
+)
+def test_format_duration(duration: Any, text: str) -> None:
+    assert format_duration(duration) == text
+
+
+def _cells(table: Any) -> list[list[str]]:
+    """The display text of every body cell, row by row (what the notebook shows)."""
+    return [
+        [cell["display_value"] for cell in row[1:]]
+        for row in table._translate(False, False)["body"]
+    ]
+
+
+def test_styled_writes_durations_times_and_counts_for_people(
+    iot: Any, data: Any, clock: Any
+) -> None:
+    iot.create_thing(thingName="sensor-0042")
+    iot.create_job(jobId="fw-2", targets=[ARN.format("sensor-0042")], document="{}")
+    clock.advance(12 * 60 + 54.25)
+    frame = pending_frame(
+        [("sensor-0042", data.get_pending_job_executions(thingName="sensor-0042"))],
+        pd.Timestamp(clock.now(), unit="s", tz="UTC"),
+    )
+    table = frame.jobsnb.styled()
+    row = dict(zip(frame.columns, _cells(table)[0], strict=True))
+
+    assert row["queue_age"] == "12m 54s"
+    assert row["queued_at"] == "2023-11-14 22:13:20 UTC"  # to the second, in UTC
+    assert row["in_progress_for"] == ""  # NaT
+    assert row["status"] == "QUEUED"
+    assert row["version_number"] == "1"
+    shown = table.to_html()
+    assert "border-left: 4px solid #999999" in shown  # QUEUED in the charts' grey
+    assert "white-space: nowrap" in shown
+    assert "0 days" not in shown
+    assert ".000000" not in shown
+
+
+def test_styled_shows_describe_counts_as_integers_and_timedelta_quantiles() -> None:
+    ages = pd.Series(pd.to_timedelta([60, 120, 7500], unit="s"))
+    waits = ages.groupby(["fw-2", "fw-2", "fw-3"]).describe()
+    cells = _cells(styled(waits[["count", "50%", "max"]]))
+    assert cells == [["2", "1m 30s", "2m 00s"], ["1", "2h 05m", "2h 05m"]]
+    minutes = pd.DataFrame({"count": [52.0], "50%": [12.25]})
+    assert _cells(styled(minutes, precision=2)) == [["52", "12.25"]]
+
+
+def test_styled_shows_messages_whole_and_wraps_them_between_words() -> None:
+    message = "Rate exceeded while calling DescribeJobExecution for this thing; " * 3
+    frame = errors_frame([CallError("sensor-0042", "fw-2", "DescribeJobExecution",
+                                    "ThrottlingException", message, 5, 429)])  # fmt: skip
+    table = styled(frame)
+    shown = table.to_html()
+    assert message.strip() in shown  # not cut to pandas' 50 characters
+    rules = {
+        selector.strip().split(" ")[-1]: body
+        for selector, body in re.findall(r"#T_\w+\s+([^{]+)\{([^}]*)\}", shown)
+    }
+    message_rule = rules[f"td.col{list(frame.columns).index('message')}"]
+    assert "white-space: normal;" in message_rule
+    assert "word-break: normal;" in message_rule  # between words, never inside a name
+    name_rule = rules[f"td.col{list(frame.columns).index('thing_name')}"]
+    assert "white-space" not in name_rule  # the table's nowrap: a name never wraps
+    assert "white-space: nowrap;" in rules["td"]
+
+
+def test_styled_formats_indexes_headers_and_details() -> None:
+    at = pd.to_datetime(
+        ["2026-01-01 10:00:00.123456", "2026-01-01 10:06:00"], utc=True, format="ISO8601"
+    )
+    counts = pd.DataFrame(
+        {"QUEUED": [3, 1], "SUCCEEDED": [0, 2]}, index=pd.Index(at, name="snapshot_at")
+    )
+    table = styled(counts)
+    shown = table.to_html()
+    assert "2026-01-01 10:00:00 UTC" in shown
+    assert "123456" not in shown
+    assert "border-bottom: 3px solid #009E73" in shown  # the SUCCEEDED header
+    details = pd.DataFrame({"status_details": [{"progress": "40%", "step": "download"}, {}]})
+    assert _cells(styled(details)) == [["progress: 40%, step: download"], [""]]
+
+
+def test_styled_shows_at_most_max_rows_and_says_so() -> None:
+    frame = pd.DataFrame({"n": range(120)})
+    table = styled(frame)
+    assert len(table.data) == 50
+    assert "first 50 of 120 rows" in table.to_html()
+    assert len(styled(frame, max_rows=None).data) == 120
+    with pytest.raises(InvalidParameterError, match="max_rows"):
+        styled(frame, max_rows=0)
+    assert frame.equals(pd.DataFrame({"n": range(120)}))  # the frame itself is not changed

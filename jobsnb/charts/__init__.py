@@ -12,6 +12,7 @@ chart                     answers                                 frame
 ``rollout_progress``      how did the statuses move over time?    ``history.read_history(path)``
 ``execution_timeline``    when did each thing queue/start/finish? ``client.executions(job_id)``
 ``status_details``        what do devices report (``progress``)?  ``client.describe(frame)``
+``time_to_timeout``       which running executions time out soon? ``client.describe(frame)``
 ========================  ======================================  ==============================
 
 Status colours and order come from one place (:data:`STATUS_COLORS`, :data:`STATUS_ORDER`).
@@ -35,6 +36,7 @@ from jobsnb.charts.live import LiveChart, live
 from jobsnb.charts.queues import queue_age
 from jobsnb.charts.statuses import rollout_progress, status_distribution
 from jobsnb.charts.timeline import execution_timeline
+from jobsnb.charts.timeouts import time_to_timeout
 
 __all__ = [
     "STATUS_COLORS",
@@ -46,4 +48,5 @@ __all__ = [
     "rollout_progress",
     "status_details",
     "status_distribution",
+    "time_to_timeout",
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,15 +28,20 @@ import plotly.graph_objects as go
 from jobsnb.limits import STATUSES
 
 __all__ = [
+    "ALL_POINTS_LIMIT",
     "HIGHLIGHT",
     "STATUS_COLORS",
     "STATUS_ORDER",
     "TEMPLATE",
     "TimeUnit",
+    "axis_title",
     "finish",
     "note_figure",
+    "padded_range",
     "present_statuses",
+    "status_box",
     "time_unit",
+    "title_band",
     "utc_naive",
 ]
 
@@ -66,11 +71,16 @@ TEMPLATE: Final = go.layout.Template(
         "plot_bgcolor": "white",
         "colorway": [STATUS_COLORS[s] for s in STATUSES],
         "xaxis": {"gridcolor": "#E5E5E5", "zerolinecolor": "#BBBBBB", "automargin": True},
-        "yaxis": {"gridcolor": "#E5E5E5", "zerolinecolor": "#BBBBBB", "automargin": True},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": None},
-        "title": {"x": 0, "xanchor": "left", "font": {"size": 17}},
-        "margin": {"t": 100, "l": 80, "r": 30, "b": 60},
+        "yaxis": {
+            "gridcolor": "#E5E5E5",
+            "zerolinecolor": "#BBBBBB",
+            "automargin": True,
+            "ticklabelstandoff": 4,
+        },
+        "legend": {"orientation": "h", "title": None},
+        "title": {"font": {"size": 17}},
         "hoverlabel": {"bgcolor": "white"},
+        "margin": {"l": 70, "r": 30, "b": 60},
     }
 )
 
@@ -119,6 +129,28 @@ def time_unit(longest: Any) -> TimeUnit:
     return chosen
 
 
+#: Axis titles for the columns charts group by most; any other column is turned into words.
+_COLUMN_WORDS: Final = {
+    "job_id": "Job",
+    "thing_name": "Thing",
+    "status": "Status",
+}
+
+
+def axis_title(column: str) -> str:
+    """The words an axis shows for ``column``: ``job_id`` → ``Job``, ``hw_model`` → ``Hw model``.
+
+    Examples
+    --------
+    >>> [axis_title(c) for c in ("job_id", "thing_name", "model", "detail_progress")]
+    ['Job', 'Thing', 'Model', 'Progress']
+    """
+    if column in _COLUMN_WORDS:
+        return _COLUMN_WORDS[column]
+    words = column.removeprefix("detail_").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def utc_naive(values: pd.Series) -> pd.Series:
     """UTC times without the zone, which plotly.js would otherwise show in the viewer's zone."""
     if getattr(values.dt, "tz", None) is None:
@@ -127,10 +159,83 @@ def utc_naive(values: pd.Series) -> pd.Series:
     return naive
 
 
+def padded_range(longest: Any) -> list[float]:
+    """An x range from a little below 0 to a little past ``longest``.
+
+    Markers at 0 then sit clear of the tick labels, and markers at the longest clear of the
+    panel's edge.
+
+    Examples
+    --------
+    >>> padded_range(100.0), padded_range(float("nan"))
+    ([-4.0, 106.0], [-0.04, 1.06])
+    """
+    top = 1.0 if pd.isna(longest) or longest <= 0 else float(longest)
+    return [-0.04 * top, 1.06 * top]
+
+
+#: Above this many rows per panel, a box draws only its outliers as points.
+ALL_POINTS_LIMIT: Final = 500
+
+
+def status_box(
+    x: list[float],
+    y: list[str],
+    *,
+    status: str,
+    text: list[str],
+    points: Literal["all", "outliers", False] | None = None,
+    showlegend: bool = True,
+) -> go.Box:
+    """A horizontal box of ``x`` per ``y`` category in ``status``'s colour, its points over it.
+
+    ``points=None`` draws every point up to :data:`ALL_POINTS_LIMIT`, else the outliers; each
+    point's hover is its ``text``.
+    """
+    if points is None:
+        points = "all" if len(x) <= ALL_POINTS_LIMIT else "outliers"
+    return go.Box(
+        x=x,
+        y=y,
+        name=status,
+        legendgroup=status,
+        showlegend=showlegend,
+        orientation="h",
+        boxpoints=points,
+        jitter=0.4,
+        pointpos=0,
+        marker={"color": STATUS_COLORS[status], "size": 5, "opacity": 0.7},
+        line={"color": STATUS_COLORS[status]},
+        fillcolor="rgba(0,0,0,0)",
+        text=text,
+        hoveron="points+boxes",
+    )
+
+
 def present_statuses(statuses: Iterable[Any]) -> list[str]:
     """The statuses among ``statuses``, in :data:`STATUS_ORDER`."""
     seen = {str(s) for s in statuses if not pd.isna(s)}
     return [s for s in STATUS_ORDER if s in seen]
+
+
+#: Pixels of the band at the top that holds the title: padding above and below, then per line.
+_TITLE_PAD_TOP, _TITLE_PAD_BOTTOM, _TITLE_LINE, _SUBTITLE_LINE = 14, 10, 23, 19
+
+
+def title_band(title: str | None, subtitle: str | None = None) -> int:
+    """The height in pixels of the band the title (and subtitle) take at the top of a figure.
+
+    Examples
+    --------
+    >>> title_band("Queue age"), title_band("Queue age", "12 of 40 time out"), title_band(None)
+    (47, 66, 10)
+    """
+    if not title:
+        return _TITLE_PAD_BOTTOM
+    band = _TITLE_PAD_TOP + _TITLE_LINE * (1 + title.count("<br>")) + _TITLE_PAD_BOTTOM
+    if subtitle:
+        band += _SUBTITLE_LINE * (1 + subtitle.count("<br>"))
+    return band
 
 
 def finish(
@@ -139,12 +244,43 @@ def finish(
     title: str | None,
     template: Any,
     width: int | None,
-    height: int | None,
+    height: int,
+    subtitle: str | None = None,
 ) -> go.Figure:
-    """Apply the shared keyword arguments every chart takes; return the figure."""
+    """Apply the shared keyword arguments every chart takes; return the figure.
+
+    The title sits in a band of :func:`title_band` pixels at the top; the legend hangs from the
+    bottom of that band and reserves the margin it needs, so however many rows it wraps to at
+    the figure's width, the plot starts below it and nothing overlaps. (Plotly's own title
+    ``automargin`` stacked with a legend pushing the margin leaves stale positions behind on
+    some redraws; a band of known height does not.)
+    """
+    band = title_band(title, subtitle)
     figure.update_layout(
         template=TEMPLATE if template is None else template,
-        title_text=title,
+        title={
+            "text": title,
+            "subtitle_text": subtitle,
+            "x": 0,
+            "xanchor": "left",
+            "xref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": _TITLE_PAD_TOP, "l": 12},
+            "automargin": False,
+        },
+        legend={
+            "orientation": "h",
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1 - band / height,
+            "yanchor": "top",
+        },
+        margin_t=band,
+        showlegend=any(trace.showlegend is not False and trace.name for trace in figure.data),
         width=width,
         height=height,
     )

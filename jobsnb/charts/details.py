@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from jobsnb.charts._checks import PRODUCERS, check_by, check_frame
 from jobsnb.charts._grid import facet_groups, grid, natural_key
 from jobsnb.charts._sources import feeds
-from jobsnb.charts._style import STATUS_COLORS, finish, note_figure, present_statuses
+from jobsnb.charts._style import STATUS_COLORS, axis_title, finish, note_figure, present_statuses
 from jobsnb.exceptions import InvalidParameterError
 
 __all__ = ["NOT_REPORTED", "status_details"]
@@ -123,7 +123,7 @@ def status_details(
                 col=1,
             )
     figure.update_xaxes(type="category", categoryorder="array", categoryarray=order)
-    figure.update_xaxes(title_text=name, row=len(groups), col=1)
+    figure.update_xaxes(title_text=axis_title(name), row=len(groups), col=1)
     noun = "Things" if "retry_attempt" in frame.columns else "Executions"
     figure.update_yaxes(title_text=noun, rangemode="tozero")
     figure.update_layout(barmode="stack", bargap=0.2)

@@ -11,14 +11,22 @@ import plotly.graph_objects as go
 from jobsnb.charts._checks import check_by, check_frame, require_columns
 from jobsnb.charts._grid import facet_groups, grid, labels, natural_key
 from jobsnb.charts._sources import feeds
-from jobsnb.charts._style import HIGHLIGHT, STATUS_COLORS, TimeUnit, finish, note_figure, time_unit
+from jobsnb.charts._style import (
+    HIGHLIGHT,
+    STATUS_COLORS,
+    TimeUnit,
+    axis_title,
+    finish,
+    note_figure,
+    padded_range,
+    status_box,
+    time_unit,
+)
 from jobsnb.exceptions import InvalidParameterError
 
 __all__ = ["queue_age"]
 
 _COLUMNS = ("thing_name", "job_id", "status", "queued_at", "queue_age", "in_progress_for")
-#: Above this many rows per panel, boxes show only their outliers as points (``points="auto"``).
-_ALL_POINTS_LIMIT = 500
 
 Points = Literal["auto", "all", "outliers", False]
 Timeouts = Mapping[str, Any] | pd.Timedelta | float | None
@@ -150,11 +158,18 @@ def queue_age(
             categoryarray=categories[::-1],  # first category on top
             row=row,
         )
-    figure.update_xaxes(rangemode="tozero")
+    longest_wait = wait_unit.of(queued["queue_age"]).max()
+    longest_run = max(
+        run_unit.of(running["in_progress_for"]).max(),
+        run_unit.of(running["_timeout"].dropna()).max(),
+        key=lambda value: 0.0 if pd.isna(value) else value,
+    )
+    figure.update_xaxes(range=padded_range(longest_wait), col=1)
+    figure.update_xaxes(range=padded_range(longest_run), col=2)
     bottom = len(groups)
     figure.update_xaxes(title_text=f"Queue age ({wait_unit.name})", row=bottom, col=1)
     figure.update_xaxes(title_text=f"In progress for ({run_unit.name})", row=bottom, col=2)
-    figure.update_yaxes(title_text=by_column, col=1)
+    figure.update_yaxes(title_text=axis_title(by_column), col=1)
     figure.update_layout(boxmode="group", hovermode="closest")
     auto_height = min(1400, max(340, 180 + 48 * rows))
     return finish(figure, height=height or auto_height, **shared)
@@ -183,23 +198,13 @@ def _box(
     points: Literal["all", "outliers", False] | None,
     showlegend: bool,
 ) -> go.Box:
-    if points is None:
-        points = "all" if len(rows) <= _ALL_POINTS_LIMIT else "outliers"
-    return go.Box(
-        x=unit.of(rows[column]).tolist(),
-        y=rows["_by"].tolist(),
-        name=status,
-        legendgroup=status,
-        showlegend=showlegend,
-        orientation="h",
-        boxpoints=points,
-        jitter=0.4,
-        pointpos=0,
-        marker={"color": STATUS_COLORS[status], "size": 5, "opacity": 0.7},
-        line={"color": STATUS_COLORS[status]},
-        fillcolor="rgba(0,0,0,0)",
+    return status_box(
+        unit.of(rows[column]).tolist(),
+        rows["_by"].tolist(),
+        status=status,
         text=_hover(rows, column, unit),
-        hoveron="points+boxes",
+        points=points,
+        showlegend=showlegend,
     )
 
 
@@ -211,16 +216,19 @@ def _oldest(rows: pd.DataFrame, count: int, unit: TimeUnit, showlegend: bool) ->
     )
     # Only the oldest of each row is named on the chart: things queued together would overlap.
     named = top.groupby("_by").cumcount() == 0
+    ages = unit.of(top["queue_age"])
     return go.Scatter(
-        x=unit.of(top["queue_age"]).tolist(),
+        x=ages.tolist(),
         y=top["_by"].tolist(),
         name="oldest waiting",
         legendgroup="oldest waiting",
         showlegend=showlegend,
         mode="markers+text",
         text=top["thing_name"].where(named, "").tolist(),
-        textposition="top center",
+        # The name runs from the marker into the row's empty side, not past the panel's edge.
+        textposition=["top left" if age > ages.max() / 2 else "top right" for age in ages],
         textfont={"size": 10, "color": HIGHLIGHT},
+        cliponaxis=False,
         marker={"symbol": "diamond-open", "size": 11, "color": HIGHLIGHT, "line": {"width": 2}},
         hovertext=_hover(top, "queue_age", unit),
         hovertemplate="%{hovertext}<extra>oldest waiting</extra>",

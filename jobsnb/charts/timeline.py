@@ -113,7 +113,7 @@ def execution_timeline(
     figure.update_yaxes(
         categoryorder="array",
         categoryarray=things[::-1],
-        title_text="thing_name" if named else f"{len(things)} things, first queued on top",
+        title_text="Thing" if named else f"{len(things)} things, first queued on top",
         showticklabels=named,
     )
     figure.update_xaxes(type="date", title_text="Time (UTC)")

@@ -20,6 +20,10 @@ The schemas (``PENDING_COLUMNS``, ``EXECUTION_COLUMNS``, ``JOB_EXECUTION_COLUMNS
 ``JOB_SUMMARY_COLUMNS``, ``ERROR_COLUMNS``) are defined in :mod:`jobsnb.schema` and re-exported
 here; the README's tables are :func:`~jobsnb.schema.schema_markdown`'s output.
 
+To show a frame to a person, ``frame.jobsnb.styled()`` (:func:`styled`) writes durations as
+``12m 54s``, times to the second in UTC and whole numbers without ``.0``;
+:func:`format_duration` is the one way jobsnb writes a duration.
+
 Examples
 --------
 >>> import pandas as pd
@@ -40,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+from jobsnb.frames._display import format_duration, format_value, styled
 from jobsnb.frames.calls import JobsnbAccessor, errors_frame
 from jobsnb.frames.executions import executions_frame, pending_frame, summaries_frame
 from jobsnb.frames.jobs import job_executions_frame, job_summary_frame
@@ -69,9 +74,12 @@ __all__ = [
     "empty_frame",
     "errors_frame",
     "executions_frame",
+    "format_duration",
+    "format_value",
     "job_executions_frame",
     "job_summary_frame",
     "pending_frame",
     "schema_markdown",
+    "styled",
     "summaries_frame",
 ]

@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from jobsnb.frames._arrays import frame_of, string_array
+from jobsnb.frames._display import MAX_ROWS, styled
 from jobsnb.frames.executions import executions_frame
 from jobsnb.schema import ERROR_COLUMNS
 
 if TYPE_CHECKING:  # at run time frames needs nothing of the client (which builds frames)
+    from pandas.io.formats.style import Styler
+
     from jobsnb.client.conflicts import Conflict
     from jobsnb.client.fanout import CallError
 
@@ -118,6 +121,24 @@ class JobsnbAccessor:
         0   sensor-1                 1  IN_PROGRESS               2
         """
         return conflicts_frame(list(self._frame.attrs.get("conflicts", ())))
+
+    def styled(self, *, max_rows: int | None = MAX_ROWS, precision: int = 1) -> Styler:
+        """The frame as a table that reads well in a notebook (:func:`jobsnb.frames.styled`).
+
+        Durations as ``12m 54s``, times to the second in UTC, whole floats as integers, names
+        unwrapped, messages whole, statuses in the charts' colours.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import jobsnb.frames
+        >>> waits = pd.DataFrame({"job_id": ["fw-2"], "count": [52.0],
+        ...                       "max": [pd.Timedelta(hours=2, minutes=5)]})
+        >>> shown = waits.jobsnb.styled().to_html()
+        >>> ">52<" in shown, ">2h 05m<" in shown
+        (True, True)
+        """
+        return styled(self._frame, max_rows=max_rows, precision=precision)
 
     @property
     def snapshot_at(self) -> pd.Timestamp | None:

@@ -70,6 +70,7 @@ def test_every_chart_is_exported_and_returns_a_figure_it_does_not_show(
         "rollout_progress",
         "execution_timeline",
         "status_details",
+        "time_to_timeout",
         "live",
         "LiveChart",
     }
@@ -87,8 +88,9 @@ def test_every_chart_is_exported_and_returns_a_figure_it_does_not_show(
         charts.status_details(
             fleet.describe(pending, flatten_details=True, progress=False), "progress"
         ),
+        charts.time_to_timeout(fleet.describe(pending, progress=False)),
     ]
-    assert [type(figure) for figure in figures] == [go.Figure] * 5
+    assert [type(figure) for figure in figures] == [go.Figure] * 6
     assert all(figure.data for figure in figures)
     assert shown == []
     assert capsys.readouterr().out == ""
@@ -116,8 +118,14 @@ def test_queue_age_draws_waiting_and_running_times_per_job(fleet: FleetClient) -
     assert layout.title.text == "Queues"
     assert layout.xaxis.title.text == "Queue age (minutes)"
     assert layout.xaxis2.title.text == "In progress for (minutes)"
-    assert layout.yaxis.title.text == "job_id"
+    assert layout.yaxis.title.text == "Job"
     assert list(layout.yaxis.categoryarray) == ["fw-2", "cfg-1"]  # first category on top
+    # Names of the oldest are drawn past the panel's edge rather than cut, and both panels
+    # start a little below 0 so markers at 0 stay clear of the tick labels.
+    assert oldest.cliponaxis is False
+    assert set(oldest.textposition) <= {"top left", "top right"}
+    assert layout.xaxis.range[0] < 0 < 90 < layout.xaxis.range[1]
+    assert layout.xaxis2.range[0] < 0 < 60 < layout.xaxis2.range[1]  # the timeout tick fits
     assert queued.marker.color == STATUS_COLORS["QUEUED"]
     assert running.marker.color == STATUS_COLORS["IN_PROGRESS"]
 
@@ -348,6 +356,7 @@ def test_execution_timeline_draws_queued_started_last_update(fleet: FleetClient)
     assert figure.layout.xaxis.type == "date"
     assert figure.layout.xaxis.title.text == "Time (UTC)"
     assert list(figure.layout.yaxis.categoryarray) == ["t-3", "t-2", "t-1", "t-0"]
+    assert figure.layout.yaxis.title.text == "Thing"
 
 
 def test_execution_timeline_edge_cases() -> None:
@@ -371,7 +380,7 @@ def test_status_details_counts_each_value_by_status(fleet: FleetClient) -> None:
     assert [t.name for t in figure.data] == ["QUEUED", "IN_PROGRESS", "SUCCEEDED"]
     assert list(figure.data[0].x) == ["40%", "100%", "(not reported)"]
     assert [list(t.y) for t in figure.data] == [[0, 0, 2], [1, 0, 0], [0, 1, 0]]
-    assert figure.layout.xaxis.title.text == "progress"
+    assert figure.layout.xaxis.title.text == "Progress"
     assert figure.layout.yaxis.title.text == "Things"
 
     flat = fleet.describe(
@@ -409,6 +418,7 @@ def test_status_details_orders_versions_naturally_and_checks_its_input() -> None
         (charts.status_distribution, "executions", {}),
         (charts.execution_timeline, "executions", {"job_id": "fw-2"}),
         (charts.status_details, "described", {"key": "progress"}),
+        (charts.time_to_timeout, "described", {}),
     ],
 )
 def test_every_chart_takes_title_template_width_height(
