@@ -180,7 +180,9 @@ class LiveChart:
         self.source = source
         self.chart_kwargs = chart_kwargs
         self.figure = go.Figure()
-        self.widget = ipywidgets.Output()
+        # In an HBox the widget grows into the free width: plotly sizes a new picture to its
+        # box, and a box as wide as its (empty, just replaced) content would squash it flat.
+        self.widget = ipywidgets.Output(layout={"flex": "1 1 auto", "min_width": "320px"})
         self.frame: pd.DataFrame | None = None
         self.refreshes = 0
         self.errors: pd.DataFrame | None = None
