@@ -1,9 +1,10 @@
-"""How a live chart is drawn: a plotly figure as an Output widget's outputs, and its notes.
+"""How a live chart is drawn: its figure as an Output widget's outputs, and its notes.
 
 The picture travels as plotly's own mime bundle (``application/vnd.plotly.v1+json``, drawn by
 the jupyterlab-plotly renderer that ships with plotly), not as a FigureWidget: a saved
 notebook then holds the figure's JSON, not a copy of plotly.js in its widget state, and the
 browser draws each refresh afresh instead of patching a view that may have missed an update.
+:func:`every_call_failed` says when a refresh counts as failed as a whole.
 
 Examples
 --------
@@ -29,10 +30,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from jobsnb.charts._style import note_figure
+from jobsnb.exceptions import FanoutError
 
 __all__ = [
     "PLOTLY_MIME",
     "annotate_failed_calls",
+    "describe_failure",
+    "every_call_failed",
     "outputs_of",
     "placeholder",
     "plotly_bundle",
@@ -43,6 +47,8 @@ __all__ = [
 PLOTLY_MIME: Final = "application/vnd.plotly.v1+json"
 #: Okabe–Ito vermilion, as the charts use for failures.
 _FAILURE_COLOR: Final = "#D55E00"
+#: How much of a failure's message the stale note quotes.
+_NOTE_MESSAGE_CHARS: Final = 160
 #: Layout keys :func:`placeholder` takes over from the chart's own keyword arguments.
 _LOOK: Final = ("title", "template", "width", "height")
 
@@ -63,7 +69,12 @@ def outputs_of(bundle: dict[str, Any] | None, note: str | None) -> tuple[dict[st
         outputs.append({"output_type": "display_data", "data": bundle, "metadata": {}})
     if note is not None:
         text = html.escape(note)
-        style = f"color:{_FAILURE_COLOR};font-size:12px;padding:2px 0 4px 8px"
+        # width 0 / min-width 100%: the note wraps at the picture's width instead of widening
+        # the widget (in an HBox the widget is as wide as its widest output).
+        style = (
+            f"color:{_FAILURE_COLOR};font-size:12px;padding:2px 0 4px 8px;"
+            "width:0;min-width:calc(100% - 8px)"
+        )
         data = {"text/html": f'<div style="{style}">⚠ {text}</div>', "text/plain": note}
         outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
     return tuple(outputs)
@@ -105,3 +116,27 @@ def placeholder(
     if errors is not None and not errors.empty:
         annotate_failed_calls(figure, errors)
     return figure
+
+
+def every_call_failed(
+    frame: pd.DataFrame, errors: pd.DataFrame, targets: list[str], wanted: str
+) -> FanoutError | None:
+    """A FanoutError when no row came back and a call failed for every target, else None."""
+    if not frame.empty or errors.empty:
+        return None
+    key = "thing_name" if wanted == "things" else "job_id"
+    if not set(targets) <= set(errors[key].dropna().astype(str)):
+        return None
+    counts = errors["error_code"].astype(str).value_counts()
+    summary = ", ".join(f"{n} {code}" for code, n in counts.items())
+    message = f"every call failed ({summary}): {errors['message'].iloc[0]}"
+    return FanoutError(message, errors=errors, partial=frame)
+
+
+def describe_failure(error: BaseException) -> str:
+    """``error`` in a line of the stale note: the exception's type and message, shortened."""
+    text = str(error) if isinstance(error, FanoutError) else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    if len(text) > _NOTE_MESSAGE_CHARS:
+        return text[: _NOTE_MESSAGE_CHARS - 1] + "…"
+    return text

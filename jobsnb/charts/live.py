@@ -16,13 +16,24 @@ rest with a note on it naming the failed calls (:attr:`LiveChart.errors`).
 
 Examples
 --------
+A service that has gone: the picture stays, marked stale, and says why.
+
 >>> import jobsnb, jobsnb.charts
 >>> from jobsnb.service import LocalJobsService
->>> with LocalJobsService() as service:
-...     client = jobsnb.connect(service)
-...     live = jobsnb.charts.live(jobsnb.charts.queue_age, client, ["sensor-1"])
-...     live.frame.empty, live.figure.layout.annotations[0].text, live.stale
-(True, 'No pending executions', False)
+>>> service = LocalJobsService().start()
+>>> client = jobsnb.connect(service, retry=jobsnb.RetryPolicy(max_attempts=1))
+>>> live = jobsnb.charts.live(jobsnb.charts.queue_age, client, ["sensor-1"])
+>>> service.stop()
+>>> live.refresh()
+>>> live.stale, type(live.error).__name__, len(live.widget.outputs)
+(True, 'FanoutError', 2)
+>>> print(live.note.split("; ")[1][:61])
+refresh failed: every call failed (1 EndpointConnectionError)
+>>> _ = service.start()
+>>> live.refresh()
+>>> live.stale, live.note, len(live.widget.outputs)
+(False, None, 1)
+>>> service.stop()
 """
 
 from __future__ import annotations
@@ -40,20 +51,20 @@ import plotly.graph_objects as go
 
 from jobsnb.charts._live_render import (
     annotate_failed_calls,
+    describe_failure,
+    every_call_failed,
     outputs_of,
     placeholder,
     plotly_bundle,
     redraw,
 )
 from jobsnb.charts._sources import FETCHES, TARGETS, sources_of
-from jobsnb.exceptions import FanoutError, InvalidParameterError, JobsnbWarning
+from jobsnb.exceptions import InvalidParameterError, JobsnbWarning
 
 __all__ = ["MAX_BACKOFF_SECONDS", "LiveChart", "live", "live_charts"]
 
 #: The longest wait between background refreshes while they fail (unless ``every`` is longer).
 MAX_BACKOFF_SECONDS: Final = 300.0
-#: How much of a failure's message the stale note quotes.
-_NOTE_MESSAGE_CHARS: Final = 160
 
 
 def live(
@@ -232,7 +243,7 @@ class LiveChart:
         parts = []
         if self.refreshed_at is not None:
             parts.append(f"stale: last refreshed {self.refreshed_at:%H:%M:%S} UTC")
-        parts.append(f"refresh failed: {_describe(self.error)}")
+        parts.append(f"refresh failed: {describe_failure(self.error)}")
         interval = self.interval
         if interval is not None:
             parts.append(f"retrying in {interval:g} s")
@@ -250,7 +261,7 @@ class LiveChart:
             try:
                 frame = FETCHES[self.source](self.client, self.targets)
                 errors = frame.jobsnb.errors
-                failed = _every_call_failed(frame, errors, self.targets, TARGETS[self.source])
+                failed = every_call_failed(frame, errors, self.targets, TARGETS[self.source])
                 drawn = None if failed else self.chart(frame, **self.chart_kwargs)
             except Exception as error:
                 self._failed(error, None)
@@ -270,12 +281,26 @@ class LiveChart:
         """Refresh every ``every`` seconds in a background thread until :meth:`stop`.
 
         Returns None, so that ``live.start(30)`` as a cell's last line draws nothing more.
+        While refreshes fail as a whole, the wait doubles (:attr:`interval`).
+
+        Examples
+        --------
+        >>> import jobsnb, jobsnb.charts
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     client = jobsnb.connect(service)
+        ...     live = jobsnb.charts.live(jobsnb.charts.queue_age, client, ["sensor-1"])
+        ...     live.start(30)
+        ...     print(live.running, live.interval)
+        ...     live.stop()
+        True 30.0
         """
         if isinstance(every, bool) or not isinstance(every, int | float) or every <= 0:
             raise InvalidParameterError("every", "must be a positive number of seconds", every)
         self.stop()
         self._stop.clear()
         self._every = float(every)
+        self._show_note()
         self._thread = threading.Thread(target=self._run, name="jobsnb-live-chart", daemon=True)
         self._thread.start()
 
@@ -285,7 +310,9 @@ class LiveChart:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._every = None
+        if self._every is not None:
+            self._every = None
+            self._show_note()
 
     def __enter__(self) -> LiveChart:
         return self
@@ -312,6 +339,12 @@ class LiveChart:
         redraw(self.figure, drawn)
         self._bundle = plotly_bundle(self.figure)
 
+    def _show_note(self) -> None:
+        """Say whether (and when) refreshes will retry, once they are started or stopped."""
+        if self.error is not None:
+            with self._lock:
+                self._show()
+
     def _show(self) -> None:
         # The trait, not `with widget:`, which captures the output of whichever thread runs.
         self.widget.outputs = outputs_of(self._bundle, self.note)
@@ -328,29 +361,6 @@ class LiveChart:
                 f"could not display the live chart: {error!r}", JobsnbWarning, stacklevel=1
             )
             raise
-
-
-def _every_call_failed(
-    frame: pd.DataFrame, errors: pd.DataFrame, targets: list[str], wanted: str
-) -> FanoutError | None:
-    """A FanoutError when no row came back and a call failed for every target, else None."""
-    if not frame.empty or errors.empty:
-        return None
-    key = "thing_name" if wanted == "things" else "job_id"
-    if not set(targets) <= set(errors[key].dropna().astype(str)):
-        return None
-    counts = errors["error_code"].astype(str).value_counts()
-    summary = ", ".join(f"{n} {code}" for code, n in counts.items())
-    message = f"every call failed ({summary}): {errors['message'].iloc[0]}"
-    return FanoutError(message, errors=errors, partial=frame)
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error) if isinstance(error, FanoutError) else f"{type(error).__name__}: {error}"
-    text = " ".join(text.split())
-    if len(text) > _NOTE_MESSAGE_CHARS:
-        return text[: _NOTE_MESSAGE_CHARS - 1] + "…"
-    return text
 
 
 def live_charts(charts: Iterable[Any], client: Any, things: Sequence[str]) -> list[Any]:
