@@ -170,6 +170,7 @@ class ProgressRow:
     def __init__(self) -> None:
         self.bar = w.IntProgress(value=0, min=0, max=1, description="Progress")
         self.label = w.HTML()
+        self.label.add_class("jobsnb-progress-label")
         self.stop_button = w.Button(description="Stop", disabled=True)
         self.widget = w.HBox([self.bar, self.label, self.stop_button])
 

@@ -89,8 +89,8 @@ class ControlPanel:
         self._refresh_queued = threading.Event()
         self._stop = threading.Event()
         self._lists = FleetLists(client, start.things)
-        # The job a frame named: chosen once it is read, then the person's choice stands.
-        self._preset_job = start.job
+        # The job the person chose (or a frame named): offered whenever the selection has it.
+        self._wanted_job = start.job
         self._running = False
         self._offering = False
         self._build()
@@ -143,9 +143,7 @@ class ControlPanel:
         self.confirm_button.on_click(lambda _: self._guard(self.confirm))
         self.cancel_button.on_click(lambda _: self._guard(self.cancel))
         self.stop_button.on_click(lambda _: self.stop_action())
-        self.job.observe(
-            lambda _: None if self._offering else self._guard(self._changed, "job"), "value"
-        )
+        self.job.observe(lambda change: self._job_chosen(change["new"]), "value")
         self.details.on_change(lambda: self._guard(self._changed, "statusDetails"))
 
         self.widget = w.VBox(
@@ -354,11 +352,14 @@ class ControlPanel:
         if refresh:
             self.refresh()
 
+    def _job_chosen(self, job: str) -> None:
+        if not self._offering:
+            self._wanted_job = job
+            self._guard(self._changed, "job")
+
     def _offer_jobs(self) -> None:
         jobs = sorted(offered_update(self.shown, self.picker.selected, None)[0])
-        wanted = self.job.value
-        if self._preset_job in jobs:
-            wanted, self._preset_job = self._preset_job, None
+        wanted = self._wanted_job or self.job.value
         options = [ALL_JOBS, *jobs]
         # Not hold_trait_notifications: a selection widget cross-validates its old value against
         # its new options there and raises. New options move the value: the observer ignores it.
@@ -393,8 +394,7 @@ class ControlPanel:
     def _show_plan(self, plan: Plan | None) -> None:
         self.plan = plan
         self.plan_html.value = "" if plan is None else plan_html(plan)
-        self.confirm_button.disabled = plan is None
-        self.cancel_button.disabled = plan is None
+        self.confirm_button.disabled = self.cancel_button.disabled = plan is None
 
     def _say(self, kind: str, text: str) -> None:
         self.message.value = message_html(kind, text)

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import ipywidgets as w
 import pandas as pd
+from itables import JavascriptFunction
 from itables.widget import ITable
 
 from jobsnb.exceptions import InvalidParameterError
@@ -33,73 +34,78 @@ MAX_LISTED: Final = 10_000
 #: The group dropdown's first choice: no group, the panel's own list of things.
 ANY_GROUP: Final = "(any group)"
 #: The grid: rows selected the way a desktop list selects them, no paging, rows drawn as they
-#: scroll into view (10,000 things stay fast), in a bounded height; the filter is the picker's
-#: own (DataTables' search box would hide from the kernel what is shown).
+#: scroll into view (10,000 things stay fast), in a bounded height, a filter box, and buttons
+#: that select the rows the filter shows (DataTables' own "select all" takes hidden rows too).
 _GRID: Final[dict[str, Any]] = {
-    "select": {"style": "os", "info": False},
+    "select": {"style": "os"},
     "scrollY": "240px",
     "scrollCollapse": True,
     "scroller": True,
     "deferRender": True,
     "maxBytes": 0,
     "showIndex": False,
-    "layout": {"topStart": None, "topEnd": None, "bottomStart": "info", "bottomEnd": None},
+    "layout": {"topStart": "search", "topEnd": "buttons", "bottomStart": "info", "bottomEnd": None},
+    "buttons": [
+        {
+            "text": "Select all shown",
+            "action": JavascriptFunction(
+                "function (e, dt) { dt.rows({search: 'applied'}).select(); }"
+            ),
+        },
+        {"extend": "selectNone", "text": "Clear selection"},
+    ],
     "classes": "display compact nowrap",
-    "language": {"info": "_TOTAL_ things shown", "infoEmpty": "no things shown"},
+    "language": {
+        "search": "Filter:",
+        "info": "_TOTAL_ things shown",
+        "infoFiltered": "(of _MAX_)",
+        "infoEmpty": "no things shown",
+        "zeroRecords": "no thing matches the filter",
+        "select": {"rows": {"_": "%d selected", "0": ""}},
+    },
 }
 
 
 class ThingPicker:
-    """A thing-group choice, a name filter and a grid of things to select rows from.
+    """A thing-group choice and a grid of things to select rows from.
 
-    The grid is itables' :class:`~itables.widget.ITable` (DataTables): sort by clicking a
-    header, click a row, shift-click a range, ctrl-click to add one; it draws only the rows in
-    view, so 10,000 things scroll inside a bounded height. The picker knows no client: the
-    panel fills :attr:`candidates` (from a list, a group or a frame) and listens to
-    :attr:`group` to fetch a group's things.
-
-    The selection belongs to the picker, not to the rows on screen: the filter hides rows
-    without unselecting them (the count says how many selected things it hides), and clearing
-    the filter shows them selected again. "Select all shown" adds the rows the filter shows;
-    "Clear selection" empties the selection.
+    The grid is itables' :class:`~itables.widget.ITable` (DataTables): type in its filter box,
+    sort by clicking a header, click a row, shift-click a range, ctrl-click to add one, "Select
+    all shown" selects the rows the filter shows, "Clear selection" none. It draws only the rows
+    in view, so 10,000 things scroll inside a bounded height. The filter runs in the browser over
+    data that stays put, so a row is the same thing before and after filtering (a click while
+    the rows reload can never pick another thing), and the filter hides selected rows without
+    unselecting them. The picker knows no client: the panel fills :attr:`candidates` (from a
+    list, a group or a frame) and listens to :attr:`group` to fetch a group's things.
 
     Examples
     --------
     >>> picker = ThingPicker(["sensor-1", "sensor-2", "gateway-1"])
     >>> picker.select(["sensor-1", "gateway-1"])
-    >>> picker.filter.value = "sensor"
-    >>> picker.shown, picker.selected
-    (['sensor-1', 'sensor-2'], ['sensor-1', 'gateway-1'])
-    >>> picker.count.value
-    '2 of 3 selected (1 hidden by the filter)'
+    >>> picker.selected, picker.grid.selected_rows
+    (['sensor-1', 'gateway-1'], [0, 2])
+    >>> picker.grid.selected_rows = [1]  # a person clicks the second row
+    >>> picker.selected, picker.count.value
+    (['sensor-2'], '1 of 3 selected')
     """
 
     def __init__(self, candidates: Iterable[str] = (), groups: Iterable[str] = ()) -> None:
         self._candidates: list[str] = []
         self._selected: dict[str, None] = {}  # an ordered set
-        self._shown: list[str] = []
         self._callbacks: list[Callable[[list[str]], None]] = []
         self._echo = False  # True while the grid's rows are set from here
-        self.filter = w.Text(
-            placeholder="filter by name",
-            description="Things",
-            continuous_update=True,
-            layout=w.Layout(width="260px"),
-        )
         self.group = w.Dropdown(
-            options=[ANY_GROUP, *groups], value=ANY_GROUP, layout=w.Layout(width="220px")
+            options=[ANY_GROUP, *groups],
+            value=ANY_GROUP,
+            description="Group",
+            layout=w.Layout(width="300px"),
         )
-        self.grid = ITable(pd.DataFrame({"thing": pd.Series([], dtype=object)}), **_GRID)
-        self.select_all = w.Button(description="Select all shown", layout=w.Layout(width="140px"))
-        self.clear = w.Button(description="Clear selection", layout=w.Layout(width="130px"))
-        self.count = w.HTML()
-        self.filter.observe(lambda _: self._render(), names="value")
+        self.grid = ITable(_things_frame([]), **_GRID)
+        self.count = w.HTML(layout=w.Layout(margin="0 0 0 12px"))
         self.grid.observe(self._on_rows, names="selected_rows")
-        self.select_all.on_click(lambda _: self.select([*self._selected, *self._shown]))
-        self.clear.on_click(lambda _: self.select(()))
         self.widget = w.VBox(
             [
-                w.HBox([self.filter, self.group, self.select_all, self.clear, self.count]),
+                w.HBox([self.group, self.count], layout=w.Layout(align_items="center")),
                 w.Box([self.grid], layout=w.Layout(max_width="720px")),
             ]
         )
@@ -108,13 +114,8 @@ class ThingPicker:
 
     @property
     def candidates(self) -> list[str]:
-        """Every thing the picker offers, before the name filter."""
+        """Every thing the picker offers (the grid's rows, before the browser's filter)."""
         return list(self._candidates)
-
-    @property
-    def shown(self) -> list[str]:
-        """The things the filter shows, in the grid's data order."""
-        return list(self._shown)
 
     @property
     def selected(self) -> list[str]:
@@ -130,7 +131,12 @@ class ThingPicker:
         offered = set(self._candidates)
         keep = self._selected if select is None else dict.fromkeys(select)
         self._selected = {name: None for name in keep if name in offered}
-        self._render()
+        self._echo = True
+        try:
+            # All the options again: update() recomputes the others from itables' defaults.
+            self.grid.update(_things_frame(self._candidates), selected_rows=self._rows(), **_GRID)
+        finally:
+            self._echo = False
         self._changed()
 
     def select(self, names: Iterable[str]) -> None:
@@ -140,51 +146,37 @@ class ThingPicker:
         if list(wanted) == list(self._selected):
             return
         self._selected = wanted
-        self._render()
+        self._echo = True
+        try:
+            self.grid.selected_rows = self._rows()
+        finally:
+            self._echo = False
         self._changed()
 
     def on_change(self, callback: Callable[[list[str]], None]) -> None:
         """Call ``callback(selected)`` whenever the selection changes."""
         self._callbacks.append(callback)
 
-    def _render(self) -> None:
-        text = self.filter.value.strip().lower()
-        shown = [n for n in self._candidates if text in n.lower()] if text else self._candidates
-        rows = [index for index, name in enumerate(shown) if name in self._selected]
-        self._echo = True
-        try:
-            if shown != self._shown:
-                self._shown = list(shown)
-                data = pd.DataFrame({"thing": pd.Series(self._shown, dtype=object)})
-                self.grid.update(data, selected_rows=rows)
-            elif sorted(self.grid.selected_rows) != rows:
-                self.grid.selected_rows = rows
-        finally:
-            self._echo = False
-        self._count()
+    def _rows(self) -> list[int]:
+        return [index for index, name in enumerate(self._candidates) if name in self._selected]
 
     def _on_rows(self, change: Any) -> None:
-        """The person selected rows in the grid: the shown rows' selection is theirs."""
+        """A person selected rows in the grid (its rows are :attr:`candidates`, in order)."""
         if self._echo:
             return
-        shown = set(self._shown)
-        chosen = {self._shown[i] for i in change["new"] if 0 <= i < len(self._shown)}
-        hidden = [name for name in self._selected if name not in shown]
-        self._selected = dict.fromkeys([*hidden, *(n for n in self._shown if n in chosen)])
-        self._count()
+        rows = sorted(i for i in set(change["new"]) if 0 <= i < len(self._candidates))
+        self._selected = dict.fromkeys(self._candidates[i] for i in rows)
         self._changed()
 
-    def _count(self) -> None:
-        shown = set(self._shown)
-        hidden = sum(1 for name in self._selected if name not in shown)
-        note = f" ({hidden} hidden by the filter)" if hidden else ""
-        total = len(self._candidates)
-        self.count.value = f"{len(self._selected):,} of {total:,} selected{note}"
-
     def _changed(self) -> None:
+        self.count.value = f"{len(self._selected):,} of {len(self._candidates):,} selected"
         selected = self.selected
         for callback in self._callbacks:
             callback(selected)
+
+
+def _things_frame(names: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({"thing": pd.Series(names, dtype=object)})
 
 
 def checked_things(things: str | Iterable[str]) -> list[str]:

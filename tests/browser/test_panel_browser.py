@@ -1,5 +1,12 @@
-"""The control panel in a real JupyterLab, used through headless chromium: start the next
-execution of one thing and complete it, and see the table and a live chart change."""
+"""The control panel in a real JupyterLab, used through headless chromium as a person uses it.
+
+One notebook, two groups of 60 things and two jobs; the person chooses a group, filters and
+clears the filter, picks one row of the grid, starts its next execution of the chosen job
+(the review names it), completes it with statusDetails, types an invalid key, then starts
+59 things with slow calls and stops midway. Each step waits on the concrete text or element
+it expects, never on a sleep or a count; the screenshots are kept when
+``JOBSNB_SCREENSHOT_DIR`` is set.
+"""
 
 from __future__ import annotations
 
@@ -20,23 +27,34 @@ import jobsnb.widgets
 from jobsnb.service import LocalJobsService
 
 service = LocalJobsService().start()
-things = ["sensor-1", "sensor-2", "sensor-3"]
-arns = [service.backend.create_thing(name).arn for name in things]
-service.backend.create_job("fw-2", targets=arns, document='{"version": "2"}')
+backend = service.backend
+for model, prefix in (("model-gw100", "gw"), ("model-sn200", "sn")):
+    backend.create_thing_group(model)
+    for i in range(60):
+        backend.create_thing(f"{prefix}-{i:03d}")
+        backend.add_thing_to_thing_group(model, f"{prefix}-{i:03d}")
+everyone = [backend.describe_thing_group(g).arn for g in ("model-gw100", "model-sn200")]
+backend.create_job("fw-2", targets=everyone, document='{"version": "2"}')
+backend.create_job("cfg-7", targets=everyone[:1], document='{"config": "7"}')
 client = jobsnb.connect(service)"""
 
 PANEL = """\
-chart = jobsnb.charts.live(jobsnb.charts.status_distribution, client, things)
-panel = jobsnb.widgets.control_panel(client, things, charts=[chart])
+chart = jobsnb.charts.live(jobsnb.charts.status_distribution, client, jobs=["fw-2"])
+panel = jobsnb.widgets.control_panel(client, charts=[chart])
 panel"""
+
+SLOW = "service.app.latency = 0.0  # seconds each call takes"
 
 NOTEBOOK = "panel.ipynb"
 TIMEOUT = 60_000  # ms, for any one thing to appear (a loaded 2-core CI machine is slow)
+#: The panel's height, at most, with 60 things and 120 pending executions selected: the grid,
+#: the tables, the review and the results scroll inside bounded boxes.
+MAX_PANEL_HEIGHT = 1_900
 
 
 def write_notebook(root: Path) -> Path:
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_code_cell(PANEL)]
+    notebook.cells = [nbformat.v4.new_code_cell(code) for code in (SETUP, PANEL, SLOW)]
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -47,34 +65,27 @@ def write_notebook(root: Path) -> Path:
     return path
 
 
-# Each trace of the live chart as [name, x, y], read from plotly's element in the page.
+# Each trace of the live chart as [name, x], read from plotly's element in the page.
 TRACES = (
-    "document.querySelector('.jp-NotebookPanel .js-plotly-plot')"
-    ".data.map(t => [t.name, Array.from(t.x), Array.from(t.y)])"
+    "document.querySelector('.jobsnb-panel .js-plotly-plot')"
+    ".data.map(t => [t.name, Array.from(t.x)])"
 )
 
 
-def chart_data(page: Any) -> Any:
-    return page.evaluate(f"() => {TRACES}")
+def button(scope: Any, text: str) -> Any:
+    return scope.locator("button.jupyter-widgets.widget-button", has_text=text)
 
 
-def wait_for_chart(page: Any, expected: list[Any]) -> Any:
-    """Wait until the live chart shows ``expected`` (it is redrawn in place, trace by trace)."""
-    try:
-        page.wait_for_function(
-            f"expected => JSON.stringify({TRACES}) == JSON.stringify(expected)",
-            arg=expected,
-        )
-    except Exception:
-        assert chart_data(page) == expected, "the live chart did not update"
-    return chart_data(page)
+def grid_button(panel: Any, text: str) -> Any:
+    """A button of the thing grid (DataTables'), not an ipywidgets one."""
+    return panel.locator(".jobsnb-picker button.dt-button", has_text=text)
 
 
-def button(page: Any, text: str) -> Any:
-    return page.locator("button.jupyter-widgets.widget-button", has_text=text)
+def dropdown(scope: Any, label: str) -> Any:
+    return scope.locator(".widget-dropdown", has_text=label).locator("select")
 
 
-def shoot(page: Any, target: Any, name: str, tmp_path: Path) -> None:
+def shoot(target: Any, name: str, tmp_path: Path) -> None:
     path = tmp_path / name
     target.screenshot(path=str(path))
     keep = os.environ.get("JOBSNB_SCREENSHOT_DIR")
@@ -83,67 +94,134 @@ def shoot(page: Any, target: Any, name: str, tmp_path: Path) -> None:
         shutil.copy(path, Path(keep) / name)
 
 
+def grid_row(panel: Any, thing: str) -> Any:
+    return panel.locator(".jobsnb-picker table.dataTable tbody tr", has_text=thing)
+
+
 @pytest.mark.slow
-def test_panel_starts_and_completes_an_execution_in_jupyterlab(
-    browser: Any, lab: Lab, tmp_path: Path
-) -> None:
+def test_a_person_operates_the_panel_in_jupyterlab(browser: Any, lab: Lab, tmp_path: Path) -> None:
     write_notebook(lab.root)
     lab.delete_sessions()
     lab.start_session(NOTEBOOK)
-    page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
         page.set_default_timeout(TIMEOUT)
         page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?reset")
-        idle = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
-        page.wait_for_selector(idle)
-        run_all(page)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
-            ".map(p => p.textContent.trim()).filter(t => /^\\[\\d+\\]:$/.test(t)).length == 2"
+        page.wait_for_selector(
+            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
         )
+        run_all(page)
         panel = page.locator(".jobsnb-panel")
         panel.wait_for()
-        table = panel.locator(".jobsnb-pending")
-        table.wait_for()
+        grid_row(panel, "gw-000").wait_for()
+        panel.get_by_text("0 of 120 selected", exact=True).wait_for()
+        panel.get_by_text("120 things shown").wait_for()
+        panel.locator(".js-plotly-plot .gtitle").wait_for()
+        shoot(panel, "panel-1-opened.png", tmp_path)
+
+        # A group: its things, all selected, their pending executions in the table.
+        dropdown(panel, "Group").select_option("model-gw100")
+        panel.get_by_text("60 of 60 selected", exact=True).wait_for()
+        panel.get_by_text("120 pending executions on 60 selected things").wait_for()
+        assert grid_row(panel, "sn-000").count() == 0
+        height = panel.bounding_box()["height"]
+        assert height < MAX_PANEL_HEIGHT, f"the panel is {height:.0f} px tall"
+        shoot(panel, "panel-2-group.png", tmp_path)
+
+        # The filter hides rows without unselecting them; clearing it shows them again.
+        filter_box = panel.locator(".jobsnb-picker .dt-search input")
+        filter_box.fill("gw-00")
+        panel.get_by_text("10 things shown (of 60)").wait_for()
+        grid_row(panel, "gw-009").wait_for()
+        assert grid_row(panel, "gw-010").count() == 0
+        panel.get_by_text("60 of 60 selected", exact=True).wait_for()
+        filter_box.fill("")
+        panel.get_by_text("60 things shown").wait_for()
+        assert grid_row(panel, "gw-010").get_attribute("class").find("selected") >= 0
+
+        # One row, as a person finds and clicks it: only that thing is selected.
+        grid_button(panel, "Clear selection").click()
+        panel.get_by_text("0 of 60 selected", exact=True).wait_for()
+        filter_box.fill("gw-003")
+        grid_row(panel, "gw-003").click()
+        panel.get_by_text("1 of 60 selected", exact=True).wait_for()
+        panel.get_by_text("2 pending executions on 1 selected thing").wait_for()
+        filter_box.fill("")
+        panel.get_by_text("60 things shown").wait_for()
+
+        # Start next on fw-2: the review names the job and the execution; then Confirm.
+        dropdown(panel, "Job").select_option("fw-2")
+        button(panel, "Start next").click()
+        review = panel.locator(".jobsnb-plan")
+        review.get_by_text("Start next on 1 thing of job fw-2").wait_for()
+        assert "gw-003" in review.inner_text()
+        shoot(panel, "panel-3-review.png", tmp_path)
+        button(panel, "Confirm").click()
+        results = panel.locator(".jobsnb-results-box")
+        results.get_by_text("1 started").wait_for()
         page.wait_for_function(
-            "() => document.querySelectorAll('.jp-NotebookPanel .js-plotly-plot .main-svg')"
-            ".length > 0"
+            f"() => {TRACES}.some(([name, x]) => name == 'IN_PROGRESS' && x[0] == 1)"
         )
-        assert "Loading widget" not in page.locator(".jp-NotebookPanel").inner_text()
-        before_table = table.inner_text()
-        before_chart = chart_data(page)
-        assert before_chart == [["QUEUED", [3], ["fw-2"]]]
-        shoot(page, page.locator(".jp-NotebookPanel"), "panel-before.png", tmp_path)
+        assert dropdown(panel, "Job").input_value() == "fw-2", "the job choice stays"
 
-        # Start the next execution of sensor-1 only: select it, review, confirm.
-        panel.locator(".widget-select-multiple select").select_option("sensor-1")
-        panel.get_by_text("1 pending execution on 1 selected thing").wait_for()
-        button(page, "Start next").click()
-        panel.get_by_text("Start next on 1 thing").wait_for()
-        button(page, "Confirm").click()
-        panel.locator(".jobsnb-results").get_by_text("started").wait_for()
-        table.get_by_text("IN_PROGRESS").wait_for()
-        started_table = table.inner_text()
-        assert started_table != before_table
-        started_chart = wait_for_chart(
-            page, [["QUEUED", [2], ["fw-2"]], ["IN_PROGRESS", [1], ["fw-2"]]]
+        # Complete it, with statusDetails: the review shows what is sent.
+        button(panel, "+ detail").click()
+        panel.get_by_placeholder("key").fill("progress")
+        panel.get_by_placeholder("value").fill("100%")
+        dropdown(panel, "Set status").select_option("SUCCEEDED")
+        button(panel, "Update").click()
+        review.get_by_text("IN_PROGRESS → SUCCEEDED").first.wait_for()
+        assert "progress=100%" in review.inner_text()
+        button(panel, "Confirm").click()
+        results.get_by_text("1 updated").wait_for()
+        panel.get_by_text("The statusDetails editor is cleared").wait_for()
+        assert panel.get_by_placeholder("key").count() == 0
+        shoot(panel, "panel-4-updated.png", tmp_path)
+
+        # An invalid key: said once, in words, beside its row; the actions wait for a fix.
+        button(panel, "+ detail").click()
+        panel.get_by_placeholder("key").fill("bad key")
+        panel.get_by_text("1 row to fix").wait_for()
+        rule = "each a letter, a digit"
+        assert panel.inner_text().count(rule) == 1
+        assert button(panel, "Update").is_disabled()
+        shoot(panel, "panel-5-invalid.png", tmp_path)
+        button(panel, "✕").click()
+        panel.get_by_text("no statusDetails: none are sent").wait_for()
+
+        # Slow calls, many things: Stop midway ends with an honest summary.
+        slow = page.locator(".jp-Cell").nth(2)
+        slow.locator(".jp-InputArea-editor .cm-content").click()
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type("service.app.latency = 1.0")
+        page.keyboard.press("Shift+Enter")
+        slow.locator(".jp-InputArea-prompt", has_text="[4]").wait_for()
+        grid_button(panel, "Select all shown").click()
+        panel.get_by_text("60 of 60 selected", exact=True).wait_for()
+        panel.get_by_text("on 60 selected things").wait_for()
+        button(panel, "Start next").click()
+        review.get_by_text("Start next on 59 things of job fw-2").wait_for()
+        button(panel, "Confirm").click()
+        panel.get_by_text("Running: Start next on 59 things").wait_for()
+        page.wait_for_function(
+            "() => /^[1-9]\\d* \\/ 59 calls$/.test("
+            "document.querySelector('.jobsnb-panel .jobsnb-progress-label').innerText.trim())"
         )
-        assert started_chart != before_chart
-        shoot(page, page.locator(".jp-NotebookPanel"), "panel-started.png", tmp_path)
+        button(panel, "Stop").click()
+        stopped = panel.locator(".jobsnb-message", has_text="Stopped:")
+        stopped.wait_for()
+        assert " of 59 done, " in stopped.inner_text()
+        results.get_by_text("not run").first.wait_for()
+        shoot(panel, "panel-6-stopped.png", tmp_path)
 
-        # Complete it: SUCCEEDED, through the review and the confirmation.
-        status = panel.locator(".widget-dropdown", has_text="Set status").locator("select")
-        status.select_option("SUCCEEDED")
-        button(page, "Update").click()
-        panel.get_by_text("IN_PROGRESS → SUCCEEDED").first.wait_for()
-        button(page, "Confirm").click()
-        panel.locator(".jobsnb-results").get_by_text("updated").wait_for()
-        panel.get_by_text("1 selected thing has nothing pending").wait_for()
-        assert wait_for_chart(page, [["QUEUED", [2], ["fw-2"]]]) != started_chart
-        assert "SUCCEEDED" in panel.locator(".jobsnb-results").inner_text()
-        shoot(page, page.locator(".jp-NotebookPanel"), "panel-done.png", tmp_path)
+        text = page.locator(".jp-NotebookPanel").inner_text()
+        assert "Error displaying widget" not in text
+        assert "Loading widget" not in text
+        assert page_errors == []
     except Exception:
-        shoot(page, page, "panel-failure.png", tmp_path)
+        shoot(page, "panel-failure.png", tmp_path)
         raise
     finally:
         page.close()
