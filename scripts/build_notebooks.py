@@ -70,14 +70,17 @@ QUICKSTART = [
 
     `jobsnb.sandbox()` starts the local service on a simulated clock, enrols the devices
     (hardware models, regions, a thing group for each) and runs 45 simulated minutes of rollout,
-    so some devices have finished, some are busy and some are still waiting.
+    so some devices have finished, some are busy and some are still waiting. It has exactly
+    `fleet_size` things; a few more enrol after the first simulated hour, to show a CONTINUOUS
+    job picking up new devices (the sandbox's summary below says how many).
     `jobsnb.connect()` then gives the **fleet client**: the same object you would get for a real
-    AWS account (see `05-connecting-to-aws.ipynb`).
+    AWS account (see [05 · Connecting to AWS](05-connecting-to-aws.ipynb)).
     """),
     code("""
     import jobsnb
     import jobsnb.charts as charts
-
+    """),
+    code("""
     sb = jobsnb.sandbox(things=fleet_size, seed=seed) if endpoint is None else None
     client = jobsnb.connect(endpoint or sb)
     things = client.things()  # ListThings: every device of the account
@@ -122,8 +125,9 @@ QUICKSTART = [
     md("""
     ## Watch it move
 
-    `charts.live()` binds a chart to the client: its figure is a widget that `refresh()`
-    redraws in place. Here the sandbox's clock moves on half an hour and the chart follows.
+    `charts.live()` binds a chart to the client: `live.refresh()` asks the fleet again and
+    redraws the chart in place. Here the sandbox's clock moves on half an hour and the chart
+    follows.
     (`live.start(every=30)` refreshes in the background; the sandbox's `sb.run(speed=60)` lets
     simulated time pass by itself, a minute per second.)
     """),
@@ -142,11 +146,14 @@ QUICKSTART = [
     md("""
     ## Next
 
-    - `02-fleet-queue-health.ipynb`: where the oldest queues are, by group and hardware model,
-      and which running executions are close to timing out.
-    - `03-operating-executions.ipynb`: the control panel, to start and update executions.
-    - `04-rollout-history.ipynb`: snapshots over time in Parquet, analysed with pandas.
-    - `05-connecting-to-aws.ipynb`: the same notebooks against your AWS account.
+    - [02 · Fleet queue health](02-fleet-queue-health.ipynb): where the oldest queues are, by
+      group and hardware model, and which running executions are close to timing out.
+    - [03 · Operating executions](03-operating-executions.ipynb): the control panel, to start
+      and update executions.
+    - [04 · Rollout history](04-rollout-history.ipynb): snapshots over time in Parquet, analysed
+      with pandas.
+    - [05 · Connecting to AWS](05-connecting-to-aws.ipynb): the same notebooks against your AWS
+      account.
 
     The sandbox runs until the kernel stops, or until you close it:
     """),
@@ -343,18 +350,20 @@ OPERATING = [
     **Set status** SUCCEEDED and **Update…**, **Confirm**. In code:
     """),
     code("""
-    one = on_job.loc[on_job["status"] == "QUEUED", "thing_name"].iloc[0]
+    # A device whose *next* execution (queue position 0) is this job's, still QUEUED.
+    ready = on_job[(on_job["status"] == "QUEUED") & (on_job["queue_position"] == 0)]
+    one = ready["thing_name"].iloc[0]
     panel.picker.select([one])
     panel.wait()
     panel.details.add_row("progress", "0%")  # statusDetails, checked against AWS's limits as typed
-    print(panel.review_start_next().summary)
+    print(panel.review_start_next().summary)  # the review names the job and what is sent
     panel.confirm()
     panel.wait()
     panel.results[["thing_name", "job_id", "outcome", "status_before", "status", "version_number"]]
     """),
     code("""
     panel.status.value = "SUCCEEDED"
-    panel.details.rows[0].value.value = "100%"
+    panel.details.add_row("progress", "100%")  # statusDetails are sent once, then cleared
     print(panel.review_update().summary)
     panel.confirm()
     panel.wait()
@@ -379,7 +388,7 @@ OPERATING = [
     panel.picker.select(list(longest["thing_name"]))
     panel.wait()
     panel.status.value = "FAILED"
-    panel.details.rows[0].value.value = "stalled: failed by the operator"
+    panel.details.add_row("reason", "stalled: failed by the operator")
     plan = panel.review_update()
     print(plan.summary)
     """),
@@ -428,10 +437,10 @@ OPERATING = [
     panel.wait()
     chart.frame.groupby("status", observed=True).size()
     """),
-    code("""
-    panel.close()
-    if sb is not None:
-        sb.close()
+    md("""
+    The panel and the sandbox keep running while the kernel does: scroll up and use the panel's
+    buttons. When you are done, `panel.close()` stops its background work and `sb.close()` the
+    sandbox (restarting the kernel does both).
     """),
 ]
 
@@ -575,8 +584,8 @@ AWS = [
     what that takes, and then runs either against your account (when you set `use_aws = True`
     and credentials are found) or, by default, against the sandbox, so it always runs.
 
-    Against AWS it only **reads** (ListThings, GetPendingJobExecutions, ListJobExecutionsForJob,
-    DescribeJob): nothing on your fleet changes.
+    Against AWS it only **reads** (DescribeEndpoint, ListThings, GetPendingJobExecutions,
+    DescribeJobExecution, DescribeJob, ListJobExecutionsForJob): nothing on your fleet changes.
     """),
     parameters("""
     use_aws = False  # True: use your AWS account when credentials are found
@@ -603,8 +612,8 @@ AWS = [
        with the control plane's `DescribeEndpoint(endpointType="iot:Jobs")`, or
        `iot:Data-ATS` where the account refuses that type; or pass it as `endpoint_url=`, with
        its `https://` (`aws iot describe-endpoint --endpoint-type iot:Jobs` prints it).
-    4. **Permissions**: the data-plane actions (`iotjobsdata:*`) on your things, and the
-       control-plane reads jobsnb uses to list things, groups, jobs and executions.
+    4. **Permissions**: the reads below. The policy allows exactly the calls that notebooks 01,
+       02, 04 and this one make; all of them only read.
 
     A policy for the identity that runs the notebooks (narrow `Resource` to your account's
     things and jobs, e.g. `arn:aws:iot:eu-west-1:123456789012:thing/*` and `…:job/*`):
@@ -614,9 +623,12 @@ AWS = [
       "Version": "2012-10-17",
       "Statement": [
         {
-          "Sid": "JobsDataPlane",
+          "Sid": "JobsDataPlaneReads",
           "Effect": "Allow",
-          "Action": ["iotjobsdata:*"],
+          "Action": [
+            "iotjobsdata:GetPendingJobExecutions",
+            "iotjobsdata:DescribeJobExecution"
+          ],
           "Resource": "*"
         },
         {
@@ -637,11 +649,23 @@ AWS = [
     }
     ```
 
-    `iotjobsdata:GetPendingJobExecutions` and `iotjobsdata:DescribeJobExecution` are enough to
-    only look; `iotjobsdata:StartNextPendingJobExecution` and
-    `iotjobsdata:UpdateJobExecution` act *as the device* and change executions: grant them only
-    where an operator is meant to (the control panel of `03-operating-executions.ipynb` uses
-    them).
+    **Writes, for [03 · Operating executions](03-operating-executions.ipynb).** Its control
+    panel starts and updates executions *as the device* would
+    (`iotjobsdata:StartNextPendingJobExecution`, `iotjobsdata:UpdateJobExecution`). Grant
+    them only to the identity of an operator meant to change executions, as a third statement
+    of the policy above, on the things they may act for:
+
+    ```json
+    {
+      "Sid": "JobsDataPlaneWrites",
+      "Effect": "Allow",
+      "Action": [
+        "iotjobsdata:StartNextPendingJobExecution",
+        "iotjobsdata:UpdateJobExecution"
+      ],
+      "Resource": "arn:aws:iot:eu-west-1:123456789012:thing/*"
+    }
+    ```
 
     **Quotas.** AWS allows about 200 data-plane reads and 200 writes per second per account and
     about 10 requests per second for the control-plane job APIs. The client's budgets default
@@ -659,7 +683,8 @@ AWS = [
 
     import jobsnb
     import jobsnb.charts as charts
-
+    """),
+    code("""
     sb = None
     credentials = None
     if use_aws:
@@ -721,15 +746,57 @@ AWS = [
     md("""
     ## Device code and other tools against the local service
 
-    The sandbox (or `jobsnb serve`, from a terminal) is an IoT Jobs endpoint like AWS's. Device
-    code under test points its SDK at it: `endpoint_url=` in boto3, `--endpoint-url` in the AWS
-    CLI, or the environment variables `AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE` and
-    `AWS_ENDPOINT_URL_IOT`, with any credentials.
+    The sandbox, or `jobsnb serve` from a terminal, is an IoT Jobs endpoint like AWS's. Device
+    code under test points its SDK at it, with any credentials: `endpoint_url=` in boto3,
+    `--endpoint-url` in the AWS CLI, or the environment variables
+    `AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE` (the data plane) and `AWS_ENDPOINT_URL_IOT` (the
+    control plane), which boto3 and the AWS CLI read.
+
+    Here another Python process, as device code would be, finds this notebook's sandbox through
+    those variables alone (the sandbox runs until the last cell closes it):
+    """),
+    code("""
+    import os
+    import subprocess
+    import sys
+
+    device_code = \"\"\"
+    import sys, boto3
+    jobs = boto3.client("iot-jobs-data")  # no endpoint_url: the environment says where
+    answer = jobs.get_pending_job_executions(thingName=sys.argv[1])
+    running, queued = len(answer["inProgressJobs"]), len(answer["queuedJobs"])
+    print(f"{sys.argv[1]} asked {jobs.meta.endpoint_url}: {running} in progress, {queued} queued")
+    \"\"\"
+    if sb is not None:
+        env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE=sb.url,
+            AWS_ENDPOINT_URL_IOT=sb.url,
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID="any",
+            AWS_SECRET_ACCESS_KEY="any",
+        )
+        device = [sys.executable, "-c", device_code, pending["thing_name"].iloc[0]]
+        ran = subprocess.run(device, env=env, capture_output=True, text=True, check=True)
+        print(ran.stdout, end="")
+    """),
+    md("""
+    Outside the notebook, from a terminal, `jobsnb serve` gives an endpoint that outlives it
+    (for example on port 8700, with a simulated fleet of 300 devices):
+
+    ```bash
+    jobsnb serve --port 8700 --fleet 300     # leave it running; in a second terminal:
+    export AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE=http://127.0.0.1:8700
+    export AWS_ENDPOINT_URL_IOT=http://127.0.0.1:8700
+    export AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=any AWS_SECRET_ACCESS_KEY=any
+    aws iot list-things --max-results 3
+    aws iot-jobs-data get-pending-job-executions --thing-name gw200-00001
+    ```
+
+    The sandbox runs until the kernel stops, or until you close it:
     """),
     code("""
     if sb is not None:
-        print(f"export AWS_ENDPOINT_URL_IOT_JOBS_DATA_PLANE={sb.url}")
-        print(f"export AWS_ENDPOINT_URL_IOT={sb.url}")
         sb.close()
     """),
 ]

@@ -41,23 +41,19 @@ def test_quickstart_runs_in_jupyterlab_and_draws_its_charts_and_widgets(
         )
         page.wait_for_selector(idle)
         notebook = page.locator(".jp-NotebookPanel")
-        # fig.show() twice, and the live chart's FigureWidget: three drawn plotly charts.
-        page.wait_for_function(
-            "() => document.querySelectorAll('.jp-NotebookPanel .js-plotly-plot .main-svg')"
-            ".length >= 3"
-        )
-        plots = notebook.locator(".js-plotly-plot")
-        titles = [
-            plots.nth(i).locator(".gtitle").first.text_content() for i in range(plots.count())
-        ]
-        assert "Queue age and in-progress time" in titles
-        assert "Devices per status, per job" in titles
-        assert "Live: devices per status" in titles
-        for i in range(plots.count()):
-            traces = plots.nth(i).evaluate("el => el.data.length")
-            assert traces > 0, f"chart {titles[i]!r} has no traces"
+        # Each chart by its title, drawn (fig.show() twice, and the live chart's Output): a
+        # concrete element each, not a count of plotly's SVG layers, which vary per chart.
+        titles = ["Queue age and in-progress time", "Devices per status, per job"]
+        titles.append("Live: devices per status")
+        for title in titles:
+            chart = notebook.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text=title))
+            chart.first.wait_for()
+            traces = chart.first.evaluate("el => el.data.length")
+            assert traces > 0, f"chart {title!r} has no traces"
 
-        assert "Loading widget" not in notebook.inner_text(), "a widget was not rendered"
+        text = notebook.inner_text()
+        assert "Loading widget" not in text, "a widget was not rendered"
+        assert "Error displaying widget" not in text
         # Errors and warnings are both drawn as stderr; the quick start has neither.
         errors = notebook.locator(
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
