@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from jobsnb.charts import STATUS_COLORS
-from jobsnb.frames import pending_frame
+from jobsnb.frames import format_duration, pending_frame
 
 if TYPE_CHECKING:
     from jobsnb.widgets.plans import Plan
@@ -37,7 +37,6 @@ __all__ = [
     "counted",
     "empty_shown",
     "errors_html",
-    "format_age",
     "message_html",
     "outcome_message",
     "pending_html",
@@ -71,23 +70,6 @@ _COLOURS: Final = {
     "conflict": STATUS_COLORS["TIMED_OUT"],
     "failed": STATUS_COLORS["FAILED"],
 }
-
-
-def format_age(age: Any) -> str:
-    """A timedelta as ``3d 4h``, ``2h 05m``, ``4m 10s`` or ``35s``; empty for NaT."""
-    if age is None or pd.isna(age):
-        return ""
-    seconds = int(pd.Timedelta(age).total_seconds())
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
 
 
 def _details(details: Any) -> str:
@@ -148,8 +130,8 @@ def pending_html(frame: pd.DataFrame, *, things: Sequence[str] = ()) -> str:
                 r.status,
                 r.version_number,
                 r.execution_number,
-                format_age(r.queue_age),
-                format_age(r.in_progress_for),
+                format_duration(r.queue_age),
+                format_duration(r.in_progress_for),
                 _details(r.status_details),
             )
             for r in ordered.head(MAX_ROWS).itertuples(index=False)
