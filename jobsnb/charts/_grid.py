@@ -42,7 +42,7 @@ def grid(
 ) -> go.Figure:
     """An empty grid of panels, facet titles on the right (the legend has the top)."""
     titles = [t for t in row_titles if t is not None]
-    return make_subplots(
+    figure = make_subplots(
         rows=rows,
         cols=cols,
         row_titles=titles or None,
@@ -51,6 +51,12 @@ def grid(
         vertical_spacing=min(0.12, 0.3 / rows) if rows > 1 else None,
         horizontal_spacing=horizontal_spacing,
     )
+    if titles:
+        # A facet title runs down the right edge: small enough that a long one (a job id)
+        # stays within its panel's height, and the right margin wide enough to hold it.
+        figure.update_annotations(font_size=12, xshift=6)
+        figure.update_layout(margin_r=48)
+    return figure
 
 
 def natural_key(text: Any) -> tuple[Any, ...]:

@@ -80,7 +80,7 @@ TEMPLATE: Final = go.layout.Template(
         "legend": {"orientation": "h", "title": None},
         "title": {"font": {"size": 17}},
         "hoverlabel": {"bgcolor": "white"},
-        "margin": {"l": 70, "r": 30, "b": 60},
+        "margin": {"l": 70, "r": 30, "b": 70},
     }
 )
 

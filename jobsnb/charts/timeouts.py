@@ -93,7 +93,7 @@ def time_to_timeout(
     >>> [(trace.name, list(trace.x)) for trace in fig.data]
     [('IN_PROGRESS', [4.0, 50.0]), ('times out within 10 minutes', [4.0])]
     >>> fig.layout.title.subtitle.text
-    '1 of 2 running executions with a timer time out within 10 minutes; 1 has no timer'
+    '1 of 3 running executions time out within 10 minutes; 1 has no timer'
     """
     frame = check_frame(frame, "time_to_timeout", "described")
     require_columns(frame, _COLUMNS, chart="time_to_timeout", source="described")
@@ -153,7 +153,7 @@ def time_to_timeout(
     return finish(
         figure,
         height=height or auto_height,
-        subtitle=_summary(len(near), len(timed), untimed, soon),
+        subtitle=_summary(len(near), len(running), untimed, soon),
         **shared,
     )
 
@@ -170,8 +170,8 @@ def _within(within: Any) -> pd.Timedelta | None:
     )
 
 
-def _summary(near: int, timed: int, untimed: int, soon: pd.Timedelta | None) -> str:
-    summary = f"{timed} running executions with a timer"
+def _summary(near: int, running: int, untimed: int, soon: pd.Timedelta | None) -> str:
+    summary = f"{running} running executions"
     if soon is not None:
         summary = f"{near} of {summary} time out within {_words(soon)}"
     if untimed:

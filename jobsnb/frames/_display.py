@@ -34,9 +34,10 @@ MAX_ROWS: Final = 50
 #: Text columns whose longest value is longer than this wrap (at spaces); the others never do.
 _WRAP_AFTER: Final = 40
 _NO_WRAP: Final = "white-space: nowrap"
+_LEFT: Final = "text-align: left"
 _WRAP: Final = (
     "white-space: normal; overflow-wrap: normal; word-break: normal; "
-    "min-width: 16em; max-width: 42em; text-align: left"
+    "min-width: 12em; max-width: 40em; text-align: left"
 )
 
 
@@ -173,15 +174,18 @@ def styled(frame: pd.DataFrame, *, max_rows: int | None = MAX_ROWS, precision: i
     table.map(_status_mark)
     table.map_index(_status_header, axis=0)
     table.map_index(_status_header, axis=1)
+    # Text reads from the left, numbers and durations line up on the right, headers over them.
     styles: list[CSSDict] = [
         {"selector": "td, th", "props": _NO_WRAP},
-        {"selector": "th", "props": "text-align: left"},
+        {"selector": "th.row_heading, th.index_name, th.blank", "props": "text-align: left"},
+        {"selector": "th.col_heading", "props": "text-align: right"},
     ]
     for position in range(shown.shape[1]):
-        if _is_long_text(shown.iloc[:, position], precision):
-            styles.append({"selector": f"td.col{position}", "props": _WRAP})
-        elif _is_text(shown.iloc[:, position]):
-            styles.append({"selector": f"td.col{position}", "props": "text-align: left"})
+        values = shown.iloc[:, position]
+        if _is_text(values):
+            long = _is_long_text(values, precision)
+            styles.append({"selector": f"td.col{position}", "props": _WRAP if long else _LEFT})
+            styles.append({"selector": f"th.col_heading.col{position}", "props": _LEFT})
     table.set_table_styles(styles)
     if len(shown) < len(frame):
         table.set_caption(f"first {len(shown)} of {len(frame)} rows")
@@ -213,15 +217,16 @@ def _status_header(value: Any) -> str:
 
 
 def _is_text(values: pd.Series) -> bool:
-    return bool(
-        pd.api.types.is_string_dtype(values.dtype)
-        or isinstance(values.dtype, pd.CategoricalDtype)
-        or values.dtype == object
+    """Whether a column holds words (names, statuses, details) rather than quantities."""
+    if values.dtype == object:
+        return any(isinstance(value, str | Mapping) for value in values.dropna())
+    return isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+        values.dtype
     )
 
 
 def _is_long_text(values: pd.Series, precision: int) -> bool:
-    if not _is_text(values) or values.empty:
+    if values.empty:
         return False
     longest = max(len(format_value(value, precision)) for value in values)
     return longest > _WRAP_AFTER

@@ -31,7 +31,7 @@ def test_it_draws_the_seconds_describe_job_execution_reports(fleet: FleetClient)
     assert figure.layout.xaxis.title.text == "Time left before timing out (minutes)"
     assert figure.layout.yaxis.title.text == "Job"
     assert figure.layout.title.subtitle.text == (
-        "0 of 1 running executions with a timer time out within 10 minutes"
+        "0 of 1 running executions time out within 10 minutes"
     )
     assert "times out in 30m 00s" in box.text[0]
 
@@ -73,9 +73,7 @@ def test_executions_without_a_timer_are_counted_not_drawn(
 
     assert [t.name for t in figure.data] == ["IN_PROGRESS"]
     assert by_category(figure.data[0]) == {"fw-2": [29.0]}
-    assert figure.layout.title.subtitle.text == (
-        "1 running executions with a timer; 1 has no timer"
-    )
+    assert figure.layout.title.subtitle.text == ("2 running executions; 1 has no timer")
 
 
 def test_its_input_and_empty_frames(fleet: FleetClient) -> None:
