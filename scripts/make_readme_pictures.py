@@ -7,10 +7,11 @@ Jobs service with a simulated fleet: hardware models in three regions, firmware 
 rollout rates, timeouts and retries, a continuous certificate rotation, a reboot, a config
 push. The script follows the rollout for two simulated hours in 5-minute steps, keeping a
 snapshot of every job's executions at each step (the rollout-progress chart), and takes the
-pending, executions and described frames 45 minutes in, mid-rollout; the timeline and the
-things-vs-attempts charts show the end. Writing PNGs needs
-kaleido (the ``dev`` group) and a Chrome or Chromium on the machine (Debian: ``apt-get install
-chromium``).
+pending, executions and described frames 45 minutes in, mid-rollout (the time-to-timeout
+chart describes that moment's running executions); the timeline and the things-vs-attempts
+charts show the end. The charts lay out their own titles, legends and axis titles. Writing
+PNGs needs kaleido (the ``dev`` group) and a Chrome or Chromium on the machine (Debian:
+``apt-get install chromium``).
 """
 
 from __future__ import annotations
@@ -50,30 +51,6 @@ def regions(client: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["thing_name", "region"]).drop_duplicates("thing_name")
 
 
-def timeouts(client: Any, jobs: list[str]) -> dict[str, int]:
-    """Each job's inProgressTimeoutInMinutes (DescribeJob), where it has one."""
-    found = {}
-    for job_id in jobs:
-        config = client.control.describe_job(jobId=job_id)["job"].get("timeoutConfig", {})
-        if "inProgressTimeoutInMinutes" in config:
-            found[job_id] = config["inProgressTimeoutInMinutes"]
-    return found
-
-
-def tidy(figure: Any) -> Any:
-    """Room for a legend that wraps to two rows under the title, and no ``job_id`` axis title
-    over the job names (the charts' own layout lets both overlap at this width)."""
-    entries = {trace.name for trace in figure.data if trace.showlegend is not False}
-    figure.update_layout(
-        margin_t=150 if len(entries) > 6 else 110,
-        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 20}},
-    )
-    figure.for_each_yaxis(
-        lambda axis: axis.update(title_text=None) if axis.title.text == "job_id" else None
-    )
-    return figure
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
@@ -94,6 +71,9 @@ def main() -> None:
             )
             if step == MIDWAY:
                 pending = client.pending(client.things(), progress=False)
+                running = client.describe(
+                    pending[pending["status"] == "IN_PROGRESS"], progress=False
+                )
                 executions = client.executions(jobs, progress=False)
                 described = client.executions(jobs, describe=True, progress=False)
         summary = client.job_summary(jobs, progress=False)
@@ -104,8 +84,10 @@ def main() -> None:
         )
         figures = {
             "queue_age": charts.queue_age(
-                pending, timeouts=timeouts(client, jobs),
-                title="Queue age and in-progress time (pending executions, per job)",
+                pending, title="Queue age and in-progress time (pending executions, per job)",
+            ),
+            "time_to_timeout": charts.time_to_timeout(
+                running, title="Time left before timeout (DescribeJobExecution), per job",
             ),
             "status_distribution": charts.status_distribution(
                 executions.merge(regions(client), on="thing_name"), facet="region",
@@ -128,7 +110,7 @@ def main() -> None:
         }  # fmt: skip
         for name, figure in figures.items():
             path = args.out / f"{name}.png"
-            tidy(figure).write_image(path, width=WIDTH, scale=SCALE)
+            figure.write_image(path, width=WIDTH, scale=SCALE)
             print(path)
 
 
