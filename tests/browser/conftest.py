@@ -160,6 +160,42 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
             process.wait(timeout=15)
 
 
+def write_notebook(root: Path, name: str, cells: list[str]) -> Path:
+    """A notebook of code ``cells`` at ``root / name``, for the python3 kernel."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(code) for code in cells]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = root / name
+    nbformat.write(notebook, path)
+    return path
+
+
+def shoot(target: Any, name: str, tmp_path: Path) -> None:
+    """Screenshot ``target`` (a page or a locator) into ``tmp_path``, and keep a copy in
+    ``JOBSNB_SCREENSHOT_DIR`` when it is set (to look at it)."""
+    path = tmp_path / name
+    target.screenshot(path=str(path))
+    keep = os.environ.get("JOBSNB_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / name)
+
+
+def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
+    """Open the notebook ``name`` on a fresh kernel and Run All Cells."""
+    lab.delete_sessions()
+    lab.start_session(name)
+    page.goto(f"{lab.url}/lab/tree/{name}?reset")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    run_all(page)
+
+
 def run_all(page: Any, attempts: int = 4) -> None:
     """Run > Run All Cells, until a cell starts: on a loaded machine JupyterLab can still be
     setting up the kernel (or ask which one in a dialog) and miss the first click."""

@@ -5,15 +5,12 @@ picture stays, with a note that it is stale (item 16)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
-from tests.browser.conftest import Lab, run_all
+from tests.browser.conftest import Lab, open_and_run_all, shoot, write_notebook
 
 SETUP = """\
 import threading
@@ -62,40 +59,16 @@ SEEN = (
 FINAL = [["QUEUED", [3]], ["IN_PROGRESS", [3]]]
 
 
-def write_notebook(root: Path) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(c) for c in (SETUP, BOXED, ACTIONS, START)]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(notebook, root / NOTEBOOK)
-
-
-def shoot(target: Any, name: str, tmp_path: Path) -> None:
-    path = tmp_path / name
-    target.screenshot(path=str(path))
-    keep = os.environ.get("JOBSNB_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / name)
-
-
 @pytest.mark.slow
 def test_live_chart_in_a_box_shows_bars_and_title_and_goes_stale(
     browser: Any, lab: Lab, tmp_path: Path
 ) -> None:
-    write_notebook(lab.root)
-    lab.delete_sessions()
-    lab.start_session(NOTEBOOK)
+    write_notebook(lab.root, NOTEBOOK, [SETUP, BOXED, ACTIONS, START])
     page = browser.new_page(viewport={"width": 1400, "height": 2200})
     try:
         page.set_default_timeout(TIMEOUT)
-        page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?reset")
+        open_and_run_all(page, lab, NOTEBOOK)
         idle = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
-        page.wait_for_selector(idle)
-        run_all(page)
         page.wait_for_function(
             "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
             ".map(p => p.textContent.trim()).filter(t => /^\\[\\d+\\]:$/.test(t)).length == 4"

@@ -10,15 +10,12 @@ it expects, never on a sleep or a count; the screenshots are kept when
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
-from tests.browser.conftest import Lab, run_all
+from tests.browser.conftest import Lab, open_and_run_all, shoot, write_notebook
 
 SETUP = """\
 import jobsnb
@@ -52,19 +49,6 @@ TIMEOUT = 60_000  # ms, for any one thing to appear (a loaded 2-core CI machine 
 MAX_PANEL_HEIGHT = 1_900
 
 
-def write_notebook(root: Path) -> Path:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(code) for code in (SETUP, PANEL, SLOW)]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = root / NOTEBOOK
-    nbformat.write(notebook, path)
-    return path
-
-
 # Each trace of the live chart as [name, x], read from plotly's element in the page.
 TRACES = (
     "document.querySelector('.jobsnb-panel .js-plotly-plot')"
@@ -85,34 +69,19 @@ def dropdown(scope: Any, label: str) -> Any:
     return scope.locator(".widget-dropdown", has_text=label).locator("select")
 
 
-def shoot(target: Any, name: str, tmp_path: Path) -> None:
-    path = tmp_path / name
-    target.screenshot(path=str(path))
-    keep = os.environ.get("JOBSNB_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / name)
-
-
 def grid_row(panel: Any, thing: str) -> Any:
     return panel.locator(".jobsnb-picker table.dataTable tbody tr", has_text=thing)
 
 
 @pytest.mark.slow
 def test_a_person_operates_the_panel_in_jupyterlab(browser: Any, lab: Lab, tmp_path: Path) -> None:
-    write_notebook(lab.root)
-    lab.delete_sessions()
-    lab.start_session(NOTEBOOK)
+    write_notebook(lab.root, NOTEBOOK, [SETUP, PANEL, SLOW])
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
         page.set_default_timeout(TIMEOUT)
-        page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?reset")
-        page.wait_for_selector(
-            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
-        )
-        run_all(page)
+        open_and_run_all(page, lab, NOTEBOOK)
         panel = page.locator(".jobsnb-panel")
         panel.wait_for()
         grid_row(panel, "gw-000").wait_for()
