@@ -192,7 +192,10 @@ def results_html(results: pd.DataFrame) -> str:
 def empty_shown() -> pd.DataFrame:
     """The frame the table shows before anything was read: the pending columns, no rows."""
     frame = pending_frame([], pd.Timestamp.now(tz="UTC"))
-    return frame.assign(status_details=pd.Series([], dtype=object))
+    frame = frame.assign(status_details=pd.Series([], dtype=object))
+    # Nothing was read: no "as of" (this machine's clock is not the service's).
+    frame.attrs.pop("snapshot_at", None)
+    return frame
 
 
 def plural(count: int, noun: str) -> str:

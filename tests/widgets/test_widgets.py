@@ -77,6 +77,7 @@ def test_panel_without_things_offers_the_accounts_things_and_filters_them(servic
     assert panel.picker.candidates == ["gateway-1", "sensor-1", "sensor-2", "sensor-3"]
     assert panel.picker.selected == []
     assert "nothing pending" in panel.table.value
+    assert "as of" not in panel.table.value, "nothing was read: no time, least of all this clock's"
     assert list(panel.picker.group.options) == ["(any group)", "north"]
 
     panel.picker.select(["sensor-1", "sensor-2", "sensor-3"])
