@@ -1,15 +1,19 @@
 """Interactive controls: start and update job executions from the notebook, safely.
 
-:func:`control_panel` builds a panel of stock ipywidgets: pick things (by name with a filter,
-by thing group, or from a frame), see their pending executions in a table that refreshes, start
-the next pending execution or report a status with statusDetails checked as you type, review
-what an action will do and confirm it, follow its progress, and read per thing what succeeded
-and what failed with AWS's error code. Live charts passed in ``charts`` refresh after every
-action and with the table.
+:func:`control_panel` builds a panel of ipywidgets around a grid of things (itables' ITable:
+filter, sort, select rows, 10,000 things in a bounded box): pick things (in the grid, by thing
+group, or from a frame), see their pending executions in a table that refreshes, start the next
+pending execution or report a status with statusDetails checked as you type, review every call
+an action will make and confirm it, follow its progress call by call and stop it, and read per
+thing what succeeded and what failed with AWS's error code. Live charts passed in ``charts``
+refresh after every action and with the table.
 
 The parts are in their own modules: :mod:`~jobsnb.widgets.selection` (thing lists and the
-picker), :mod:`~jobsnb.widgets.details_editor`, :mod:`~jobsnb.widgets.table` (what the table
-shows), :mod:`~jobsnb.widgets.actions` (plan, run, results) and :mod:`~jobsnb.widgets.panel`.
+picker), :mod:`~jobsnb.widgets.details_editor`, :mod:`~jobsnb.widgets.table` (what the tables
+show), :mod:`~jobsnb.widgets.offers` (what the buttons may do), :mod:`~jobsnb.widgets.plans`
+(the review), :mod:`~jobsnb.widgets.actions` (running a plan, its results),
+:mod:`~jobsnb.widgets.background` (work off the notebook's thread) and
+:mod:`~jobsnb.widgets.panel`.
 """
 
 from __future__ import annotations
