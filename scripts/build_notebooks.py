@@ -192,22 +192,29 @@ QUEUE_HEALTH = [
     sb = jobsnb.sandbox(things=fleet_size, seed=seed, warm_up=warm_up) if endpoint is None else None
     client = jobsnb.connect(endpoint or sb)
     things = client.things()
+    print(f"{len(things)} devices")
+    """),
+    md("""
+    One call asks every device's pending executions (GetPendingJobExecutions, at most 200
+    requests a second, AWS's default quota):
+    """),
+    code("""
     pending = client.pending(things)
     at = pending.attrs["snapshot_at"]
-    print(f"{len(things)} devices, {len(pending)} pending executions at {at:%H:%M} UTC")
+    print(f"{len(pending)} pending executions at {at:%H:%M} UTC")
     """),
     md("""
     ## Which jobs have devices waiting, and how long?
 
     Only QUEUED executions are *waiting*; IN_PROGRESS ones are being worked on. Quantiles tell
     more than the mean: a job whose median device waits two minutes can still have a tail that
-    waits an hour. In minutes:
+    waits an hour. `frame.jobsnb.styled()` shows any frame for reading: durations as `12m 54s`,
+    times to the second in UTC, counts as whole numbers.
     """),
     code("""
     queued = pending[pending["status"] == "QUEUED"]
-    minutes = queued["queue_age"].dt.total_seconds() / 60
-    waits = minutes.groupby(queued["job_id"]).describe(percentiles=[0.5, 0.9])
-    waits[["count", "50%", "90%", "max"]].sort_values("max", ascending=False).round(1)
+    waits = queued.groupby("job_id")["queue_age"].describe(percentiles=[0.5, 0.9])
+    waits[["count", "50%", "90%", "max"]].sort_values("max", ascending=False).jobsnb.styled()
     """),
     md("""
     ## Where are the oldest queues?
@@ -229,12 +236,15 @@ QUEUE_HEALTH = [
         index="thing_name", columns="kind", values="value", aggfunc="first"
     )
     pending = pending.merge(where.reset_index(), on="thing_name", how="left")
-    where.value_counts().unstack(fill_value=0)
+    where.value_counts().unstack(fill_value=0).jobsnb.styled()
+    """),
+    md("""
+    The longest wait per hardware model and region:
     """),
     code("""
     queued = pending[pending["status"] == "QUEUED"]
     oldest = queued.pivot_table(index="model", columns="region", values="queue_age", aggfunc="max")
-    oldest.map(lambda age: "" if pd.isna(age) else f"{age.total_seconds() / 60:.0f} min")
+    oldest.jobsnb.styled()
     """),
     md("""
     The same ages as a chart, one row of boxes per hardware model: the slow models stand out
@@ -244,40 +254,35 @@ QUEUE_HEALTH = [
     charts.queue_age(pending, by="model", title="Queue age per hardware model").show()
     """),
     md("""
-    ## Running executions close to their timeouts
+    ## Running executions close to timing out
 
-    A job's `inProgressTimeoutInMinutes` ends an execution that runs too long as TIMED_OUT.
-    `DescribeJobExecution` tells, per execution, the seconds left
-    (`approximate_seconds_before_timed_out`); `client.describe()` asks for every IN_PROGRESS
-    row at once. The timeouts themselves are part of each job (`DescribeJob`, through the
-    client's control-plane boto3 client).
+    An execution that runs too long ends as TIMED_OUT: after its job's
+    `inProgressTimeoutInMinutes`, or sooner, after the **step timeout** its device set when it
+    last reported (`stepTimeoutInMinutes`). So a job's timeout alone overstates how long an
+    execution has left. `DescribeJobExecution` says it per execution: the seconds before the
+    nearer of the two (`approximate_seconds_before_timed_out`; missing when no timer runs).
+    `client.describe()` asks for every IN_PROGRESS row at once.
     """),
     code("""
     running = client.describe(pending[pending["status"] == "IN_PROGRESS"])
-    timeouts = {}
-    for job_id in sorted(pending["job_id"].unique()):
-        config = client.control.describe_job(jobId=job_id)["job"].get("timeoutConfig", {})
-        if "inProgressTimeoutInMinutes" in config:
-            timeouts[job_id] = config["inProgressTimeoutInMinutes"]
-    timeouts
-    """),
-    code("""
     seconds_left = running["approximate_seconds_before_timed_out"].astype("float")
     left = pd.to_timedelta(seconds_left, unit="s")
     near = running.assign(time_left=left)[left < pd.Timedelta(minutes=10)]
     near = near.merge(pending[["thing_name", "job_id", "model", "region", "in_progress_for"]],
                       on=["thing_name", "job_id"])
-    print(f"{len(near)} of {len(running)} running executions time out within 10 minutes")
+    untimed = f"; {left.isna().sum()} have no timer" if left.isna().any() else ""
+    print(f"{len(near)} of {len(running)} running executions time out within 10 minutes{untimed}")
     columns = ["thing_name", "job_id", "model", "region", "in_progress_for", "time_left"]
-    near.sort_values("time_left")[[*columns, "status_details"]].head(10)
+    near.sort_values("time_left")[[*columns, "status_details"]].head(10).jobsnb.styled()
     """),
     md("""
-    The chart's right-hand panels show how long each running execution has run against its
-    job's timeout (the tick): boxes close to the tick are executions about to time out.
+    The same seconds as a chart: every running execution by the time it has left, one row per
+    job. Those in the shaded band time out within 10 minutes (the table's rows), and the
+    nearest of each job is named; the subtitle counts them as the line above does.
     """),
     code("""
-    title = "Queue age and run time against each job's timeout"
-    charts.queue_age(pending, timeouts=timeouts, title=title).show()
+    title = "Time left before timeout, per job"
+    charts.time_to_timeout(running, within=pd.Timedelta(minutes=10), title=title).show()
     """),
     md("""
     **What to do with it:** `near` is a frame of (thing, job) pairs; pass it to
@@ -517,7 +522,7 @@ HISTORY = [
     code("""
     history = read_history(history_path)
     print(history.dtypes.to_string())
-    history.tail()
+    history.tail().jobsnb.styled()  # durations, times and statusDetails written for reading
     """),
     md("""
     ## How the rollout moved
@@ -529,7 +534,8 @@ HISTORY = [
         index=["job_id", "snapshot_at"], columns="status", values="thing_name",
         aggfunc="count", observed=True, fill_value=0,
     )
-    counts.loc[counts.index.get_level_values("job_id")[0]].iloc[::4]  # one job, every 4th snapshot
+    one_job = counts.loc[counts.index.get_level_values("job_id")[0]]
+    one_job.iloc[::4].jobsnb.styled()  # one job, every 4th snapshot
     """),
     code("""
     charts.rollout_progress(history, facet="job_id", title="Rollout progress, per job").show()
@@ -542,11 +548,17 @@ HISTORY = [
     """),
     code("""
     final = history[history["snapshot_at"] == history["snapshot_at"].max()]
-    pd.crosstab(final["job_id"], final["status"].astype("string"), margins=True, margins_name="all")
+    outcomes = pd.crosstab(
+        final["job_id"], final["status"].astype("string"), margins=True, margins_name="all"
+    )
+    outcomes.jobsnb.styled()
     """),
     code("""
     retried = final.assign(retried=final["retry_attempt"] > 0)
-    pd.crosstab([retried["job_id"], retried["retried"]], retried["status"].astype("string"))
+    by_retry = pd.crosstab(
+        [retried["job_id"], retried["retried"]], retried["status"].astype("string")
+    )
+    by_retry.jobsnb.styled()
     """),
     md("""
     How long did it take each device, from being queued to its final status? And when did a
@@ -554,10 +566,10 @@ HISTORY = [
     """),
     code("""
     done = final[final["status"].isin(["SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED"])]
-    took = (done["last_updated_at"] - done["queued_at"]).dt.total_seconds() / 60
-    done.assign(minutes=took).groupby(["job_id", "status"], observed=True)["minutes"].describe()[
+    took = (done["last_updated_at"] - done["queued_at"]).rename("queued_to_final")
+    took.groupby([done["job_id"], done["status"]], observed=True).describe()[
         ["count", "50%", "max"]
-    ].round(1)
+    ].jobsnb.styled()
     """),
     code("""
     keys = ["job_id", "thing_name", "status", "execution_number"]
@@ -565,7 +577,7 @@ HISTORY = [
     first_seen = reached.groupby(["job_id", "thing_name"])["snapshot_at"].min().rename("first_seen")
     per_thing = done.set_index(["job_id", "thing_name"])[["status", "retry_attempt"]]
     per_thing = per_thing.join(first_seen)
-    per_thing.sort_values("first_seen").tail(10)  # the last devices to finish
+    per_thing.sort_values("first_seen").tail(10).jobsnb.styled()  # the last devices to finish
     """),
     code("""
     if sb is not None:

@@ -229,7 +229,8 @@ def _bar_note(line: pd.Series, terminal_possible: bool) -> str:
         done = sum(int(line[s]) for s in STATUS_ORDER if s in TERMINAL_STATUSES)
         note += f" · {done / total:.0%} done"
     if int(line["retries"]):
-        note += f" · {int(line['retries'])} retries"
+        retries = int(line["retries"])
+        note += f" · {retries} {'retry' if retries == 1 else 'retries'}"
     return note
 
 

@@ -263,7 +263,7 @@ def test_status_distribution_shows_attempts_beside_things_when_retries_exist(
 
     executions = fleet.executions(["fw-3"], progress=False)
     notes = [a.text for a in charts.status_distribution(executions).layout.annotations]
-    assert notes == ["1 · 0% done · 1 retries"]
+    assert notes == ["1 · 0% done · 1 retry"]
 
 
 def test_status_distribution_errors_and_empty_frames(fleet: FleetClient) -> None:
