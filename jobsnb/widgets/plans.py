@@ -38,7 +38,7 @@ from jobsnb.limits import STATUSES, check_status_details, check_step_timeout
 from jobsnb.widgets.offers import ALL_JOBS, allowed_statuses, update_targets
 from jobsnb.widgets.table import plural
 
-__all__ = ["Plan", "plan_start_next", "plan_update", "still_as_shown"]
+__all__ = ["PLAN_COLUMNS", "Plan", "plan_start_next", "plan_update", "still_as_shown"]
 
 #: The columns a plan keeps of each execution it calls for (and ``status_after``).
 PLAN_COLUMNS: Final = ("thing_name", "job_id", "execution_number", "status", "version_number")
@@ -94,12 +94,8 @@ class Plan:
         else:
             distinct = len(set(self.things))
             head = f"Update {plural(self.count, 'execution')} on {plural(distinct, 'thing')}{of}"
-        sent = (
-            "no statusDetails"
-            if self.status_details is None
-            else (f"statusDetails {self.status_details}")
-        )
-        extra = [sent]
+        details = self.status_details
+        extra = ["no statusDetails" if details is None else f"statusDetails {details}"]
         if self.step_timeout_minutes is not None:
             extra.append(f"step timeout {self.step_timeout_minutes} min")
         return head + (f": {moves}" if moves else "") + f" ({'; '.join(extra)})"

@@ -1,9 +1,6 @@
-"""Fixtures of the browser tests: Debian's chromium driven by Playwright, and a JupyterLab
-server of the venv's own on a free port, with throwaway settings, runtime and workspace dirs.
-
-In CI (``CI`` set) a missing chromium or Playwright fails the test with what to install;
-elsewhere the browser tests are skipped without them.
-"""
+"""Fixtures of the browser tests: a JupyterLab server of the venv's own on a free port, with
+throwaway settings, runtime and workspace dirs (the chromium they drive, ``browser``, is the
+whole suite's: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -27,45 +24,11 @@ try:
 except ImportError:  # the browser fixture then skips (or fails in CI) with what to install
     PlaywrightTimeout = TimeoutError
 
-CHROMIUM = os.environ.get("JOBSNB_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # JupyterLab asks about news in a toast that can cover the notebook.
 NO_NEWS = {"fetchNews": "false", "checkForUpdates": False}
 # On a loaded machine JupyterLab may open a notebook before it has the kernel list and then asks
 # "Select Kernel" in a modal dialog that swallows the next clicks; this starts the notebook's own.
 AUTOSTART_KERNEL = {"autoStartDefaultKernel": True}
-
-
-def _missing(what: str, fix: str) -> None:
-    message = f"the browser tests need {what}: {fix}"
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI is set, so this fails instead of skipping)", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """A headless chromium (Debian's package, never Playwright's download)."""
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _missing(f"chromium at {CHROMIUM}", "apt-get install -y chromium (or set JOBSNB_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright for Python", "pip install playwright (the dev group has it)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 def _free_port() -> int:

@@ -8,8 +8,6 @@ never ``playwright install``.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,6 @@ from tests.helpers import CHART_THINGS
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("JOBSNB_CHROMIUM", "/usr/bin/chromium")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WIDTHS = (500, 800, 1200)
 # Boxes of what is drawn, in page pixels: [left, top, right, bottom].
@@ -48,18 +45,11 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"needs chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        yield browser.new_page()
-        browser.close()
+def page(browser: Any) -> Iterator[Any]:
+    """A page of the suite's one chromium (tests/conftest.py)."""
+    opened = browser.new_page()
+    yield opened
+    opened.close()
 
 
 def _every_status() -> pd.DataFrame:
