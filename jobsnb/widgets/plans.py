@@ -140,11 +140,11 @@ def plan_start_next(
         raise InvalidParameterError("things", "select at least one thing", list(things))
     details, timeout = _checked_request(status_details, step_timeout_minutes, cancel=False)
     nexts = shown[shown["queue_position"] == 0].drop_duplicates("thing_name")
-    by_thing = {row.thing_name: row for row in nexts.itertuples(index=False)}
+    next_of = {row.thing_name: row for row in nexts.itertuples(index=False)}
     calls: list[Any] = []
     skipped: list[tuple[str, Any, str]] = []
     for thing in dict.fromkeys(things):
-        row = by_thing.get(thing)
+        row = next_of.get(thing)
         if row is None:
             skipped.append((thing, None, "nothing pending"))
         elif job not in (None, ALL_JOBS) and row.job_id != job:
