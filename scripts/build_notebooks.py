@@ -178,7 +178,7 @@ QUEUE_HEALTH = [
     using plain pandas.
     """),
     parameters("""
-    fleet_size = 500
+    fleet_size = 400
     seed = 3
     endpoint = None  # None: a sandbox; or the URL of `jobsnb serve --fleet N`
     warm_up = "50min"  # how far into the rollout the sandbox starts
