@@ -364,7 +364,8 @@ OPERATING = [
     print(panel.review_start_next().summary)  # the review names the job and what is sent
     panel.confirm()
     panel.wait()
-    panel.results[["thing_name", "job_id", "outcome", "status_before", "status", "version_number"]]
+    columns = ["thing_name", "job_id", "outcome", "status_before", "status", "version_number"]
+    panel.results[columns].jobsnb.styled()
     """),
     code("""
     panel.status.value = "SUCCEEDED"
@@ -372,7 +373,7 @@ OPERATING = [
     print(panel.review_update().summary)
     panel.confirm()
     panel.wait()
-    panel.results[["thing_name", "job_id", "outcome", "status_before", "status", "version_number"]]
+    panel.results[columns].jobsnb.styled()
     """),
     md("""
     ## A bulk action, and a conflict
@@ -416,7 +417,8 @@ OPERATING = [
     """),
     code("""
     conflicts = results[results["outcome"] == "conflict"]
-    conflicts[["thing_name", "status_before", "status", "version_number", "error_code", "message"]]
+    columns = ["thing_name", "status_before", "status", "version_number", "error_code", "message"]
+    conflicts[columns].jobsnb.styled()
     """),
     md("""
     The same protection without the panel: `client.update(frame, status)` sends each row's
@@ -427,7 +429,7 @@ OPERATING = [
     code("""
     stale = longest[longest["thing_name"].isin(conflicts["thing_name"])]
     again = client.update(stale, "FAILED", on_error="ignore")
-    again.jobsnb.errors[["thing_name", "job_id", "operation", "error_code", "message"]]
+    again.jobsnb.errors[["thing_name", "job_id", "operation", "error_code", "message"]].jobsnb.styled()
     """),
     md("""
     ## The charts follow

@@ -40,8 +40,8 @@ _GRID: Final[dict[str, Any]] = {
     "select": {"style": "os"},
     "scrollY": "240px",
     "scrollCollapse": True,
-    "scroller": True,
-    "deferRender": True,
+    "paging": False,
+    "autoWidth": False,
     "maxBytes": 0,
     "showIndex": False,
     "layout": {"topStart": "search", "topEnd": "buttons", "bottomStart": "info", "bottomEnd": None},
@@ -55,6 +55,9 @@ _GRID: Final[dict[str, Any]] = {
         {"extend": "selectNone", "text": "Clear selection"},
     ],
     "classes": "display compact nowrap",
+    # The table's own width, not one measured at start (a notebook may draw the output while
+    # it is scrolled out of view, where everything measures 0).
+    "style": "width:100%;margin:0;table-layout:fixed",
     "language": {
         "search": "Filter:",
         "info": "_TOTAL_ things shown",
