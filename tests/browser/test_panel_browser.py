@@ -76,7 +76,8 @@ def grid_row(panel: Any, thing: str) -> Any:
 @pytest.mark.slow
 def test_a_person_operates_the_panel_in_jupyterlab(browser: Any, lab: Lab, tmp_path: Path) -> None:
     write_notebook(lab.root, NOTEBOOK, [SETUP, PANEL, SLOW])
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    # A laptop's window: the panel is drawn while partly out of view, as after a real Run All.
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
@@ -88,6 +89,11 @@ def test_a_person_operates_the_panel_in_jupyterlab(browser: Any, lab: Lab, tmp_p
         panel.get_by_text("0 of 120 selected", exact=True).wait_for()
         panel.get_by_text("120 things shown").wait_for()
         panel.locator(".js-plotly-plot .gtitle").wait_for()
+        # The grid spans its box (DataTables once measured 0 for an output drawn out of view).
+        widths = panel.locator(".jobsnb-picker .dt-scroll-body").evaluate(
+            "el => [el.clientWidth, el.querySelector('table').getBoundingClientRect().width]"
+        )
+        assert widths[1] >= 0.9 * widths[0] > 0, widths
         shoot(panel, "panel-1-opened.png", tmp_path)
 
         # A group: its things, all selected, their pending executions in the table.
