@@ -159,13 +159,28 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
     run_all(page)
 
 
+#: The code cells' prompts: how many have run ("[3]:") and how many are running or queued ("[*]:").
+PROMPTS = (
+    "() => { const t = [...document.querySelectorAll("
+    "'.jp-NotebookPanel .jp-Cell.jp-CodeCell .jp-InputArea-prompt')]"
+    ".map(p => p.textContent.trim());"
+    " return {cells: t.length, done: t.filter(x => /^\\[\\d+\\]:$/.test(x)).length,"
+    " running: t.filter(x => x === '[*]:').length}; }"
+)
+
+
 def run_all(page: Any, attempts: int = 4) -> None:
-    """Run > Run All Cells, until a cell starts: on a loaded machine JupyterLab can still be
-    setting up the kernel (or ask which one in a dialog) and miss the first click."""
-    started = (
-        "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-InputArea-prompt')]"
-        ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"
-    )
+    """Run > Run All Cells and wait until every code cell has run.
+
+    On a loaded machine JupyterLab can still be setting up the kernel (or ask which one in a
+    dialog) and miss the click, or drop the cells queued behind the first when the kernel's
+    connection settles (seen: cell 1 ran, the others stayed ``[ ]`` with the kernel idle).
+    Either way no cell is running while some have not run: Run All again (the tests'
+    notebooks can run twice).
+    """
+    # The first time a cell that has run counts as started (a fast one may be done already);
+    # again, only a cell running: the cells that ran before are not news.
+    started = "s.running > 0 || s.done > 0"
     for _ in range(attempts):
         ask = page.locator(".jp-Dialog", has_text="Select Kernel").locator(".jp-mod-accept")
         if ask.count():
@@ -173,8 +188,17 @@ def run_all(page: Any, attempts: int = 4) -> None:
         try:
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=5_000)
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=5_000)
-            page.wait_for_function(started, timeout=10_000)
-            return
+            page.wait_for_function(
+                f"() => {{ const s = ({PROMPTS})(); return {started}; }}", timeout=10_000
+            )
         except PlaywrightTimeout:
             continue
-    raise AssertionError(f"Run All Cells started no cell in {attempts} attempts")
+        started = "s.running > 0"
+        # Every cell has run, or none is running or queued while some have not run.
+        page.wait_for_function(
+            f"() => {{ const s = ({PROMPTS})(); return s.done == s.cells || s.running == 0; }}"
+        )
+        state = page.evaluate(f"() => ({PROMPTS})()")
+        if state["done"] == state["cells"]:
+            return
+    raise AssertionError(f"Run All Cells did not run every cell in {attempts} attempts")

@@ -11,7 +11,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.browser.conftest import Lab, run_all
+from tests.browser.conftest import PROMPTS, Lab, run_all
 
 QUICKSTART = Path(__file__).parents[2] / "notebooks" / "01-quickstart.ipynb"
 SCREENSHOT = Path(os.environ.get("JOBSNB_SCREENSHOT_DIR", "/tmp/jobsnb-notes")) / "quickstart.png"
@@ -34,11 +34,7 @@ def test_quickstart_runs_in_jupyterlab_and_draws_its_charts_and_widgets(
         idle = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
         page.wait_for_selector(idle)
         run_all(page)
-        page.wait_for_function(
-            "n => [...document.querySelectorAll('.jp-NotebookPanel .jp-InputArea-prompt')]"
-            ".map(p => p.textContent.trim()).filter(t => /^\\[\\d+\\]:$/.test(t)).length == n",
-            arg=code_cells,
-        )
+        assert page.evaluate(f"() => ({PROMPTS})()")["done"] == code_cells
         page.wait_for_selector(idle)
         notebook = page.locator(".jp-NotebookPanel")
         # Each chart by its title, drawn (fig.show() twice, and the live chart's Output): a
