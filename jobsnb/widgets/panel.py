@@ -94,7 +94,6 @@ class ControlPanel:
         self._running = False
         self._offering = False
         self._build()
-
         try:
             self._lists.fill(self.picker, group)
         except InvalidParameterError:
@@ -263,9 +262,7 @@ class ControlPanel:
         self._stop.set()
         self._work.close()
         for chart in self.charts:
-            stop = getattr(chart, "stop", None)
-            if callable(stop):
-                stop()
+            getattr(chart, "stop", lambda: None)()
         self.widget.close_all()
 
     # ------------------------------------------------------------------ background work
@@ -287,7 +284,7 @@ class ControlPanel:
         self._refresh_queued.clear()
         selected = self.picker.selected
         frame = (
-            self.client.pending(selected, details=True, progress=False, on_error="ignore")
+            self.client.pending(selected, details=True, progress=self._reading, on_error="ignore")
             if selected
             else empty_shown()
         )
@@ -299,6 +296,9 @@ class ControlPanel:
             self._show_plan(None)
             self._say("invalid", "The table changed since the review: review the action again.")
         self._refresh_charts()
+
+    def _reading(self, done: int, total: int) -> None:
+        self.table_note.value = f"<i>refreshing… {done:,} / {total:,} calls</i>"
 
     def _refresh_charts(self) -> None:
         for chart in self.charts:

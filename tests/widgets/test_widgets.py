@@ -512,6 +512,9 @@ def test_actions_run_in_the_background_and_can_be_stopped(service, iot, data, pa
     assert panel.progress_label.value.endswith("/ 6 calls")
     panel.stop_button.click()
     assert "Stopping" in panel.message.value
+    # Then the table is read again, slowly: the note counts the calls as they come back.
+    until(lambda: "/ 6 calls" in panel.table_note.value, "the refresh's progress")
+    assert "refreshing…" in panel.table_note.value
     panel.wait(timeout=30)
     service.app.latency = 0.0
 
