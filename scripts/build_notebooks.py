@@ -429,7 +429,8 @@ OPERATING = [
     code("""
     stale = longest[longest["thing_name"].isin(conflicts["thing_name"])]
     again = client.update(stale, "FAILED", on_error="ignore")
-    again.jobsnb.errors[["thing_name", "job_id", "operation", "error_code", "message"]].jobsnb.styled()
+    errors = again.jobsnb.errors
+    errors[["thing_name", "job_id", "operation", "error_code", "message"]].jobsnb.styled()
     """),
     md("""
     ## The charts follow
