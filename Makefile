@@ -75,6 +75,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/frames.py
 	$(BIN)/python benchmarks/sandbox.py
+	$(BIN)/python benchmarks/notebooks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
