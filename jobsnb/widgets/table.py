@@ -276,5 +276,5 @@ def table_note(frame: pd.DataFrame, selected: Sequence[str]) -> str:
     failed = len(frame.jobsnb.errors)
     return (
         f"{plural(len(frame), 'pending execution')} on {plural(len(selected), 'selected thing')}"
-        + (f"; <b>{failed} calls failed</b>" if failed else "")
+        + (f"; <b>{plural(failed, 'call')} failed</b>" if failed else "")
     )
