@@ -63,9 +63,8 @@ class ControlPlane:
             Add every data-plane field of each execution (status details, versions) with
             DescribeJobExecution; its ``status`` becomes ``described_status``.
         progress, stop, on_error
-            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
-            that, once set, starts no new call (each item not called is a ``NotRun`` error
-            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
+            A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
+            rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
 
         Returns
         -------
@@ -166,9 +165,8 @@ class ControlPlane:
         job_ids
             One job id or several.
         progress, stop, on_error
-            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
-            that, once set, starts no new call (each item not called is a ``NotRun`` error
-            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
+            A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
+            rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
 
         Returns
         -------

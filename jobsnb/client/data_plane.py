@@ -66,9 +66,8 @@ class DataPlane:
             ``status_details`` column (dicts) and takes ``status`` and ``version_number`` from
             that later read, the version an update should expect.
         progress, stop, on_error
-            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
-            that, once set, starts no new call (each item not called is a ``NotRun`` error
-            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
+            A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
+            rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
 
         Returns
         -------
@@ -153,9 +152,8 @@ class DataPlane:
             Add the job document (``job_document``); one ``detail_<key>`` column per
             statusDetails key.
         progress, stop, on_error
-            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
-            that, once set, starts no new call (each item not called is a ``NotRun`` error
-            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
+            A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
+            rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
 
         Returns
         -------

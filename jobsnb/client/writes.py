@@ -59,9 +59,8 @@ class Writes:
         status_details, step_timeout_minutes
             The statusDetails and a step timer (1-10080 minutes) of each started execution.
         progress, stop, on_error
-            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
-            that, once set, starts no new call (each item not called is a ``NotRun`` error
-            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
+            A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
+            rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
 
         Returns
         -------
@@ -147,9 +146,8 @@ class Writes:
         step_timeout_minutes
             A new step timer (1-10080 minutes), or -1 to cancel the current one.
         progress, stop, on_error
-            A bar, or ``progress(done, total)`` told as calls end; a :class:`threading.Event`
-            that, once set, starts no new call (each item not called is a ``NotRun`` error
-            row); what failed calls do besides being ``frame.jobsnb.errors`` (see the class).
+            A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
+            rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
 
         Returns
         -------

@@ -187,12 +187,13 @@ def _update(
 
 def _failures(errors: pd.DataFrame, before: Mapping[tuple[Any, Any], Any]) -> list[dict[str, Any]]:
     """A ``failed`` row per refused call, a ``not run`` row per call a stop prevented."""
+    # StartNext's errors know the thing only: the job it would have started.
+    planned_job = dict(before.keys())  # (thing, job) keys → thing: job
     rows = []
     for e in errors.itertuples(index=False):
         job: Any = e.job_id
         if job is None or pd.isna(job):
-            # StartNext's errors know the thing only: the job it would have started.
-            job = next((j for (t, j) in before if t == e.thing_name), None)
+            job = planned_job.get(e.thing_name)
         seen = before.get((e.thing_name, job), (None, None))[0]
         if e.error_code == NOT_RUN:
             rows.append(_row(e.thing_name, job, "not run", seen, message=_STOPPED))

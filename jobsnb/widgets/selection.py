@@ -76,8 +76,8 @@ class ThingPicker:
 
     The grid is itables' :class:`~itables.widget.ITable` (DataTables): type in its filter box,
     sort by clicking a header, click a row, shift-click a range, ctrl-click to add one, "Select
-    all shown" selects the rows the filter shows, "Clear selection" none. It draws only the rows
-    in view, so 10,000 things scroll inside a bounded height. The filter runs in the browser over
+    all shown" selects the rows the filter shows, "Clear selection" none. 10,000 things draw in a
+    few seconds and scroll inside a bounded height. The filter runs in the browser over
     data that stays put, so a row is the same thing before and after filtering (a click while
     the rows reload can never pick another thing), and the filter hides selected rows without
     unselecting them. The picker knows no client: the panel fills :attr:`candidates` (from a
