@@ -29,7 +29,7 @@ def test_pending_snapshots_round_trip_with_their_types(service, iot, data, tmp_p
     to_history(first, tmp_path)
     history = read_history(tmp_path)
 
-    assert len(list(tmp_path.glob("*.parquet"))) == 2
+    assert len(list(tmp_path.rglob("*.parquet"))) == 2
     others = {k: v for k, v in dtypes_of(PENDING_COLUMNS).items() if k != "snapshot_at"}
     assert list(history.columns) == ["snapshot_at", *others]
     assert dict(history.dtypes) == {"snapshot_at": UTC_NS} | others
@@ -109,7 +109,7 @@ def test_client_snapshot_appends_pending_to_the_history(service, iot, data, tmp_
     data.start_next_pending_job_execution(thingName="b")
     second = client.snapshot(["a", "b"], tmp_path, progress=False)
     history = read_history(tmp_path)
-    assert len(list(tmp_path.glob("*.parquet"))) == 2
+    assert len(list(tmp_path.rglob("*.parquet"))) == 2
     assert history["snapshot_at"].tolist() == [utc(0)] * 2 + [utc(120)] * 2
     assert history["status"].astype(str).tolist() == ["QUEUED", "QUEUED", "QUEUED", "IN_PROGRESS"]
     assert history["queue_age"].dt.total_seconds().tolist() == [0, 0, 120, 120]
