@@ -1,4 +1,7 @@
-"""The ``jobsnb`` command line: ``jobsnb serve`` runs the local IoT Jobs service.
+"""The ``jobsnb`` command line: ``jobsnb serve`` and ``jobsnb snapshot``.
+
+``jobsnb serve`` runs the local IoT Jobs service; ``jobsnb snapshot`` appends snapshots of a fleet
+to a history on a schedule (:mod:`jobsnb.collector`).
 
 Every flag's value is checked by argparse as it is parsed, so a bad value is a usage error that
 names the flag (``argument --port: must be an integer from 0 to 65535``), never a traceback or
@@ -10,11 +13,15 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
 from jobsnb._version import __version__
-from jobsnb.exceptions import JobsnbError
+from jobsnb.exceptions import InvalidParameterError, JobsnbError
+from jobsnb.limits import check_job_id, check_thing_name
 from jobsnb.simulation.plan import MAX_THINGS
 
 __all__ = ["main"]
@@ -46,6 +53,38 @@ _positive = _number(float, "must be a number > 0", lambda x: x > 0.0)
 _fleet_size = _number(
     int, f"must be an integer from 0 to {MAX_THINGS}", lambda n: 0 <= n <= MAX_THINGS
 )
+_rounds = _number(int, "must be an integer >= 1", lambda n: n >= 1)
+
+
+def _seconds(text: str) -> float:
+    from jobsnb.simulation.sandbox import parse_duration
+
+    return parse_duration(text)
+
+
+_interval = _number(
+    _seconds, "must be a duration > 0 such as 30s, 5m, 1h or 1h30m", lambda s: s > 0
+)
+
+
+def _name(check: Callable[[object, str], str]) -> Callable[[str], str]:
+    """An argparse ``type=`` from a :mod:`jobsnb.limits` check: its rule, under the flag's name."""
+
+    def parse(text: str) -> str:
+        try:
+            return check(text, "")
+        except InvalidParameterError as error:
+            raise argparse.ArgumentTypeError(f"{error.rule} (got {text!r})") from None
+
+    return parse
+
+
+# connect()'s parameters, as the flags of `jobsnb snapshot` that set them.
+_CONNECT_FLAGS = {
+    "endpoint_url": "--endpoint-url",
+    "region_name": "--region",
+    "profile_name": "--profile",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,7 +152,83 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="simulated seconds per real second for the fleet's clock (default 1: real time)",
     )
+    _add_snapshot(commands)
     return parser
+
+
+def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="append a snapshot of a fleet's executions to a history, every so often",
+        description=(
+            "Append a snapshot of a fleet to a Parquet history every --every, until "
+            "--rounds/--once or SIGINT/SIGTERM. Each round writes PATH/executions (the "
+            "executions of the jobs, control plane), PATH/pending (the pending executions of "
+            "--things or --group, data plane) and PATH/errors (the calls that failed, named), "
+            "all at one snapshot_at: the service's clock. A round that fails is logged and the "
+            "next one tried. A signal ends a round under way without writing it. Exit status: "
+            "0 when every round was written with no failed call, 1 when some round failed or "
+            "had failed calls, 2 for a usage error or no connection."
+        ),
+        fromfile_prefix_chars="@",
+        epilog=(
+            "A list may come from a file, one name per line: --things @fleet.txt. "
+            "Read the history with jobsnb.history.read_history('PATH/executions')."
+        ),
+    )
+    snapshot.set_defaults(usage_error=snapshot.error)
+    snapshot.add_argument(
+        "--to",
+        required=True,
+        metavar="PATH",
+        help="the history: a directory (made when missing) or an s3://bucket/prefix URL",
+    )
+    snapshot.add_argument(
+        "--every",
+        type=_interval,
+        default=300.0,
+        metavar="DURATION",
+        help="from one round's start to the next: 30s, 5m, 1h ... (default 5m)",
+    )
+    snapshot.add_argument(
+        "--jobs",
+        nargs="+",
+        type=_name(check_job_id),
+        metavar="JOB_ID",
+        help=(
+            "the jobs whose executions to read (default: the account's IN_PROGRESS jobs at each "
+            "round, and for one more round those that just ended, in their final state)"
+        ),
+    )
+    pending = snapshot.add_mutually_exclusive_group()
+    pending.add_argument(
+        "--things",
+        nargs="+",
+        type=_name(check_thing_name),
+        metavar="THING",
+        help="also read these things' pending executions (data plane)",
+    )
+    pending.add_argument(
+        "--group",
+        type=_name(check_thing_name),
+        metavar="GROUP",
+        help="also read the pending executions of this thing group's members (listed each round)",
+    )
+    count = snapshot.add_mutually_exclusive_group()
+    count.add_argument(
+        "--rounds",
+        type=_rounds,
+        metavar="N",
+        help="stop after N rounds (default: run until stopped)",
+    )
+    count.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    snapshot.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="the IoT Jobs endpoint, e.g. the local service's (default: AWS's for the region)",
+    )
+    snapshot.add_argument("--region", help="AWS region (default: the profile's or AWS_REGION)")
+    snapshot.add_argument("--profile", help="AWS profile (default: boto3's default credentials)")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -164,6 +279,75 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log(message: str) -> None:
+    """One line on stderr, stamped with this machine's UTC time, for cron, systemd and docker."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    print(f"{stamp} jobsnb snapshot: {message}", file=sys.stderr, flush=True)
+
+
+def _rounds_text(n: int) -> str:
+    return f"{n} round{'' if n == 1 else 's'}"
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+
+    import jobsnb
+    from jobsnb.collector import Collector
+
+    if "://" not in args.to and Path(args.to).exists() and not Path(args.to).is_dir():
+        args.usage_error(f"argument --to: must be a directory or an s3:// URL (got {args.to!r})")
+    try:
+        client = jobsnb.connect(
+            args.endpoint_url, profile_name=args.profile, region_name=args.region
+        )
+    except InvalidParameterError as error:
+        if error.field not in _CONNECT_FLAGS:
+            raise
+        args.usage_error(
+            f"argument {_CONNECT_FLAGS[error.field]}: {error.rule} (got {error.value!r})"
+        )
+    except ProfileNotFound as error:
+        args.usage_error(f"argument --profile: {error}")
+    except (BotoCoreError, ClientError) as error:
+        print(f"jobsnb snapshot: cannot connect: {error}", file=sys.stderr)
+        return 2
+    collector = Collector(client, args.to, jobs=args.jobs, things=args.things, group=args.group)
+    rounds = 1 if args.once else args.rounds
+    stop = threading.Event()
+    signals: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        signals.append(signum)
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second signal: quit at once
+        stop.set()
+        _log(f"{signal.Signals(signum).name}: stopping (a round under way is not written)")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    jobs = " ".join(args.jobs) if args.jobs else "the IN_PROGRESS jobs"
+    pending = f"; pending of group {args.group}" if args.group else ""
+    pending = f"; pending of {len(args.things):,} things" if args.things else pending
+    _log(f"every {args.every:g} s into {args.to}: executions of {jobs}{pending}")
+    taken = failed = 0
+    try:
+        for result in collector.run(args.every, rounds=rounds, stop=stop):
+            taken += 1
+            failed += not result.ok and not result.stopped
+            _log(result.summary)
+    except KeyboardInterrupt:
+        _log(
+            f"{signal.Signals(signals[-1]).name} again: stopped at once after {_rounds_text(taken)}"
+        )
+        return 128 + signals[-1]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    how = f"stopped by {signal.Signals(signals[0]).name}" if signals else "done"
+    _log(f"{how} after {_rounds_text(taken)}, {failed} failed")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``jobsnb`` command line.
 
@@ -176,9 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         The exit status: 0 once ``jobsnb serve`` was stopped (Ctrl-C or SIGTERM), 2 when it
-        could not run (the message goes to stderr). A bad flag value, a missing command,
-        ``--help`` and ``--version`` exit through argparse's ``SystemExit`` instead (2 for a
-        usage error, with the usage and the commands on stderr; 0 for help).
+        could not run (the message goes to stderr). ``jobsnb snapshot``: 0 when every round
+        was written with no failed call, 1 when one failed or had failed calls (a signal that
+        stops it changes neither), 130 or 143 when a second SIGINT or SIGTERM quit at once.
+        A bad flag value, a missing command, ``--help`` and ``--version`` exit through
+        argparse's ``SystemExit`` instead (2 for a usage error, with the usage and the commands
+        on stderr; 0 for help).
 
     Examples
     --------
@@ -192,10 +379,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         # A missing command is a usage error, as argparse makes any missing argument: exit 2,
         # the usage on stderr, so a script that forgot it fails; `jobsnb --help` exits 0.
-        parser.error("a command is required: serve (jobsnb COMMAND --help for its flags)")
+        parser.error("a command is required: serve, snapshot (jobsnb COMMAND --help for its flags)")
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "snapshot":
+            return _snapshot(args)
     except JobsnbError as error:
         print(f"jobsnb: {error}", file=sys.stderr)
         return 2
