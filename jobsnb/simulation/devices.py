@@ -26,7 +26,7 @@ from typing import Any
 
 from jobsnb.simulation.config import FleetConfig, HardwareModel
 from jobsnb.simulation.plan import Device, FleetPlan
-from jobsnb.simulation.wire import DeviceCallError, DeviceDataPlane
+from jobsnb.simulation.wire import Call, DeviceDataPlane, Reply
 
 __all__ = [
     "ABSENT",
@@ -258,7 +258,7 @@ class DeviceAgent:
     >>> device, model = plan.devices[0], plan.config.models[0]
     >>> with LocalJobsService() as service:
     ...     operator = FleetOperator(service.url)
-    ...     operator.build(plan)  # the device's thing, in its groups
+    ...     operator.build(plan, service.backend)  # its thing, in its groups
     ...     operator.launch(plan.jobs[0])  # a firmware update for its model
     ...     data = DeviceDataPlane(service.url)
     ...     agent = DeviceAgent(device, model, plan, data, service.backend.has_pending)
@@ -309,7 +309,7 @@ class DeviceAgent:
         return max(now, queued_at + delay)
 
     def act(self, action: int, now: float) -> tuple[float, int] | None:
-        """Do ``action`` (WAKE, PROGRESS or FINISH), due at ``now``.
+        """Do ``action`` (WAKE, PROGRESS or FINISH), due at ``now``: its call, then its answer.
 
         Parameters
         ----------
@@ -323,19 +323,64 @@ class DeviceAgent:
         tuple of (float, int) or None
             When the device acts next and how, or None when it is IDLE, waiting for a notice.
         """
+        return self.answered(action, now, self._data.exchange([self.call(action, now)])[0])
+
+    def call(self, action: int, now: float) -> Call:
+        """The data-plane call ``action`` makes at ``now`` (the scheduler sends it in a batch).
+
+        Parameters
+        ----------
+        action
+            WAKE (StartNext), PROGRESS or FINISH (UpdateJobExecution).
+        now
+            The service clock.
+
+        Returns
+        -------
+        Call
+            The request, for :meth:`DeviceDataPlane.exchange`.
+        """
+        name = self.device.name
         if action == WAKE:
-            return self._wake(now)
+            details = {"step": "checking", "progress": "0%", "firmware_version": self.firmware}
+            return self._data.start_next_call(name, details)
         run = self.run
         assert run is not None
         if action == PROGRESS:
             details = _progress_details(run, self.firmware)
-            refused = self._update(now, "IN_PROGRESS", details, _step_minutes(run.finish_at - now))
-            if refused is not None:
-                return refused
+            minutes = _step_minutes(run.finish_at - now)
+            return self._data.update_call(
+                name, run.job_id, "IN_PROGRESS", details, run.version, minutes
+            )
+        details = _final_details(run, self.firmware)
+        return self._data.update_call(name, run.job_id, run.outcome, details, run.version)
+
+    def answered(self, action: int, now: float, reply: Reply) -> tuple[float, int] | None:
+        """Carry on from the answer to :meth:`call`'s request.
+
+        Parameters
+        ----------
+        action
+            The action whose call was answered.
+        now
+            The service clock.
+        reply
+            The service's answer.
+
+        Returns
+        -------
+        tuple of (float, int) or None
+            When the device acts next and how, or None when it is IDLE, waiting for a notice.
+        """
+        if action == WAKE:
+            return self._woke(now, reply)
+        run = self.run
+        assert run is not None
+        if reply.error is not None:  # timed out, canceled, throttled...: it asks again
+            return now + 5.0, WAKE
+        run.version += 1
+        if action == PROGRESS:
             return (run.back_at, WAKE) if run.outcome == "SILENT" else (run.finish_at, FINISH)
-        refused = self._update(now, run.outcome, _final_details(run, self.firmware), None)
-        if refused is not None:
-            return refused
         if run.outcome == "SUCCEEDED":
             self.firmware = run.new_firmware or self.firmware
         if self._has_pending(self.device.name):
@@ -343,13 +388,10 @@ class DeviceAgent:
         self.state, self.run = IDLE, None
         return None
 
-    def _wake(self, now: float) -> tuple[float, int] | None:
-        name = self.device.name
-        details = {"step": "checking", "progress": "0%", "firmware_version": self.firmware}
-        try:
-            execution = self._data.start_next(name, details)
-        except DeviceCallError:  # throttled, a fault...: the device tries again in a minute
+    def _woke(self, now: float, reply: Reply) -> tuple[float, int] | None:
+        if reply.error is not None:  # throttled, a fault...: the device tries again in a minute
             return now + 60.0, WAKE
+        execution = reply.body.get("execution")
         if execution is None:
             self.state, self.run = IDLE, None
             return None
@@ -373,18 +415,3 @@ class DeviceAgent:
         if run.progress_at is None:
             return run.finish_at, FINISH
         return run.progress_at, PROGRESS
-
-    def _update(
-        self, now: float, status: str, details: dict[str, str], step_minutes: int | None
-    ) -> tuple[float, int] | None:
-        """One UpdateJobExecution; if refused (timed out, canceled...) the device asks again."""
-        run = self.run
-        assert run is not None
-        try:
-            self._data.update(
-                self.device.name, run.job_id, status, details, run.version, step_minutes
-            )
-        except DeviceCallError:
-            return now + 5.0, WAKE
-        run.version += 1
-        return None

@@ -294,7 +294,6 @@ def sandbox(
     config: FleetConfig | None = None,
     warm_up: Duration = "45min",
     start: datetime | float | None = None,
-    workers: int = 8,
     port: int = 0,
     latency_ms: float = 0.0,
     **service_options: Any,
@@ -318,8 +317,6 @@ def sandbox(
         Simulated time run before returning, so the fleet is already mid-rollout (0: none).
     start
         Simulated start time (datetime or epoch seconds); fixed by default for reproducibility.
-    workers
-        Threads that populate the fleet over the control plane.
     port, latency_ms, service_options
         Passed to :class:`~jobsnb.service.LocalJobsService`.
 
@@ -362,7 +359,7 @@ def sandbox(
     service.start()
     fleet: Fleet | None = None
     try:
-        fleet = Fleet(service, plan, workers=workers)
+        fleet = Fleet(service, plan)
         fleet.populate()
         fleet.advance(warm)
     except BaseException:

@@ -70,8 +70,6 @@ class Fleet:
         A started local service whose clock is a ManualClock.
     plan
         The seeded plan (:func:`~jobsnb.simulation.plan.plan_fleet`).
-    workers
-        Threads for populating the fleet over the control plane.
 
     Attributes
     ----------
@@ -99,20 +97,16 @@ class Fleet:
         self,
         service: LocalJobsService,
         plan: FleetPlan,
-        *,
-        workers: int = 8,
     ) -> None:
         if not isinstance(service.clock, ManualClock):
             raise InvalidParameterError("service", "needs a service with a ManualClock", service)
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise InvalidParameterError("workers", "must be an integer >= 1", workers)
         self.service = service
         self.clock: ManualClock = service.clock
         self.plan = plan
         self.start = self.clock.now()
         backend = service.backend
         self.operator = FleetOperator(
-            service.url, workers=workers, region=backend.region, account_id=backend.account_id
+            service.url, region=backend.region, account_id=backend.account_id
         )
         self.data = DeviceDataPlane(service.url)
         self.calls, self.refusals = self.data.calls, self.data.refusals
@@ -144,7 +138,7 @@ class Fleet:
         already had work queued (a service loaded before the fleet) asks for it, as a device
         does when it boots.
         """
-        self.operator.build(self.plan)
+        self.operator.build(self.plan, self.service.backend)
         now = self.clock.now()
         for device in self.plan.initial_devices():
             agent = self.agents[device.name]
@@ -187,15 +181,34 @@ class Fleet:
                 due_action = self._heap[0][0] if self._heap else math.inf
                 due_service = backend.next_due()
                 due = min(due_action, math.inf if due_service is None else due_service)
-                if due > until:
+                # Everything due within a second runs at its end, the devices' calls in one
+                # batch: the grid is absolute, so the history does not depend on how time is
+                # advanced.
+                step = math.ceil(due) if due < math.inf else due
+                if step > until:
                     break
-                now = self._move_clock(due)
+                now = self._move_clock(step)
                 if due_service is not None and due_service <= now:
                     self._notify(now)
-                while self._heap and self._heap[0][0] <= now:
-                    _, _, kind, key = heapq.heappop(self._heap)
-                    self._act(kind, key, now)
+                self._run_due(now)
             self._move_clock(until)
+
+    def _run_due(self, now: float) -> None:
+        """Run every action due by ``now``: device calls batched, operator actions in between."""
+        batch: list[tuple[str, int]] = []
+        while self._heap and self._heap[0][0] <= now:
+            _, _, kind, key = heapq.heappop(self._heap)
+            if kind == _EVENT:
+                self._call(batch, now)  # the calls due before the operator's action go first
+                batch = []
+                self._events_left -= 1
+                self._operate(self.plan.events[int(key)])
+                self._notify(now)
+                continue
+            batch.append((key, kind))
+            if not self._heap or self._heap[0][0] > now:
+                self._call(batch, now)  # its answers may make some device act again at once
+                batch = []
 
     def settled(self) -> bool:
         """Whether the plan has nothing left to do and no job has pending executions.
@@ -283,21 +296,22 @@ class Fleet:
                 self._push(agent.notified(now, queued_at), WAKE, name)
 
     # ----------------------------------------------------------------- actions
-    def _act(self, kind: int, key: str, now: float) -> None:
-        if kind == _EVENT:
-            self._events_left -= 1
-            self._operate(self.plan.events[int(key)])
-            self._notify(now)
+    def _call(self, batch: list[tuple[str, int]], now: float) -> None:
+        """The devices' calls of ``batch``, pipelined in order, then each device's next action."""
+        if not batch:
             return
-        agent = self.agents[key]
-        # Counted before the call: a notice that arrives during it (another client creating a
-        # job) may be about work the device did not see, so it must still wake the device.
+        # Counted before the calls: a notice that arrives during them (another client creating
+        # a job) may be about work a device did not see, so it must still wake the device.
         seen = self._received
-        after = agent.act(kind, now)
-        if after is None:
-            agent.looked = seen
-        else:
-            self._push(after[0], after[1], key)
+        agents = [self.agents[key] for key, _ in batch]
+        calls = [agent.call(kind, now) for agent, (_, kind) in zip(agents, batch, strict=True)]
+        replies = self.data.exchange(calls)
+        for agent, (key, kind), reply in zip(agents, batch, replies, strict=True):
+            after = agent.answered(kind, now, reply)
+            if after is None:
+                agent.looked = seen
+            else:
+                self._push(after[0], after[1], key)
 
     def _operate(self, event: FleetEvent) -> None:
         try:

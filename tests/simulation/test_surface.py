@@ -8,8 +8,12 @@ from pathlib import Path
 import jobsnb.simulation
 
 SIMULATION = Path(jobsnb.simulation.__file__).parent
-#: What the simulation may use of the backend besides HTTP (the MQTT-like hook and views).
+#: What the simulation may use of the backend besides HTTP: the MQTT-like hook, the views, and
+#: the control-plane operations that bulk-load the initial fleet.
 BACKEND_MEMBERS = {
+    "create_thing_group",
+    "create_thing",
+    "add_thing_to_thing_group",
     "tick",
     "next_due",
     "on_queued",
