@@ -215,7 +215,10 @@ def status_box(
 
 def present_statuses(statuses: Iterable[Any]) -> list[str]:
     """The statuses among ``statuses``, in :data:`STATUS_ORDER`."""
-    seen = {str(s) for s in statuses if not pd.isna(s)}
+    values = (
+        statuses if isinstance(statuses, pd.Series) else pd.Series(list(statuses), dtype=object)
+    )
+    seen = {str(s) for s in values.dropna().unique()}
     return [s for s in STATUS_ORDER if s in seen]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -92,22 +93,15 @@ def status_details(
     if frame.empty:
         return note_figure("No executions", height=height, **shared)
 
-    if column in frame.columns:
-        values = frame[column].astype("string")
-    else:
-        values = pd.Series(
-            [d.get(name) if isinstance(d, dict) else None for d in frame["status_details"]],
-            index=frame.index,
-            dtype="string",
-        )
-    frame = frame.assign(_value=values.fillna(NOT_REPORTED).astype(str))
+    # .str.get reads a key of each dict (NaN for anything else) in one pass of pandas' loop.
+    values = frame[column] if column in frame.columns else frame["status_details"].str.get(name)
+    frame = frame.assign(_value=_as_text(values))
     order = _value_order(frame["_value"])
     statuses = present_statuses(frame["status"])
     groups = facet_groups(frame, facet)
     figure = grid(len(groups), 1, row_titles=[label for label, _ in groups], shared_xaxes=True)
     for row, (_, part) in enumerate(groups, start=1):
-        counts = pd.crosstab(part["_value"], part["status"].astype(str))
-        counts = counts.reindex(index=order, columns=statuses, fill_value=0)
+        counts = _counts(part["_value"], part["status"], statuses).reindex(order, fill_value=0)
         for status in statuses:
             figure.add_trace(
                 go.Bar(
@@ -129,6 +123,35 @@ def status_details(
     figure.update_layout(barmode="stack", bargap=0.2)
     auto_height = min(1400, max(380, 140 + 250 * len(groups)))
     return finish(figure, height=height or auto_height, **shared)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """``values`` as a categorical of the strings shown, missing ones as ``(not reported)``.
+
+    Each distinct value is turned into text once, not each of a million rows.
+    """
+    codes, uniques = pd.factorize(values)
+    texts = pd.Index([str(value) for value in uniques] + [NOT_REPORTED])
+    shown = texts.unique()  # two values may read alike (1 and "1"): one bar
+    codes = np.where(codes < 0, len(uniques), codes)
+    return pd.Series(
+        pd.Categorical.from_codes(shown.get_indexer(texts)[codes], categories=shown),
+        index=values.index,
+    )
+
+
+def _counts(values: pd.Series, status: pd.Series, statuses: list[str]) -> pd.DataFrame:
+    """How many rows have each value (categorical) and status: values × ``statuses``."""
+    value_codes = values.cat.codes.to_numpy()
+    if not isinstance(status.dtype, pd.CategoricalDtype):
+        status = status.astype("category")
+    status_codes = status.cat.set_categories(statuses).cat.codes.to_numpy()
+    counted = status_codes >= 0
+    pairs = value_codes[counted].astype("int64") * len(statuses) + status_codes[counted]
+    cells = np.bincount(pairs, minlength=len(values.cat.categories) * len(statuses))
+    return pd.DataFrame(
+        cells.reshape(-1, len(statuses)), index=values.cat.categories, columns=statuses
+    )
 
 
 def _value_order(values: pd.Series) -> list[str]:

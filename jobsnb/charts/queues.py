@@ -8,6 +8,14 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
+from jobsnb.charts._aggregate import (
+    EXTREMES,
+    aggregates,
+    box_stats,
+    extreme_points,
+    extremes,
+    stats_box,
+)
 from jobsnb.charts._checks import check_by, check_frame, require_columns
 from jobsnb.charts._grid import facet_groups, grid, labels, natural_key
 from jobsnb.charts._sources import feeds
@@ -54,6 +62,11 @@ def queue_age(
     things of each row are marked; hovering over them (or any point) names the thing, the job,
     when it was queued (UTC) and the age. Ages are in minutes, hours or days, chosen by range.
 
+    Above :data:`~jobsnb.charts._aggregate.AGGREGATE_ABOVE` (2,000) rows the figure is bounded
+    by what is drawn, not by the rows: each box is drawn from quartiles and whiskers computed in
+    pandas (:meth:`~pandas.Series.quantile`, whiskers at 1.5 IQR), the 20 longest of each row
+    are drawn as points, and the subtitle says so.
+
     Parameters
     ----------
     frame
@@ -70,7 +83,9 @@ def queue_age(
         How many of the longest-waiting things to mark in each row (0 for none).
     points
         Which executions to draw as points over the boxes: ``"all"``, ``"outliers"``, ``False``
-        or ``"auto"`` (all up to 500 per panel, else outliers).
+        or ``"auto"`` (all up to 500 per panel, else outliers; above 2,000 rows, boxes from
+        quartiles and the 20 longest of each row). ``"all"`` and ``"outliers"`` send every row
+        to the browser however many there are; ``False`` draws boxes only.
     title, template, width, height
         As in every jobsnb chart: the title, a plotly template (default jobsnb's), the size in
         pixels.
@@ -79,7 +94,9 @@ def queue_age(
     -------
     plotly.graph_objects.Figure
         Traces ``QUEUED`` (box), ``oldest waiting`` (markers), ``IN_PROGRESS`` (box) and
-        ``in-progress timeout`` (ticks, when known), per facet row.
+        ``in-progress timeout`` (ticks, when known), per facet row. Aggregated, each box has
+        ``q1``/``median``/``q3``/``lowerfence``/``upperfence`` instead of ``x`` and is followed
+        by a ``QUEUED`` (or ``IN_PROGRESS``) trace of the longest as points.
 
     Examples
     --------
@@ -114,7 +131,15 @@ def queue_age(
         return note_figure("No pending executions", height=height, **shared)
 
     timeout_of = _timeouts(timeouts)
-    frame = frame.assign(_by=labels(frame[by_column]), _timeout=frame["job_id"].map(timeout_of))
+    # Only the columns drawn travel through the filters below: a million rows are slow to copy.
+    frame = frame[list(dict.fromkeys([*_COLUMNS, by_column, *([facet] if facet else [])]))]
+    jobs = frame["job_id"]
+    # One lookup per job, not per row: a million rows name a handful of jobs.
+    timeout_per_job = pd.Series({job: timeout_of(job) for job in jobs.dropna().unique()})
+    frame = frame.assign(
+        _by=labels(frame[by_column]).astype("category"),
+        _timeout=pd.to_timedelta(jobs.map(timeout_per_job).astype(object)),
+    )
     queued = frame[frame["status"] == "QUEUED"]
     running = frame[frame["status"] == "IN_PROGRESS"]
     wait_unit = time_unit(queued["queue_age"].max())
@@ -132,21 +157,28 @@ def queue_age(
         horizontal_spacing=0.06,
     )
     rows = 0
+    aggregated = aggregates(len(frame)) and points in ("auto", False)
     for row, (_, part) in enumerate(groups, start=1):
         categories = sorted(part["_by"].unique(), key=natural_key)
         rows += len(categories)
         first = row == 1
         wait = part[part["status"] == "QUEUED"]
         run = part[part["status"] == "IN_PROGRESS"]
-        mode = points if points != "auto" else None
-        figure.add_trace(_box(wait, "queue_age", "QUEUED", wait_unit, mode, first), row=row, col=1)
-        figure.add_trace(_oldest(wait, oldest, wait_unit, first), row=row, col=1)
-        figure.add_trace(
-            _box(run, "in_progress_for", "IN_PROGRESS", run_unit, mode, first), row=row, col=2
-        )
-        ticks = _timeout_ticks(run, run_unit, first)
-        if ticks is not None:
-            figure.add_trace(ticks, row=row, col=2)
+        panels = ((1, wait, "queue_age", "QUEUED", wait_unit), (2, run, "in_progress_for",
+                  "IN_PROGRESS", run_unit))  # fmt: skip
+        for col, part_rows, column, status, unit in panels:
+            if aggregated:
+                traces = _aggregated(part_rows, column, status, unit, first, points is False)
+            else:
+                mode = points if points != "auto" else None
+                traces = [_box(part_rows, column, status, unit, mode, first)]
+            if col == 1:
+                traces.append(_oldest(wait, oldest, wait_unit, first))
+            else:
+                ticks = _timeout_ticks(run, run_unit, first)
+                traces += [ticks] if ticks is not None else []
+            for trace in traces:
+                figure.add_trace(trace, row=row, col=col)
         for col, part_rows, empty in ((1, wait, "nothing waiting"), (2, run, "nothing running")):
             if part_rows.empty:
                 figure.add_annotation(
@@ -172,7 +204,8 @@ def queue_age(
     figure.update_yaxes(title_text=axis_title(by_column), col=1)
     figure.update_layout(boxmode="group", hovermode="closest")
     auto_height = min(1400, max(340, 180 + 48 * rows))
-    return finish(figure, height=height or auto_height, **shared)
+    subtitle = _aggregated_note(len(frame), by_column, points is False) if aggregated else None
+    return finish(figure, height=height or auto_height, subtitle=subtitle, **shared)
 
 
 def _or_zero(value: Any) -> pd.Timedelta:
@@ -208,14 +241,37 @@ def _box(
     )
 
 
+def _aggregated(
+    rows: pd.DataFrame, column: str, status: str, unit: TimeUnit, first: bool, boxes_only: bool
+) -> list[go.Box | go.Scatter]:
+    """A box from quartiles computed here and, unless ``boxes_only``, the longest as points."""
+    stats = box_stats(unit.of(rows[column]), rows["_by"])
+    traces: list[go.Box | go.Scatter] = [stats_box(stats, status=status, showlegend=first)]
+    if not boxes_only:
+        longest = extremes(rows, column, "_by", EXTREMES)
+        traces.append(
+            extreme_points(
+                unit.of(longest[column]).tolist(),
+                longest["_by"].tolist(),
+                status=status,
+                hover=_hover(longest, column, unit),
+            )
+        )
+    return traces
+
+
+def _aggregated_note(rows: int, by: str, boxes_only: bool) -> str:
+    """What an aggregated chart drew, for its subtitle."""
+    note = f"{rows:,} pending executions: boxes of quartiles"
+    if boxes_only:
+        return note
+    return f"{note}, points for the {EXTREMES} longest of each {axis_title(by).lower()}"
+
+
 def _oldest(rows: pd.DataFrame, count: int, unit: TimeUnit, showlegend: bool) -> go.Scatter:
-    top = (
-        rows.sort_values("queue_age", ascending=False, kind="stable").groupby("_by").head(count)
-        if count
-        else rows.iloc[:0]
-    )
+    top = extremes(rows, "queue_age", "_by", count)
     # Only the oldest of each row is named on the chart: things queued together would overlap.
-    named = top.groupby("_by").cumcount() == 0
+    named = top.groupby("_by", observed=True).cumcount() == 0
     ages = unit.of(top["queue_age"])
     return go.Scatter(
         x=ages.tolist(),

@@ -7,10 +7,12 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from jobsnb.charts._aggregate import active_counts, aggregates
 from jobsnb.charts._checks import check_frame, require_columns
 from jobsnb.charts._sources import feeds
 from jobsnb.charts._style import STATUS_COLORS, finish, note_figure, present_statuses, utc_naive
 from jobsnb.exceptions import InvalidParameterError
+from jobsnb.frames import format_duration
 
 __all__ = ["execution_timeline"]
 
@@ -18,6 +20,8 @@ _COLUMNS = ("thing_name", "job_id", "status", "queued_at", "started_at", "last_u
 WAITING = "queued → started"
 #: Above this many things the thing names are left off the axis (they would overlap).
 _NAMED_THINGS_LIMIT = 60
+#: Above AGGREGATE_ABOVE executions, the moments at which the bars are counted.
+MOMENTS = 241
 
 
 @feeds("executions")
@@ -98,16 +102,18 @@ def execution_timeline(
     waited_until = frame["started_at"].fillna(frame["last_updated_at"])
     waited_until = waited_until.where(frame["status"] != "QUEUED", now)
     ran_until = frame["last_updated_at"].where(frame["status"] != "IN_PROGRESS", now)
-    figure = go.Figure()
-    figure.add_trace(
-        _bars(frame, frame["queued_at"], waited_until, WAITING, STATUS_COLORS["QUEUED"])
-    )
     started = frame[frame["started_at"].notna()]
+    spans = [(WAITING, frame, frame["queued_at"], waited_until, STATUS_COLORS["QUEUED"])]
     for status in present_statuses(started["status"]):
         rows = started[started["status"] == status]
-        figure.add_trace(
-            _bars(rows, rows["started_at"], ran_until[rows.index], status, STATUS_COLORS[status])
+        spans.append(
+            (status, rows, rows["started_at"], ran_until[rows.index], STATUS_COLORS[status])
         )
+    if aggregates(len(frame)):
+        return _counted(spans, now, height=height, **shared)
+    figure = go.Figure()
+    for name, rows, start, end, color in spans:
+        figure.add_trace(_bars(rows, start, end, name, color))
     things = frame["thing_name"].astype(str).tolist()
     named = len(things) <= _NAMED_THINGS_LIMIT
     figure.update_yaxes(
@@ -131,6 +137,48 @@ def _now(frame: pd.DataFrame) -> pd.Timestamp:
         return pd.Timestamp(stamp)
     latest = frame[["queued_at", "started_at", "last_updated_at"]].max().max()
     return pd.Timestamp(latest)
+
+
+def _counted(
+    spans: list[tuple[str, pd.DataFrame, pd.Series, pd.Series, str]],
+    now: pd.Timestamp,
+    *,
+    title: str | None,
+    template: Any,
+    width: int | None,
+    height: int | None,
+) -> go.Figure:
+    """The bars of ``spans`` counted: how many of each kind cover each of :data:`MOMENTS`."""
+    first = min(start.min() for _, _, start, _, _ in spans)
+    moments = pd.date_range(first, now, periods=MOMENTS)
+    x = utc_naive(pd.Series(moments)).tolist()
+    figure = go.Figure()
+    for name, _, start, end, color in spans:
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=active_counts(start, end, moments).tolist(),
+                name=name,
+                legendgroup=name,
+                mode="lines",
+                stackgroup="bars",
+                line={"color": color, "width": 0.5},
+                fillcolor=color,
+                hovertemplate=f"{name}: %{{y:,}}<extra></extra>",
+            )
+        )
+    executions = len(spans[0][1])
+    step = format_duration((now - first) / (MOMENTS - 1))
+    subtitle = (
+        f"{executions:,} executions, too many for a bar each: how many bars of each kind "
+        f"cover each moment (every {step})"
+    )
+    figure.update_xaxes(type="date", title_text="Time (UTC)")
+    figure.update_yaxes(title_text="Executions", rangemode="tozero")
+    figure.update_layout(hovermode="x unified")
+    return finish(
+        figure, title=title, template=template, width=width, height=height or 480, subtitle=subtitle
+    )
 
 
 def _bars(rows: pd.DataFrame, start: pd.Series, end: pd.Series, name: str, color: str) -> go.Bar:

@@ -7,6 +7,14 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from jobsnb.charts._aggregate import (
+    EXTREMES,
+    aggregates,
+    box_stats,
+    extreme_points,
+    extremes,
+    stats_box,
+)
 from jobsnb.charts._checks import check_by, check_frame, require_columns
 from jobsnb.charts._grid import facet_groups, grid, labels, natural_key
 from jobsnb.charts._sources import feeds
@@ -56,6 +64,10 @@ def time_to_timeout(
     of each row are named. The subtitle counts them, and the running executions without a
     timer. Times are in seconds, minutes, hours or days, chosen by range.
 
+    Above 2,000 running executions with a timer, each box is drawn from quartiles computed in
+    pandas (whiskers at 1.5 IQR) and only the 20 nearest to timing out of each row are drawn as
+    points (and marked, when within ``within``); the subtitle still counts all of them.
+
     Parameters
     ----------
     frame
@@ -79,7 +91,9 @@ def time_to_timeout(
     -------
     plotly.graph_objects.Figure
         Traces ``IN_PROGRESS`` (box and points) and ``times out within …`` (markers, when
-        ``within`` is given), per facet row; x is the time left.
+        ``within`` is given), per facet row; x is the time left. Aggregated, the box has
+        ``q1``/``median``/``q3``/``lowerfence``/``upperfence`` instead of ``x``, followed by an
+        ``IN_PROGRESS`` trace of the nearest as points.
 
     Examples
     --------
@@ -108,7 +122,7 @@ def time_to_timeout(
     running = frame[frame["status"] == "IN_PROGRESS"]
     seconds = pd.to_numeric(running[SECONDS], errors="coerce").astype("float64")
     timed = running.assign(
-        _left=pd.to_timedelta(seconds, unit="s"), _by=labels(running[by_column])
+        _left=pd.to_timedelta(seconds, unit="s"), _by=labels(running[by_column]).astype("category")
     ).dropna(subset=["_left"])
     untimed = len(running) - len(timed)
     if timed.empty:
@@ -120,20 +134,37 @@ def time_to_timeout(
     groups = facet_groups(timed, facet)
     figure = grid(len(groups), 1, row_titles=[label for label, _ in groups], shared_xaxes=True)
     rows = 0
+    aggregated = aggregates(len(timed))
     for row, (_, part) in enumerate(groups, start=1):
         categories = sorted(part["_by"].unique(), key=natural_key)
         rows += len(categories)
-        box = status_box(
-            unit.of(part["_left"]).tolist(),
-            part["_by"].tolist(),
-            status="IN_PROGRESS",
-            text=_hover(part),
-            showlegend=row == 1,
-        )
-        figure.add_trace(box, row=row, col=1)
+        first = row == 1
+        # Aggregated, only the nearest of each row are drawn one by one, the rest as quartiles.
+        drawn = extremes(part, "_left", "_by", EXTREMES, largest=False) if aggregated else part
+        if aggregated:
+            stats = box_stats(unit.of(part["_left"]), part["_by"])
+            figure.add_trace(
+                stats_box(stats, status="IN_PROGRESS", showlegend=first), row=row, col=1
+            )
+            points = extreme_points(
+                unit.of(drawn["_left"]).tolist(),
+                drawn["_by"].tolist(),
+                status="IN_PROGRESS",
+                hover=_hover(drawn),
+            )
+            figure.add_trace(points, row=row, col=1)
+        else:
+            box = status_box(
+                unit.of(part["_left"]).tolist(),
+                part["_by"].tolist(),
+                status="IN_PROGRESS",
+                text=_hover(part),
+                showlegend=first,
+            )
+            figure.add_trace(box, row=row, col=1)
         if soon is not None:
             figure.add_trace(
-                _near(part[part["_left"] < soon], soon, nearest, unit, showlegend=row == 1),
+                _near(drawn[drawn["_left"] < soon], soon, nearest, unit, showlegend=first),
                 row=row,
                 col=1,
             )
@@ -150,12 +181,13 @@ def time_to_timeout(
     figure.update_yaxes(title_text=axis_title(by_column))
     figure.update_layout(hovermode="closest")
     auto_height = min(1400, max(320, 190 + 48 * rows))
-    return finish(
-        figure,
-        height=height or auto_height,
-        subtitle=_summary(len(near), len(running), untimed, soon),
-        **shared,
-    )
+    subtitle = _summary(len(near), len(running), untimed, soon)
+    if aggregated:
+        subtitle += (
+            f"<br>Boxes of quartiles of all {len(timed):,}; points for the {EXTREMES} nearest "
+            f"of each {axis_title(by_column).lower()}"
+        )
+    return finish(figure, height=height or auto_height, subtitle=subtitle, **shared)
 
 
 def _within(within: Any) -> pd.Timedelta | None:
@@ -198,7 +230,7 @@ def _near(
     rows: pd.DataFrame, soon: pd.Timedelta, count: int, unit: TimeUnit, *, showlegend: bool
 ) -> go.Scatter:
     rows = rows.sort_values("_left", kind="stable")
-    named = rows.groupby("_by").cumcount() < count
+    named = rows.groupby("_by", observed=True).cumcount() < count
     name = f"times out within {_words(soon)}"
     return go.Scatter(
         x=unit.of(rows["_left"]).tolist(),
