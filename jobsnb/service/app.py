@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import threading
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -78,10 +78,23 @@ class Answer:
     error_type: str | None = None
 
 
+_IDS = random.Random()
+
+
+def _request_id() -> str:
+    """A request id shaped like AWS's (a version-4 UUID).
+
+    Unique, not secret: drawn from a generator seeded once, not from the system's entropy
+    source, which costs a system call per request.
+    """
+    digits = f"{_IDS.getrandbits(128):032x}"
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-a{digits[17:20]}-{digits[20:]}"
+
+
 def error_answer(error: AwsError) -> Answer:
     """The AWS JSON error response for ``error``, with the members the error carries."""
     body = _JSON.encode({"message": error.message, "__type": error.code, **error.members()})
-    return Answer(error.status, body.encode(), str(uuid.uuid4()), error.code)
+    return Answer(error.status, body.encode(), _request_id(), error.code)
 
 
 class _Disconnected(Exception):
@@ -169,7 +182,7 @@ class JobsApp:
         cors = self.browsers.cors_headers(origin)
         if method == "OPTIONS" and origin is not None:
             extra = self.browsers.preflight_headers(origin, found.get(_PREFLIGHT_HEADERS))
-            await self._send(send, Answer(204, b"", str(uuid.uuid4())), close=False, extra=extra)
+            await self._send(send, Answer(204, b"", _request_id()), close=False, extra=extra)
             return
         if size > MAX_BODY:
             route = match(plane_of(authorization), method, raw_path)
@@ -255,7 +268,7 @@ class JobsApp:
             with self.backend.lock:
                 result = route.handler(self.backend, request)
             payload = _JSON.encode(result).encode()
-            return Answer(200, payload, str(uuid.uuid4()))
+            return Answer(200, payload, _request_id())
         except InvalidRequestException as error:
             # The backend's input rules speak InvalidRequestException; an operation whose model
             # names another validation shape (StartCommandExecution) answers with that one.

@@ -1,12 +1,9 @@
 """The local service's lifecycle: :class:`JobsApp` on uvicorn, in a background thread.
 
-HTTP/1.1 is uvicorn's, with its httptools (llhttp) parser: strict framing (one Content-Length,
-ASCII digits only, valid chunk sizes, no smuggling), keep-alive, ``Expect: 100-continue``, and an
-asyncio event loop, so an idle connection or a request waiting out ``--latency-ms`` costs no
-thread. On top, :class:`GuardedHttpProtocol` adds what a service listening next to a browser on
-the user's machine needs and uvicorn leaves to a proxy: a deadline for each request (head and
-body), a cap on the head's size, a cap on open connections, and parse errors answered as AWS
-JSON errors rather than text.
+HTTP/1.1 is uvicorn's on an asyncio event loop, so an idle connection or a request waiting out
+``--latency-ms`` costs no thread; each connection is a
+:class:`~jobsnb.service.protocol.GuardedHttpProtocol` (request deadlines, a head-size cap, a
+connection cap, AWS-shaped parse errors).
 """
 
 from __future__ import annotations
@@ -16,11 +13,8 @@ import contextlib
 import socket
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
@@ -28,122 +22,16 @@ from jobsnb.limits import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from jobsnb.service.app import JobsApp
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.clock import Clock, ManualClock
-from jobsnb.service.errors import (
-    AwsError,
-    InvalidRequestException,
-    ServiceUnavailableException,
-)
 from jobsnb.service.faults import FaultInjector
+from jobsnb.service.protocol import (
+    IDLE_TIMEOUT,
+    MAX_CONNECTIONS,
+    REQUEST_TIMEOUT,
+    ConnectionLimits,
+    GuardedHttpProtocol,
+)
 
-__all__ = [
-    "IDLE_TIMEOUT",
-    "MAX_CONNECTIONS",
-    "MAX_HEAD",
-    "REQUEST_TIMEOUT",
-    "ConnectionLimits",
-    "GuardedHttpProtocol",
-    "LocalJobsService",
-]
-
-#: Seconds a request may take to arrive, head and body, from its first byte.
-REQUEST_TIMEOUT = 30.0
-#: Seconds a connection may stay open with no request under way.
-IDLE_TIMEOUT = 120.0
-#: Bytes a request's line and headers may take.
-MAX_HEAD = 64 * 1024
-#: Connections open at once; one more is answered 503 and closed.
-MAX_CONNECTIONS = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLimits:
-    """How long a request may take to arrive, how long a connection may idle, how many at once."""
-
-    request_timeout: float = REQUEST_TIMEOUT
-    idle_timeout: float = IDLE_TIMEOUT
-    max_connections: int = MAX_CONNECTIONS
-
-
-class GuardedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with request deadlines, a head-size cap and a connection cap."""
-
-    def __init__(
-        self, *args: Any, limits: ConnectionLimits, jobs_app: JobsApp, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.limits = limits
-        self.jobs_app = jobs_app
-        # When the current wait began (a request arriving, or the connection idling), and how
-        # long it may last; None while a response is being made. One watchdog per server reads
-        # these (see ``expire``), so no request pays for a timer of its own.
-        self._waiting_since: float | None = None
-        self._allowed = limits.idle_timeout
-        self._in_head = True
-        self._head_bytes = 0
-
-    # ----------------------------------------------------------------- asyncio.Protocol
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Accept the connection and start its idle deadline; over the cap, answer 503 and close."""
-        super().connection_made(transport)
-        # uvicorn writes a response's head and body separately: without NODELAY, Nagle's
-        # algorithm and the client's delayed ACK stall each keep-alive response ~40 ms.
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if len(self.connections) > self.limits.max_connections:
-            self._refuse(ServiceUnavailableException("Too many open connections; try again."))
-            return
-        self._wait(self.limits.idle_timeout)
-
-    def data_received(self, data: bytes) -> None:
-        """Feed ``data`` to the parser; a head over :data:`MAX_HEAD` bytes is refused with a 400."""
-        counting = self._in_head
-        super().data_received(data)
-        if counting and self._in_head and not self.transport.is_closing():
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD:
-                self._refuse(InvalidRequestException(f"The request head is over {MAX_HEAD} bytes."))
-
-    # ----------------------------------------------------------------- parser callbacks
-    def on_message_begin(self) -> None:
-        """A request began: it must arrive, head and body, within the request timeout."""
-        super().on_message_begin()
-        self._wait(self.limits.request_timeout)
-
-    def on_headers_complete(self) -> None:
-        """The head is complete: stop counting its bytes."""
-        self._in_head = False
-        super().on_headers_complete()
-
-    def on_message_complete(self) -> None:
-        """The request arrived: no deadline while its response is made."""
-        self._waiting_since = None
-        self._in_head, self._head_bytes = True, 0
-        super().on_message_complete()
-
-    def on_response_complete(self) -> None:
-        """The response went out: the connection may now idle for the idle timeout."""
-        self._wait(self.limits.idle_timeout)
-        super().on_response_complete()
-
-    def send_400_response(self, msg: str) -> None:
-        """A request uvicorn cannot parse: an AWS-shaped 400, then close."""
-        self._refuse(InvalidRequestException(msg))
-
-    # ----------------------------------------------------------------- limits
-    def expire(self, now: float) -> None:
-        """Close the connection if its request has not arrived, or it has idled, for too long."""
-        since = self._waiting_since
-        if since is not None and now - since > self._allowed:
-            self.transport.close()
-
-    def _wait(self, seconds: float) -> None:
-        self._waiting_since, self._allowed = self.loop.time(), seconds
-
-    def _refuse(self, error: AwsError) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(self.jobs_app.refusal(error))
-            self.transport.close()
+__all__ = ["LocalJobsService"]
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:

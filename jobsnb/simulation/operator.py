@@ -1,12 +1,12 @@
 """The fleet's operator: the control-plane side of a simulated fleet.
 
-The initial fleet (thing groups, then each device's thing with its attributes, then the groups'
-members in the plan's order) is bulk-loaded through the service's backend, which is as safe as a
-request (each backend operation takes the service's lock): a 100,000-thing fleet is 300,000
-CreateThing and AddThingToThingGroup calls, minutes over HTTP, ~2 s this way. Everything the
-operator does after that goes over HTTP through one boto3 ``iot`` client, as an operator's
-script would: CreateJob, CancelJob, CreateThing and AddThingToThingGroup for a late enrolment,
-ListJobExecutionsForJob and RemoveThingFromThingGroup.
+The fleet's things and thing groups (thing groups, then each device's thing with its attributes,
+then the groups' members in the plan's order; a late enrolment likewise) are bulk-loaded through
+the service's backend, which is as safe as a request (each backend operation takes the service's
+lock): a 100,000-thing fleet is 300,000 CreateThing and AddThingToThingGroup calls, minutes over
+HTTP, ~2 s this way. The operator's jobs go over HTTP through one boto3 ``iot`` client, as an
+operator's script would: CreateJob, CancelJob, ListJobExecutionsForJob, and the group moves
+(AddThingToThingGroup, RemoveThingFromThingGroup) that quarantine devices.
 
 A group's member order is the order a job's rollout releases executions in, so members are
 added in the plan's order.
@@ -16,8 +16,8 @@ Examples
 >>> from jobsnb.service import LocalJobsService
 >>> from jobsnb.simulation.plan import plan_fleet
 >>> with LocalJobsService() as service:
-...     operator = FleetOperator(service.url)
-...     operator.build(plan_fleet(20, seed=1), service.backend)
+...     operator = FleetOperator(service)
+...     operator.build(plan_fleet(20, seed=1))
 ...     len(service.backend.things), service.request_counts.get("CreateThing", 0)
 (20, 0)
 """
@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import Any
 
 from jobsnb.client._boto import CONTROL_PLANE, make_client, make_session
-from jobsnb.limits import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, MAX_PAGE_SIZE
-from jobsnb.service import JobsBackend
+from jobsnb.limits import MAX_PAGE_SIZE
+from jobsnb.service import LocalJobsService
 from jobsnb.simulation.jobs import PlannedJob
 from jobsnb.simulation.plan import QUARANTINE_GROUP, Device, FleetPlan
 
@@ -51,8 +51,8 @@ class FleetOperator:
     >>> from jobsnb.simulation.plan import plan_fleet
     >>> plan = plan_fleet(5, seed=1)
     >>> with LocalJobsService() as service:
-    ...     operator = FleetOperator(service.url)
-    ...     operator.build(plan, service.backend)
+    ...     operator = FleetOperator(service)
+    ...     operator.build(plan)
     ...     operator.launch(plan.jobs[0])
     ...     operator.cancel(plan.jobs[0].job_id)
     ...     operator.close()
@@ -60,49 +60,44 @@ class FleetOperator:
     (1, 1)
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        region: str = DEFAULT_REGION,
-        account_id: str = DEFAULT_ACCOUNT_ID,
-    ) -> None:
-        self.url = url
-        self.iot = make_client(CONTROL_PLANE, make_session(), endpoint_url=url)
-        self.group_arn = f"arn:aws:iot:{region}:{account_id}:thinggroup/{{}}"
+    def __init__(self, service: LocalJobsService) -> None:
+        self.url = service.url
+        self.backend = service.backend
+        self.iot = make_client(CONTROL_PLANE, make_session(), endpoint_url=service.url)
+        self.group_arn = (
+            f"arn:aws:iot:{self.backend.region}:{self.backend.account_id}:thinggroup/{{}}"
+        )
 
-    def build(self, plan: FleetPlan, backend: JobsBackend) -> None:
+    def build(self, plan: FleetPlan) -> None:
         """Load the plan's groups and its initially enrolled devices, in their groups.
 
         Parameters
         ----------
         plan
             The plan: its groups, and its devices with ``enrolled_after == 0``.
-        backend
-            The running service's backend (``service.backend``).
         """
         for group in plan.groups:
-            backend.create_thing_group(group, **_group_properties(group))
+            self.backend.create_thing_group(group, **_group_properties(group))
         devices = plan.initial_devices()
         for device in devices:
-            backend.create_thing(device.name, device.attributes)
+            self.backend.create_thing(device.name, device.attributes)
         for device in devices:
-            for group in device.groups:
-                backend.add_thing_to_thing_group(group, device.name)
+            self.enroll(device, created=True)
 
-    def enroll(self, device: Device) -> None:
-        """A device joins the fleet: its thing, then its groups.
+    def enroll(self, device: Device, *, created: bool = False) -> None:
+        """A device joins the fleet: its thing, then its groups (CONTINUOUS jobs queue for it).
 
         Parameters
         ----------
         device
             The device; its groups must exist.
+        created
+            Whether its thing exists already.
         """
-        self.iot.create_thing(
-            thingName=device.name, attributePayload={"attributes": device.attributes}
-        )
+        if not created:
+            self.backend.create_thing(device.name, device.attributes)
         for group in device.groups:
-            self.iot.add_thing_to_thing_group(thingGroupName=group, thingName=device.name)
+            self.backend.add_thing_to_thing_group(group, device.name)
 
     def launch(self, job: PlannedJob) -> None:
         """CreateJob for a planned job, on the thing groups it targets.

@@ -105,9 +105,7 @@ class Fleet:
         self.plan = plan
         self.start = self.clock.now()
         backend = service.backend
-        self.operator = FleetOperator(
-            service.url, region=backend.region, account_id=backend.account_id
-        )
+        self.operator = FleetOperator(service)
         self.data = DeviceDataPlane(service.url)
         self.calls, self.refusals = self.data.calls, self.data.refusals
         models = {model.name: model for model in plan.config.models}
@@ -138,7 +136,7 @@ class Fleet:
         already had work queued (a service loaded before the fleet) asks for it, as a device
         does when it boots.
         """
-        self.operator.build(self.plan, self.service.backend)
+        self.operator.build(self.plan)
         now = self.clock.now()
         for device in self.plan.initial_devices():
             agent = self.agents[device.name]

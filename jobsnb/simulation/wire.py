@@ -44,7 +44,7 @@ import httptools
 
 from jobsnb.exceptions import InvalidParameterError
 
-__all__ = ["Call", "DeviceCallError", "DeviceDataPlane", "Reply"]
+__all__ = ["CONNECTION_LOST", "Call", "DeviceCallError", "DeviceDataPlane", "Reply"]
 
 #: Calls sent before their answers are read: small enough that the requests of one batch fit in
 #: the socket buffers (so neither side blocks writing), large enough to amortise the round trip.

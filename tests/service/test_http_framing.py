@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from jobsnb.service import LocalJobsService, ManualClock
-from jobsnb.service.server import MAX_HEAD
+from jobsnb.service.protocol import MAX_HEAD
 from tests.helpers import CREDENTIALS, NO_RETRIES, REGION, START
 
 PROMPT = 5.0  # seconds: far more than a prompt answer takes, far less than a hang
