@@ -9,7 +9,7 @@ the first page.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import CallFailed, call_with_retries
 from jobsnb.client.progress import Progress, offset
 from jobsnb.exceptions import InvalidParameterError
+from jobsnb.frames.jobs import JobExecutionColumns
 from jobsnb.limits import MAX_PAGE_SIZE, STATUSES, check_thing_name
 
 __all__ = ["ControlPlane"]
@@ -117,10 +118,11 @@ class ControlPlane:
             kwargs: dict[str, Any] = {"jobId": job_id}
             if status is not None:
                 kwargs["status"] = status
-            pages = self.pages(self.calls.control.list_job_executions_for_job, kwargs)
-            return {
-                "executionSummaries": [s for p in pages for s in p.get("executionSummaries", [])]
-            }
+            # Page by page into columns: a million-execution job never holds a dict per row.
+            columns = JobExecutionColumns(job_id)
+            for page in self.each_page(self.calls.control.list_job_executions_for_job, kwargs):
+                columns.add(page.get("executionSummaries", []))
+            return {"frame": columns.frame()}
 
         result = self.calls.fan_out(
             jobs,
@@ -131,10 +133,7 @@ class ControlPlane:
             progress,
             stop,
         )
-        parts = [
-            frames.job_executions_frame(job_id, response["executionSummaries"])
-            for job_id, response in result.succeeded
-        ]
+        parts = [response["frame"] for _, response in result.succeeded]
         listed = Outcome.of(_concat(parts, frames.job_executions_frame("", [])), result, len(jobs))
         if not describe or listed.frame.empty or listed.interrupted:
             return listed
@@ -304,28 +303,27 @@ class ControlPlane:
     def pages_or_raise(
         self, operation: Callable[..., Any], kwargs: dict[str, Any], key: str, limit: int | None
     ) -> list[Any]:
-        """:meth:`pages` outside a fan-out: a call that failed for good raises its AWS error."""
+        """:meth:`each_page`, as a list, outside a fan-out: a call that failed for good raises."""
         arguments.check_limit(limit)
         try:
-            return self.pages(operation, kwargs, key, limit)
+            return list(self.each_page(operation, kwargs, key, limit))
         except CallFailed as failed:
             raise failed.error from None
 
-    def pages(
+    def each_page(
         self,
         operation: Callable[..., Any],
         kwargs: dict[str, Any],
         key: str = "",
         limit: int | None = None,
-    ) -> list[Any]:
-        """Every page of a paginated control-plane list, within the control budget.
+    ) -> Iterator[Any]:
+        """The pages of a paginated control-plane list, one call each, within the control budget.
 
         Pages of :data:`~jobsnb.limits.MAX_PAGE_SIZE` entries are read until the last one, or
         until ``limit`` entries of ``key`` came. Each page is retried on its own; one that fails
         for good raises :class:`~jobsnb.client.fanout.CallFailed`, which a surrounding fan-out
         records without listing again from the first page.
         """
-        pages: list[Any] = []
         kwargs = {**kwargs, "maxResults": MAX_PAGE_SIZE}
         listed = 0
         while True:
@@ -335,11 +333,11 @@ class ControlPlane:
                 budget=self.calls.control_budget,
                 breaker=self.calls.breaker,
             )
-            pages.append(page)
+            yield page
             listed += len(page.get(key, [])) if key else 0
             token = page.get("nextToken")
             if not token or (limit is not None and listed >= limit):
-                return pages
+                return
             kwargs["nextToken"] = token
 
 

@@ -2,30 +2,121 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames._arrays import (
+    ABSENT,
+    Int64s,
     Record,
     frame_of,
     int64_array,
     int_field,
     status_array,
     string_array,
+    utc_array,
 )
 from jobsnb.limits import PROCESS_COUNTERS, STATUSES
-from jobsnb.schema import JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS, empty_frame
+from jobsnb.schema import JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS, STATUS_DTYPE, empty_frame
 
-__all__ = ["job_executions_frame", "job_summary_frame"]
+__all__ = ["JobExecutionColumns", "job_executions_frame", "job_summary_frame"]
 
 
-def _control_times(summaries: Sequence[Record], key: str) -> pd.arrays.DatetimeArray:
-    """Control-plane datetimes (tz-aware, any zone; None → NaT) as ``datetime64[ns, UTC]``."""
-    values = pd.Series([s.get(key) for s in summaries], dtype=object)
-    return pd.to_datetime(values, utc=True).dt.as_unit("ns").array
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+# The fields a page adds to the columns, and the dtype each is kept in until the frame is made.
+_PAGE_FIELDS: Final = {
+    "status": np.int8,
+    "executionNumber": np.int64,
+    "retryAttempt": np.int64,
+    "queuedAt": np.int64,
+    "startedAt": np.int64,
+    "lastUpdatedAt": np.int64,
+}
+
+
+def _epoch_ns(value: datetime | None) -> int:
+    """A control-plane datetime (any zone; naive is UTC) as int64 nanoseconds, None as ``ABSENT``.
+
+    Subtracting the epoch is exact and ~5x faster than ``pd.to_datetime`` over boto3's
+    datetimes, which hashes each one and so asks dateutil's ``tzlocal`` for its offset repeatedly.
+    """
+    if value is None:
+        return ABSENT
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _MICROSECOND * 1000
+
+
+def _times_ns(rows: Sequence[Record], key: str) -> Int64s:
+    return np.fromiter((_epoch_ns(row.get(key)) for row in rows), np.int64, len(rows))
+
+
+class JobExecutionColumns:
+    """The columns of :func:`job_executions_frame`, filled one page of the listing at a time.
+
+    Each page becomes a few numpy arrays at once, so the page's dicts (and boto3's datetimes)
+    can go as soon as it is added: listing a million executions never holds a million dicts.
+
+    Examples
+    --------
+    >>> from jobsnb.frames.jobs import JobExecutionColumns
+    >>> columns = JobExecutionColumns("fw-1")
+    >>> for page in (["a", "b"], ["c"]):
+    ...     columns.add([{"thingArn": f"arn:aws:iot:us-east-1:123456789012:thing/{name}",
+    ...                   "jobExecutionSummary": {"status": "QUEUED", "executionNumber": 1,
+    ...                                           "retryAttempt": 0}} for name in page])
+    >>> columns.frame()[["thing_name", "status"]].to_dict("list")
+    {'thing_name': ['a', 'b', 'c'], 'status': ['QUEUED', 'QUEUED', 'QUEUED']}
+    """
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.things: list[str | None] = []
+        self.chunks: dict[str, list[npt.NDArray[Any]]] = {key: [] for key in _PAGE_FIELDS}
+
+    def add(self, summaries: Sequence[Mapping[str, Any]]) -> None:
+        """Add one page's ``executionSummaries`` (see :func:`job_executions_frame`)."""
+        rows: list[Record] = [item.get("jobExecutionSummary") or {} for item in summaries]
+        self.things += [
+            (item.get("thingArn") or "").partition(":thing/")[2] or None for item in summaries
+        ]
+        chunks = self.chunks
+        chunks["status"].append(status_array([r.get("status") for r in rows], "status").codes)
+        for key in ("executionNumber", "retryAttempt"):
+            chunks[key].append(int_field(rows, key)[0])
+        for key in ("queuedAt", "startedAt", "lastUpdatedAt"):
+            chunks[key].append(_times_ns(rows, key))
+
+    def frame(self) -> pd.DataFrame:
+        """The frame of every page added, in the order they came."""
+        n = len(self.things)
+        columns = {
+            key: np.concatenate(chunks) if chunks else np.empty(0, _PAGE_FIELDS[key])
+            for key, chunks in self.chunks.items()
+        }
+        arrays = {
+            "job_id": string_array(itertools.repeat(self.job_id, n)),
+            "thing_name": string_array(self.things),
+            "status": pd.Categorical.from_codes(columns["status"], dtype=STATUS_DTYPE),
+            "execution_number": int64_array(*_with_mask(columns["executionNumber"])),
+            "retry_attempt": int64_array(*_with_mask(columns["retryAttempt"])),
+            "queued_at": utc_array(columns["queuedAt"]),
+            "started_at": utc_array(columns["startedAt"]),
+            "last_updated_at": utc_array(columns["lastUpdatedAt"]),
+        }
+        return frame_of(JOB_EXECUTION_COLUMNS, arrays)
+
+
+def _with_mask(values: Int64s) -> tuple[Int64s, npt.NDArray[np.bool_]]:
+    return values, values == ABSENT
 
 
 def job_executions_frame(job_id: str, summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -37,9 +128,9 @@ def job_executions_frame(job_id: str, summaries: Sequence[Mapping[str, Any]]) ->
         The job the summaries were listed for.
     summaries
         ``{"thingArn": ..., "jobExecutionSummary": {status, queuedAt, startedAt?,
-        lastUpdatedAt, executionNumber, retryAttempt}}`` items, all pages concatenated. Times
-        are the datetimes boto3 made (in the local zone; any zone works, a naive one is read as
-        UTC).
+        lastUpdatedAt, executionNumber, retryAttempt}}`` items, all pages concatenated
+        (:class:`JobExecutionColumns` takes them page by page). Times are the datetimes boto3
+        made (in the local zone; any zone works, a naive one is read as UTC).
 
     Returns
     -------
@@ -58,19 +149,9 @@ def job_executions_frame(job_id: str, summaries: Sequence[Mapping[str, Any]]) ->
     >>> job_executions_frame("fw-1", [item]).loc[0, ["thing_name", "queued_at"]].tolist()
     ['a', Timestamp('2023-11-14 22:13:00+0000', tz='UTC')]
     """
-    rows: list[Record] = [item.get("jobExecutionSummary") or {} for item in summaries]
-    arns = [item.get("thingArn") or "" for item in summaries]
-    arrays = {
-        "job_id": string_array([job_id] * len(rows)),
-        "thing_name": string_array([arn.partition(":thing/")[2] or None for arn in arns]),
-        "status": status_array([row.get("status") for row in rows], "status"),
-        "execution_number": int64_array(*int_field(rows, "executionNumber")),
-        "retry_attempt": int64_array(*int_field(rows, "retryAttempt")),
-        "queued_at": _control_times(rows, "queuedAt"),
-        "started_at": _control_times(rows, "startedAt"),
-        "last_updated_at": _control_times(rows, "lastUpdatedAt"),
-    }
-    return frame_of(JOB_EXECUTION_COLUMNS, arrays)
+    columns = JobExecutionColumns(job_id)
+    columns.add(summaries)
+    return columns.frame()
 
 
 def _job_summary_row(job: Mapping[str, Any], executions: pd.DataFrame) -> dict[str, Any]:
