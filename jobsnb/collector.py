@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from os import PathLike
 from pathlib import Path
@@ -47,7 +48,7 @@ from jobsnb.frames import (
 )
 from jobsnb.history import to_history
 from jobsnb.limits import MAX_PAGE_SIZE, check_job_id, check_thing_name
-from jobsnb.simulation.sandbox import Duration, parse_duration
+from jobsnb.simulation.sandbox import parse_duration
 
 __all__ = ["Collector", "Round", "collect"]
 
@@ -258,7 +259,7 @@ class Collector:
 
     def run(
         self,
-        every: Duration,
+        every: str | float | timedelta,
         *,
         rounds: int | None = None,
         stop: threading.Event | None = None,
@@ -286,7 +287,7 @@ def collect(
     client: FleetClient,
     path: str | PathLike[str],
     *,
-    every: Duration = "5m",
+    every: str | float | timedelta = "5m",
     jobs: str | Iterable[str] | None = None,
     things: str | Iterable[str] | None = None,
     group: str | None = None,
