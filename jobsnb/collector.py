@@ -9,7 +9,8 @@ A :class:`Collector` reads a fleet in rounds and appends each round to a history
 
 Read each with :func:`jobsnb.history.read_history` (``read_history(f"{path}/executions")``).
 Every row a round writes has one ``snapshot_at``: the service's clock (the ``Date`` of the
-latest answer of the round), else, when nothing answered, this machine's UTC time. A round
+latest answer of the round), else, when nothing answered, this machine's UTC time. Against a
+service whose clock stands still (a sandbox not advanced or run), rounds share one time. A round
 whose reads ended early because ``stop`` was set is not written at all, and each snapshot is
 one file that :func:`~jobsnb.history.to_history` writes whole, so a reader sees whole
 snapshots only.

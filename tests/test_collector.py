@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import pyarrow.dataset as ds
@@ -304,11 +305,18 @@ class Log:
         return "\n".join(self.lines)
 
 
-def snapshot(*flags: str) -> tuple[subprocess.Popen[str], Log]:
+@contextmanager
+def snapshot(*flags: str) -> Iterator[tuple[subprocess.Popen[str], Log]]:
+    """``python -m jobsnb snapshot`` with ``flags``, and its log; killed if still running."""
     proc = subprocess.Popen(
         [*MODULE, "snapshot", *flags], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    return proc, Log(proc)
+    try:
+        yield proc, Log(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=LOG_SECONDS)
 
 
 def wait_until_answered(sb: Sandbox, operation: str, count: int) -> None:
@@ -335,8 +343,7 @@ def test_the_collector_survives_a_failed_round_and_a_sigterm_midway(live, tmp_pa
     names.write_text("\n".join(live.things) + "\n")
     with RefusingProxy(live.url, refuse=NOTHING.pattern) as proxy:
         flags = ["--every", "1s", "--to", str(history), "--endpoint-url", proxy.url]
-        proc, log = snapshot(*flags, "--things", f"@{names}")
-        try:
+        with snapshot(*flags, "--things", f"@{names}") as (proc, log):
             log.wait_for(CLEAN)
             proxy.refuse = re.compile(r".*")  # the endpoint refuses everything
             log.wait_for(r"round \d+ at .* failed: ListJobs: InvalidRequestException")
@@ -347,9 +354,6 @@ def test_the_collector_survives_a_failed_round_and_a_sigterm_midway(live, tmp_pa
             wait_until_answered(live, "GetPendingJobExecutions", answered + 20)
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(timeout=LOG_SECONDS)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
     text = log.rest()
     assert code == 1, text  # a round failed
     assert "Traceback" not in text
@@ -385,14 +389,10 @@ def test_the_collector_survives_a_failed_round_and_a_sigterm_midway(live, tmp_pa
 def test_sigint_between_rounds_stops_at_once_and_exits_0(live, tmp_path):
     history = tmp_path / "history"
     flags = ["--every", "1h", "--jobs", live.jobs[0].job_id, "--endpoint-url", live.url]
-    proc, log = snapshot(*flags, "--to", str(history))
-    try:
+    with snapshot(*flags, "--to", str(history)) as (proc, log):
         log.wait_for(r"round 1 at .* executions of 1 job$")
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=LOG_SECONDS)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     text = log.rest()
     assert code == 0, text
     assert "SIGINT: stopping" in text
