@@ -10,17 +10,29 @@ status categorical, nullable ``Int64`` and ``string`` columns and ``status_detai
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from jobsnb.schema import STATUS_DTYPE
 
-__all__ = ["JSON_COLUMNS", "SORT_KEYS", "frame_from_table", "standard_table", "table_from_frame"]
+__all__ = [
+    "DICTIONARY_COLUMNS",
+    "JSON_COLUMNS",
+    "SORT_KEYS",
+    "frame_from_table",
+    "standard_table",
+    "table_from_frame",
+]
 
 #: Columns holding dicts in frames and JSON text in the files.
 JSON_COLUMNS = ("status_details",)
+#: Columns best read as Parquet dictionaries: a few distinct values over millions of rows.
+DICTIONARY_COLUMNS = ("status", *JSON_COLUMNS)
 #: Rows within a file are sorted by these, so that row-group statistics prune on them.
 SORT_KEYS = ("job_id", "thing_name")
 
@@ -30,6 +42,8 @@ _PANDAS_TYPES: dict[pa.DataType, Any] = {
     pa.large_string(): pd.StringDtype(),
     pa.bool_(): pd.BooleanDtype(),
 }
+_STATUSES = pa.array(list(STATUS_DTYPE.categories), pa.string())
+_ENCODER = json.JSONEncoder(sort_keys=True)
 
 
 def table_from_frame(frame: pd.DataFrame, stamp: pd.Timestamp) -> pa.Table:
@@ -39,16 +53,29 @@ def table_from_frame(frame: pd.DataFrame, stamp: pd.Timestamp) -> pa.Table:
     out.insert(0, "snapshot_at", pd.Series(stamp, index=out.index, dtype="datetime64[ns, UTC]"))
     for column in JSON_COLUMNS:
         if column in out.columns:
-            out[column] = pd.array(
-                [
-                    None if value is None else json.dumps(value, sort_keys=True)
-                    for value in out[column]
-                ],
-                dtype="string",
-            )
+            out[column] = pd.array(_json_texts(out[column]), dtype="string")
     table = standard_table(pa.Table.from_pandas(out, preserve_index=False))
     keys = [(key, "ascending") for key in SORT_KEYS if key in table.column_names]
     return table.sort_by(keys) if keys else table
+
+
+def _json_texts(values: Iterable[Any]) -> list[str | None]:
+    # A snapshot's statusDetails repeat a handful of maps: encode each distinct one once. The
+    # value types are part of the key, since 1 == 1.0 == True would otherwise share a text.
+    texts: dict[tuple[Any, ...], str] = {}
+    out: list[str | None] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+        elif isinstance(value, dict):
+            key = (*value.items(), *map(type, value.values()))
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = _ENCODER.encode(value)
+            out.append(text)
+        else:
+            out.append(_ENCODER.encode(value))
+    return out
 
 
 def standard_table(table: pa.Table) -> pa.Table:
@@ -72,31 +99,62 @@ def standard_table(table: pa.Table) -> pa.Table:
 def frame_from_table(table: pa.Table) -> pd.DataFrame:
     """The history frame of ``table``: jobsnb's types, ``snapshot_at`` first, in time order.
 
-    Rows of one snapshot keep their order in the file.
+    ``status`` and the JSON columns may be plain strings or dictionaries of strings (as
+    :data:`DICTIONARY_COLUMNS` are read). Rows of one snapshot keep their order in the file; rows
+    whose ``status_details`` are the same share one dict.
     """
+    table = table.select(["snapshot_at", *[c for c in table.column_names if c != "snapshot_at"]])
+    names = table.column_names
+    if "status" in names:
+        table = table.set_column(names.index("status"), "status", _status_codes(table["status"]))
+    decoded = {c: _decoded(table[c]) for c in JSON_COLUMNS if c in names}
+    table = table.drop_columns(list(decoded))
+    # With no other reference to its buffers, self_destruct frees each column once converted.
     frame = table.to_pandas(
-        types_mapper=_PANDAS_TYPES.get, coerce_temporal_nanoseconds=True, self_destruct=True
+        types_mapper=_PANDAS_TYPES.get,
+        coerce_temporal_nanoseconds=True,
+        split_blocks=True,
+        self_destruct=True,
     )
-    for name in frame.columns:
-        if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
-            frame[name] = frame[name].dt.tz_convert("UTC")
-    if "status" in frame.columns:
-        frame["status"] = frame["status"].astype(STATUS_DTYPE)
-    for column in JSON_COLUMNS:
-        if column in frame.columns:
-            frame[column] = _decoded(frame[column])
+    del table
+    for column, values in decoded.items():
+        frame.insert(names.index(column), column, values)
     if not frame["snapshot_at"].is_monotonic_increasing:
         frame = frame.sort_values("snapshot_at", kind="stable", ignore_index=True)
-    ordered: pd.DataFrame = frame[
-        ["snapshot_at", *[c for c in frame.columns if c != "snapshot_at"]]
-    ]
-    return ordered
+    result: pd.DataFrame = frame
+    return result
 
 
-def _decoded(texts: pd.Series) -> pd.Series:
-    # Most rows of a snapshot share a handful of statusDetails: parse each distinct text once,
-    # then give every row its own copy, so that changing one row's dict changes no other row.
-    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
-    parsed = [json.loads(text) for text in uniques]
-    values = [None if code < 0 else parsed[code].copy() for code in codes]
-    return pd.Series(values, index=texts.index, dtype=object, name=texts.name)
+def _status_codes(status: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``status`` as a dictionary of every status in rollout order.
+
+    pandas turns it into :data:`STATUS_DTYPE` without looking at each row; a status it does not
+    know becomes NA.
+    """
+    chunks = []
+    for chunk in status.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            codes = pc.take(pc.index_in(chunk.dictionary, value_set=_STATUSES), chunk.indices)
+        else:
+            codes = pc.index_in(chunk, value_set=_STATUSES)
+        chunks.append(
+            pa.DictionaryArray.from_arrays(codes.cast(pa.int8()), _STATUSES, ordered=True)
+        )
+    return pa.chunked_array(chunks, type=pa.dictionary(pa.int8(), pa.string(), ordered=True))
+
+
+def _decoded(texts: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.object_]]:
+    # Each distinct text is parsed once and its dict shared by the rows that have it: a history
+    # of millions of rows holds a few thousand dicts, not one (~200 bytes) a row.
+    parsed: dict[str, Any] = {}
+    parts = []
+    for chunk in texts.chunks:
+        encoded = chunk if pa.types.is_dictionary(chunk.type) else chunk.dictionary_encode()
+        values = [
+            parsed[text] if text in parsed else parsed.setdefault(text, json.loads(text))
+            for text in encoded.dictionary.to_pylist()
+        ]
+        pool = np.empty(len(values) + 1, dtype=object)
+        pool[: len(values)] = values
+        parts.append(pool[encoded.indices.fill_null(len(values)).to_numpy()])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)

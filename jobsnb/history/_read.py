@@ -19,13 +19,18 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.history._arrow import frame_from_table, standard_table
+from jobsnb.history._arrow import DICTIONARY_COLUMNS, frame_from_table, standard_table
 from jobsnb.history._location import PARTITION, PARTITIONING, Location, locate, utc_time
 from jobsnb.limits import check_job_id, check_thing_name
 
 __all__ = ["read_history"]
 
 Names = str | Iterable[str]
+
+_PARTITION_SCHEMA = PARTITIONING.schema
+_FORMAT = ds.ParquetFileFormat(
+    read_options=ds.ParquetReadOptions(dictionary_columns=set(DICTIONARY_COLUMNS))
+)
 
 
 def read_history(
@@ -114,18 +119,20 @@ def read_history(
             [f.physical_schema for f in current], promote_options="permissive"
         )
         _require(schema, job_ids, thing_names)
-        selected = ds.FileSystemDataset(current, schema, dataset.format, location.filesystem)
+        selected = ds.FileSystemDataset(current, schema, _FORMAT, location.filesystem)
         tables.append(selected.to_table(columns=_projection(schema, wanted), filter=rows))
     if legacy:
         whole = _read_legacy(location, legacy)
         _require(whole.schema, job_ids, thing_names)
         tables.append(ds.dataset(whole).to_table(_projection(whole.schema, wanted), filter=rows))
     if not tables:
-        schema = standard_table(dataset.schema.empty_table()).schema
-        if PARTITION in schema.names:
-            schema = schema.remove(schema.get_field_index(PARTITION))
+        # Nothing matched: the columns and types of the newest file, without its rows.
+        newest = max(dataset.get_fragments(), key=lambda fragment: fragment.path)
+        schema = standard_table(newest.physical_schema.empty_table()).schema
         tables.append(schema.empty_table().select(_projection(schema, wanted)))
-    return frame_from_table(pa.concat_tables(tables, promote_options="permissive"))
+    if len(tables) > 1:
+        tables = [pa.concat_tables(map(standard_table, tables), promote_options="permissive")]
+    return frame_from_table(tables.pop())
 
 
 def _names(value: Names | None, field: str, check: Callable[[Any, str], str]) -> list[str] | None:
@@ -148,11 +155,17 @@ def _check_column(value: Any, field: str) -> str:
 
 
 def _discover(location: Location) -> ds.FileSystemDataset:
+    """The history's files, listed but not opened.
+
+    No footer is read until the filters have chosen files (a dataset without a schema would read
+    the first file's to infer one).
+    """
     try:
         dataset = ds.dataset(
             location.root,
+            schema=_PARTITION_SCHEMA,
             filesystem=location.filesystem,
-            format="parquet",
+            format=_FORMAT,
             partitioning=PARTITIONING,
         )
     except FileNotFoundError:
