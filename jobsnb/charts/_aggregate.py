@@ -30,18 +30,24 @@ from jobsnb.charts._style import STATUS_COLORS
 __all__ = [
     "AGGREGATE_ABOVE",
     "EXTREMES",
+    "TAIL_BINS",
     "active_counts",
     "aggregates",
     "box_stats",
     "extreme_points",
     "extremes",
     "stats_box",
+    "summary_traces",
+    "tail_counts",
+    "tail_points",
 ]
 
 #: Above this many rows a chart draws statistics instead of one mark per execution.
 AGGREGATE_ABOVE: Final = 2_000
 #: How many of the most extreme executions of each category an aggregated chart still draws.
 EXTREMES: Final = 20
+#: Into how many bins of equal width the values beyond the whiskers are counted.
+TAIL_BINS: Final = 60
 #: Tukey's rule, as plotly's own boxes: whiskers reach the furthest value within 1.5 IQR.
 _WHISKER_IQR: Final = 1.5
 
@@ -97,6 +103,74 @@ def box_stats(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
     return stats
 
 
+def tail_counts(
+    values: pd.Series, groups: pd.Series, stats: pd.DataFrame, *, bins: int = TAIL_BINS
+) -> pd.DataFrame:
+    """How many values of each group lie beyond its whiskers, per bin of equal width.
+
+    The bins split the range of all ``values`` (so every group shares them) into ``bins``;
+    a value on an edge between two bins counts in the upper one, the largest in the last.
+
+    Parameters
+    ----------
+    values, groups
+        As for :func:`box_stats`.
+    stats
+        :func:`box_stats` of the same values and groups: its fences say what lies beyond.
+    bins
+        How many bins the range is split into.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group, bin) holding any: ``group``, ``low`` and ``high`` (the bin's
+        edges), ``count``; by group, then bin.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values = pd.Series([1.0, 2.0, 3.0, 4.0, 100.0])
+    >>> groups = pd.Series(["a"] * 5)
+    >>> tail_counts(values, groups, box_stats(values, groups), bins=3).to_dict("records")
+    [{'group': 'a', 'low': 67.0, 'high': 100.0, 'count': 1}]
+    """
+    codes, names = pd.factorize(groups, sort=False)
+    value = values.to_numpy(dtype="float64", na_value=np.nan)
+    fences = stats.reindex(list(names))
+    low = fences["lowerfence"].to_numpy()[codes]
+    high = fences["upperfence"].to_numpy()[codes]
+    beyond = (value < low) | (value > high)
+    columns = ["group", "low", "high", "count"]
+    if not beyond.any():
+        return pd.DataFrame(columns=columns)
+    edges = np.linspace(np.nanmin(value), np.nanmax(value), bins + 1)
+    which = np.clip(np.searchsorted(edges, value[beyond], side="right") - 1, 0, bins - 1)
+    counted = pd.DataFrame({"code": codes[beyond], "bin": which}).value_counts(sort=False)
+    counted = counted.sort_index()
+    code = counted.index.get_level_values("code").to_numpy()
+    where = counted.index.get_level_values("bin").to_numpy()
+    return pd.DataFrame(
+        {
+            "group": np.asarray(names, dtype=object)[code],
+            "low": edges[where],
+            "high": edges[where + 1],
+            "count": counted.to_numpy(),
+        },
+        columns=columns,
+    )
+
+
+def summary_traces(
+    values: pd.Series, groups: pd.Series, *, status: str, unit: str, showlegend: bool, tail: bool
+) -> list[go.Box | go.Scatter]:
+    """A box per group from :func:`box_stats` and, with ``tail``, :func:`tail_counts`' dots."""
+    stats = box_stats(values, groups)
+    traces: list[go.Box | go.Scatter] = [stats_box(stats, status=status, showlegend=showlegend)]
+    if tail:
+        traces.append(tail_points(tail_counts(values, groups, stats), status=status, unit=unit))
+    return traces
+
+
 def stats_box(stats: pd.DataFrame, *, status: str, showlegend: bool) -> go.Box:
     """A horizontal box per row of ``stats`` (:func:`box_stats`), in ``status``'s colour."""
     return go.Box(
@@ -132,6 +206,33 @@ def extreme_points(x: list[float], y: list[str], *, status: str, hover: list[str
         marker={"color": STATUS_COLORS[status], "size": 5, "opacity": 0.7},
         hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
+def tail_points(tail: pd.DataFrame, *, status: str, unit: str) -> go.Scatter:
+    """:func:`tail_counts` as dots in ``status``'s colour, larger for more.
+
+    Each dot's ``customdata`` is its count and its bin's edges (what the hover says).
+    """
+    counts = tail["count"].to_numpy(dtype="float64")
+    return go.Scatter(
+        x=((tail["low"] + tail["high"]) / 2).tolist(),
+        y=tail["group"].tolist(),
+        name=status,
+        legendgroup=status,
+        showlegend=False,
+        mode="markers",
+        marker={
+            "color": STATUS_COLORS[status],
+            "size": (4 + 3 * np.log10(counts)).round(1).tolist(),
+            "opacity": 0.35,
+            "line": {"width": 0},
+        },
+        customdata=tail[["count", "low", "high"]].to_numpy().tolist(),
+        hovertemplate=(
+            "%{customdata[0]:,} beyond the whiskers<br>"
+            f"%{{customdata[1]:.1f}} to %{{customdata[2]:.1f}} {unit}<extra></extra>"
+        ),
     )
 
 

@@ -11,10 +11,9 @@ import plotly.graph_objects as go
 from jobsnb.charts._aggregate import (
     EXTREMES,
     aggregates,
-    box_stats,
     extreme_points,
     extremes,
-    stats_box,
+    summary_traces,
 )
 from jobsnb.charts._checks import check_by, check_frame, require_columns
 from jobsnb.charts._grid import facet_groups, grid, labels, natural_key
@@ -202,7 +201,8 @@ def queue_age(
     figure.update_xaxes(title_text=f"Queue age ({wait_unit.name})", row=bottom, col=1)
     figure.update_xaxes(title_text=f"In progress for ({run_unit.name})", row=bottom, col=2)
     figure.update_yaxes(title_text=axis_title(by_column), col=1)
-    figure.update_layout(boxmode="group", hovermode="closest")
+    # Overlaid, each box sits on its row's line, where the points and markers beside it are.
+    figure.update_layout(boxmode="overlay", hovermode="closest")
     auto_height = min(1400, max(340, 180 + 48 * rows))
     subtitle = _aggregated_note(len(frame), by_column, points is False) if aggregated else None
     return finish(figure, height=height or auto_height, subtitle=subtitle, **shared)
@@ -244,9 +244,15 @@ def _box(
 def _aggregated(
     rows: pd.DataFrame, column: str, status: str, unit: TimeUnit, first: bool, boxes_only: bool
 ) -> list[go.Box | go.Scatter]:
-    """A box from quartiles computed here and, unless ``boxes_only``, the longest as points."""
-    stats = box_stats(unit.of(rows[column]), rows["_by"])
-    traces: list[go.Box | go.Scatter] = [stats_box(stats, status=status, showlegend=first)]
+    """A box from quartiles and, unless ``boxes_only``, what lies past it: binned, the longest."""
+    traces = summary_traces(
+        unit.of(rows[column]),
+        rows["_by"],
+        status=status,
+        unit=unit.name,
+        showlegend=first,
+        tail=not boxes_only,
+    )
     if not boxes_only:
         longest = extremes(rows, column, "_by", EXTREMES)
         traces.append(
@@ -262,10 +268,13 @@ def _aggregated(
 
 def _aggregated_note(rows: int, by: str, boxes_only: bool) -> str:
     """What an aggregated chart drew, for its subtitle."""
-    note = f"{rows:,} pending executions: boxes of quartiles"
+    note = f"{rows:,} pending executions: boxes from quartiles"
     if boxes_only:
         return note
-    return f"{note}, points for the {EXTREMES} longest of each {axis_title(by).lower()}"
+    return (
+        f"{note}; beyond the whiskers, dots sized by count and the {EXTREMES} longest of each "
+        f"{axis_title(by).lower()}"
+    )
 
 
 def _oldest(rows: pd.DataFrame, count: int, unit: TimeUnit, showlegend: bool) -> go.Scatter:

@@ -20,8 +20,8 @@ _COLUMNS = ("thing_name", "job_id", "status", "queued_at", "started_at", "last_u
 WAITING = "queued → started"
 #: Above this many things the thing names are left off the axis (they would overlap).
 _NAMED_THINGS_LIMIT = 60
-#: Above AGGREGATE_ABOVE executions, the moments at which the bars are counted.
-MOMENTS = 241
+#: Above AGGREGATE_ABOVE executions, how many moments the bars are counted at.
+MOMENTS = 240
 
 
 @feeds("executions")
@@ -42,6 +42,11 @@ def execution_timeline(
     IN_PROGRESS). "Now" is the frame's ``snapshot_at`` if it has one, else the latest time in
     it. Rows are sorted by queue time, the first queued on top; times are UTC.
 
+    Above 2,000 executions there are too many bars to draw (or to see): the bars are counted
+    instead, and the chart stacks how many of each kind cover each of 240 moments from the
+    first queue time to "now", in the same colours; the subtitle says so. The figure then has
+    the same size for a million executions as for ten thousand.
+
     Parameters
     ----------
     frame
@@ -57,6 +62,7 @@ def execution_timeline(
     plotly.graph_objects.Figure
         A ``queued → started`` bar trace, then one bar trace per status that occurs (started
         → last update), in :data:`STATUS_ORDER`; each bar's ``base`` is its start time.
+        Counted, the same traces are stacked areas (``stackgroup``) with one ``y`` per moment.
 
     Examples
     --------
@@ -148,9 +154,14 @@ def _counted(
     width: int | None,
     height: int | None,
 ) -> go.Figure:
-    """The bars of ``spans`` counted: how many of each kind cover each of :data:`MOMENTS`."""
+    """The bars of ``spans`` counted: how many of each kind cover each of :data:`MOMENTS`.
+
+    The moments are the middles of equal steps from the first queue time to "now": at "now"
+    itself every bar that runs until then has just ended.
+    """
     first = min(start.min() for _, _, start, _, _ in spans)
-    moments = pd.date_range(first, now, periods=MOMENTS)
+    step = (now - first) / MOMENTS
+    moments = pd.DatetimeIndex([first + (i + 0.5) * step for i in range(MOMENTS)])
     x = utc_naive(pd.Series(moments)).tolist()
     figure = go.Figure()
     for name, _, start, end, color in spans:
@@ -168,10 +179,9 @@ def _counted(
             )
         )
     executions = len(spans[0][1])
-    step = format_duration((now - first) / (MOMENTS - 1))
     subtitle = (
-        f"{executions:,} executions, too many for a bar each: how many bars of each kind "
-        f"cover each moment (every {step})"
+        f"{executions:,} executions, too many to draw one by one: how many were waiting (grey) "
+        f"or running (in the colour of their status now), every {format_duration(step)}"
     )
     figure.update_xaxes(type="date", title_text="Time (UTC)")
     figure.update_yaxes(title_text="Executions", rangemode="tozero")

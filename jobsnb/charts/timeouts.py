@@ -10,10 +10,9 @@ import plotly.graph_objects as go
 from jobsnb.charts._aggregate import (
     EXTREMES,
     aggregates,
-    box_stats,
     extreme_points,
     extremes,
-    stats_box,
+    summary_traces,
 )
 from jobsnb.charts._checks import check_by, check_frame, require_columns
 from jobsnb.charts._grid import facet_groups, grid, labels, natural_key
@@ -142,10 +141,15 @@ def time_to_timeout(
         # Aggregated, only the nearest of each row are drawn one by one, the rest as quartiles.
         drawn = extremes(part, "_left", "_by", EXTREMES, largest=False) if aggregated else part
         if aggregated:
-            stats = box_stats(unit.of(part["_left"]), part["_by"])
-            figure.add_trace(
-                stats_box(stats, status="IN_PROGRESS", showlegend=first), row=row, col=1
-            )
+            for trace in summary_traces(
+                unit.of(part["_left"]),
+                part["_by"],
+                status="IN_PROGRESS",
+                unit=unit.name,
+                showlegend=first,
+                tail=True,
+            ):
+                figure.add_trace(trace, row=row, col=1)
             points = extreme_points(
                 unit.of(drawn["_left"]).tolist(),
                 drawn["_by"].tolist(),
@@ -184,8 +188,8 @@ def time_to_timeout(
     subtitle = _summary(len(near), len(running), untimed, soon)
     if aggregated:
         subtitle += (
-            f"<br>Boxes of quartiles of all {len(timed):,}; points for the {EXTREMES} nearest "
-            f"of each {axis_title(by_column).lower()}"
+            f"<br>Boxes from quartiles of all {len(timed):,}; beyond the whiskers, dots sized by "
+            f"count and the {EXTREMES} nearest of each {axis_title(by_column).lower()}"
         )
     return finish(figure, height=height or auto_height, subtitle=subtitle, **shared)
 
@@ -203,11 +207,11 @@ def _within(within: Any) -> pd.Timedelta | None:
 
 
 def _summary(near: int, running: int, untimed: int, soon: pd.Timedelta | None) -> str:
-    summary = f"{running} running executions"
+    summary = f"{running:,} running executions"
     if soon is not None:
-        summary = f"{near} of {summary} time out within {_words(soon)}"
+        summary = f"{near:,} of {summary} time out within {_words(soon)}"
     if untimed:
-        summary += f"; {untimed} {'has' if untimed == 1 else 'have'} no timer"
+        summary += f"; {untimed:,} {'has' if untimed == 1 else 'have'} no timer"
     return summary
 
 

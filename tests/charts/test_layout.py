@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import pytest
 
 import jobsnb.charts as charts
+from benchmarks.charts_scale import described_frame, executions_frame, pending_frame
 from jobsnb.charts._style import axis_title, title_band
 from jobsnb.client import FleetClient
 from tests.helpers import CHART_THINGS
@@ -49,6 +50,10 @@ DRAWS: dict[str, Draw] = {
     "time_to_timeout": lambda c: charts.time_to_timeout(
         c.describe(c.pending(CHART_THINGS, progress=False), progress=False)
     ),
+    # Big frames: aggregated, with a subtitle saying so.
+    "queue_age of 3,000": lambda _: charts.queue_age(pending_frame(3_000)),
+    "execution_timeline of 3,000": lambda _: charts.execution_timeline(executions_frame(3_000)),
+    "time_to_timeout of 12,000": lambda _: charts.time_to_timeout(described_frame(12_000)),
 }
 
 
