@@ -25,6 +25,7 @@ __all__ = [
     "JSON_COLUMNS",
     "SORT_KEYS",
     "frame_from_table",
+    "sort_order",
     "standard_table",
     "table_from_frame",
 ]
@@ -55,8 +56,13 @@ def table_from_frame(frame: pd.DataFrame, stamp: pd.Timestamp) -> pa.Table:
         if column in out.columns:
             out[column] = pd.array(_json_texts(out[column]), dtype="string")
     table = standard_table(pa.Table.from_pandas(out, preserve_index=False))
-    keys = [(key, "ascending") for key in SORT_KEYS if key in table.column_names]
-    return table.sort_by(keys) if keys else table
+    order = sort_order(table)
+    return table.sort_by(order) if order else table
+
+
+def sort_order(table: pa.Table) -> list[tuple[str, str]]:
+    """The :data:`SORT_KEYS` ``table`` has, as a pyarrow sort order."""
+    return [(key, "ascending") for key in SORT_KEYS if key in table.column_names]
 
 
 def _json_texts(values: Iterable[Any]) -> list[str | None]:
@@ -65,16 +71,18 @@ def _json_texts(values: Iterable[Any]) -> list[str | None]:
     texts: dict[tuple[Any, ...], str] = {}
     out: list[str | None] = []
     for value in values:
-        if value is None:
+        if value is None or value is pd.NA:
             out.append(None)
-        elif isinstance(value, dict):
+            continue
+        try:
             key = (*value.items(), *map(type, value.values()))
             text = texts.get(key)
-            if text is None:
-                text = texts[key] = _ENCODER.encode(value)
-            out.append(text)
-        else:
+        except (AttributeError, TypeError):  # not a dict, or values that cannot be hashed
             out.append(_ENCODER.encode(value))
+            continue
+        if text is None:
+            text = texts[key] = _ENCODER.encode(value)
+        out.append(text)
     return out
 
 

@@ -9,6 +9,7 @@ by their ``snapshot_at`` statistics; ``jobs``/``things`` skip row groups by thei
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from os import PathLike
 from typing import Any
 
@@ -26,6 +27,7 @@ from jobsnb.limits import check_job_id, check_thing_name
 __all__ = ["read_history"]
 
 Names = str | Iterable[str]
+Time = pd.Timestamp | datetime | str
 
 _PARTITION_SCHEMA = PARTITIONING.schema
 _FORMAT = ds.ParquetFileFormat(
@@ -38,8 +40,8 @@ def read_history(
     *,
     jobs: Names | None = None,
     things: Names | None = None,
-    since: Any = None,
-    until: Any = None,
+    since: Time | None = None,
+    until: Time | None = None,
     columns: Names | None = None,
     filesystem: Any = None,
 ) -> pd.DataFrame:
@@ -61,16 +63,25 @@ def read_history(
         Only these columns (one name or a list); ``snapshot_at`` always comes first.
     filesystem
         A :class:`pyarrow.fs.FileSystem` or fsspec filesystem to read through, with ``path``
-        a path on it; by default the one ``path`` names.
+        a path on it (``bucket/prefix``; a scheme is dropped); by default the one ``path``
+        names. For S3 with other credentials than the default ones, e.g. a boto3 session's::
+
+            credentials = session.get_credentials().get_frozen_credentials()
+            filesystem = pyarrow.fs.S3FileSystem(
+                access_key=credentials.access_key,
+                secret_key=credentials.secret_key,
+                session_token=credentials.token,
+                region=session.region_name,
+            )
 
     Returns
     -------
     pandas.DataFrame
         ``snapshot_at`` (``datetime64[ns, UTC]``) first, then the snapshots' own columns:
         ``status`` as the ordered categorical :data:`jobsnb.schema.STATUS_DTYPE`,
-        ``status_details`` as dicts, whole numbers as ``Int64``, text as ``string``. Rows of a
-        snapshot come sorted by ``job_id`` then ``thing_name``. Empty, with the columns, when
-        nothing matches.
+        ``status_details`` as dicts (rows with the same details share one dict: copy it before
+        changing it), whole numbers as ``Int64``, text as ``string``. Rows of a snapshot come
+        sorted by ``job_id`` then ``thing_name``. Empty, with the columns, when nothing matches.
 
     Raises
     ------

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jobsnb.exceptions import InvalidParameterError
-from jobsnb.history._arrow import table_from_frame
+from jobsnb.history._arrow import sort_order, table_from_frame
 from jobsnb.history._location import Location, locate, snapshot_file, utc_time
 
 __all__ = ["to_history"]
@@ -93,7 +93,10 @@ def _snapshot_time(frame: pd.DataFrame, snapshot_at: object) -> object:
 
 
 def _write_parquet(table: pa.Table, where: Any) -> None:
-    pq.write_table(table, where, row_group_size=ROW_GROUP_ROWS)
+    # The sort order goes in the footer too, for engines that use it (Spark, DuckDB).
+    order = sort_order(table)
+    sorting = pq.SortingColumn.from_ordering(table.schema, order) if order else None
+    pq.write_table(table, where, row_group_size=ROW_GROUP_ROWS, sorting_columns=sorting)
 
 
 def _write_local(table: pa.Table, final: str, temporary: str) -> None:
