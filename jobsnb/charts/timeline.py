@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -103,23 +104,26 @@ def execution_timeline(
     if frame.empty:
         return note_figure("No executions", height=height, **shared)
 
-    frame = frame.sort_values(["queued_at", "thing_name"], kind="stable")
+    aggregated = aggregates(len(frame))
+    # Only the bars need an order (the first queued on top); counting them does not.
+    frame = frame if aggregated else frame.sort_values(["queued_at", "thing_name"], kind="stable")
     now = _now(frame)
+    status = frame["status"]
     waited_until = frame["started_at"].fillna(frame["last_updated_at"])
-    waited_until = waited_until.where(frame["status"] != "QUEUED", now)
-    ran_until = frame["last_updated_at"].where(frame["status"] != "IN_PROGRESS", now)
-    started = frame[frame["started_at"].notna()]
-    spans = [(WAITING, frame, frame["queued_at"], waited_until, STATUS_COLORS["QUEUED"])]
-    for status in present_statuses(started["status"]):
-        rows = started[started["status"] == status]
-        spans.append(
-            (status, rows, rows["started_at"], ran_until[rows.index], STATUS_COLORS[status])
-        )
-    if aggregates(len(frame)):
-        return _counted(spans, now, height=height, **shared)
+    waited_until = waited_until.where(status != "QUEUED", now)
+    ran_until = frame["last_updated_at"].where(status != "IN_PROGRESS", now)
+    # Masks as arrays select by position: a frame's index may repeat labels.
+    started = frame["started_at"].notna().to_numpy()
+    everyone = np.ones(len(frame), dtype=bool)
+    spans = [(WAITING, everyone, frame["queued_at"], waited_until, STATUS_COLORS["QUEUED"])]
+    for name in present_statuses(status[started]):
+        mine = started & (status == name).to_numpy()
+        spans.append((name, mine, frame["started_at"][mine], ran_until[mine], STATUS_COLORS[name]))
+    if aggregated:
+        return _counted(len(frame), spans, now, height=height, **shared)
     figure = go.Figure()
-    for name, rows, start, end, color in spans:
-        figure.add_trace(_bars(rows, start, end, name, color))
+    for name, mine, start, end, color in spans:
+        figure.add_trace(_bars(frame[mine], start, end, name, color))
     things = frame["thing_name"].astype(str).tolist()
     named = len(things) <= _NAMED_THINGS_LIMIT
     figure.update_yaxes(
@@ -146,7 +150,8 @@ def _now(frame: pd.DataFrame) -> pd.Timestamp:
 
 
 def _counted(
-    spans: list[tuple[str, pd.DataFrame, pd.Series, pd.Series, str]],
+    executions: int,
+    spans: list[tuple[str, np.ndarray, pd.Series, pd.Series, str]],
     now: pd.Timestamp,
     *,
     title: str | None,
@@ -178,7 +183,6 @@ def _counted(
                 hovertemplate=f"{name}: %{{y:,}}<extra></extra>",
             )
         )
-    executions = len(spans[0][1])
     subtitle = (
         f"{executions:,} executions, too many to draw one by one: how many were waiting (grey) "
         f"or running (in the colour of their status now), every {format_duration(step)}"
