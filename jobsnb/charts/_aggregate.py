@@ -87,7 +87,9 @@ def box_stats(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
     known = ~np.isnan(value)
     frame = pd.DataFrame({"value": value[known], "group": codes[known]})
     grouped = frame.groupby("group", sort=False)["value"]
-    quartiles = grouped.quantile(np.array([0.25, 0.5, 0.75])).unstack()
+    levels = np.array([0.25, 0.5, 0.75])
+    # Reindexed: quartiles of no values at all come back without columns.
+    quartiles = grouped.quantile(levels).unstack().reindex(columns=levels)
     quartiles.columns = pd.Index(["q1", "median", "q3"])
     reach = _WHISKER_IQR * (quartiles["q3"] - quartiles["q1"])
     low = (quartiles["q1"] - reach).to_numpy()

@@ -203,7 +203,8 @@ def queue_age(
     figure.update_yaxes(title_text=axis_title(by_column), col=1)
     # Overlaid, each box sits on its row's line, where the points and markers beside it are.
     figure.update_layout(boxmode="overlay", hovermode="closest")
-    auto_height = min(1400, max(340, 180 + 48 * rows))
+    # A panel per facet is tall enough for its title, which runs down its right edge.
+    auto_height = min(1400, max(340, 180 + 48 * rows, 180 + 130 * len(groups)))
     subtitle = _aggregated_note(len(frame), by_column, points is False) if aggregated else None
     return finish(figure, height=height or auto_height, subtitle=subtitle, **shared)
 

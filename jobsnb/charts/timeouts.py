@@ -184,7 +184,8 @@ def time_to_timeout(
     figure.update_xaxes(title_text=f"Time left before timing out ({unit.name})", row=len(groups))
     figure.update_yaxes(title_text=axis_title(by_column))
     figure.update_layout(hovermode="closest")
-    auto_height = min(1400, max(320, 190 + 48 * rows))
+    # A panel per facet is tall enough for its title, which runs down its right edge.
+    auto_height = min(1400, max(320, 190 + 48 * rows, 190 + 130 * len(groups)))
     subtitle = _summary(len(near), len(running), untimed, soon)
     if aggregated:
         subtitle += (

@@ -141,6 +141,15 @@ def test_queue_age_of_a_big_frame_keeps_every_row_only_when_asked() -> None:
     )
 
 
+def test_queue_age_of_a_big_frame_with_nothing_running_says_so() -> None:
+    frame = pending_frame(3_000)
+    figure = charts.queue_age(frame[frame["status"] == "QUEUED"], facet="job_id")
+    running = [t for t in figure.data if t.name == "IN_PROGRESS" and t.type == "box"]
+    assert len(running) == 4
+    assert all(len(t.y) == 0 for t in running)
+    assert [a.text for a in figure.layout.annotations].count("nothing running") == 4
+
+
 # --- time_to_timeout ---------------------------------------------------------------------------
 
 
