@@ -53,9 +53,8 @@ from jobsnb.simulation.sandbox import parse_duration
 
 __all__ = ["Collector", "Round", "collect"]
 
-# What a listing or a write raises when the service or the storage fails (not a bug of ours):
-# AWS's answers, botocore's connection errors, the breaker's EndpointUnreachable (an OSError),
-# and the file system's or S3's errors.
+# What the service or the storage raises when it fails (not a bug of ours): AWS's answers,
+# botocore's errors, the breaker's EndpointUnreachable (an OSError), the disk's or S3's errors.
 _FAILURES = (CallFailed, ClientError, BotoCoreError, OSError)
 
 
@@ -72,8 +71,7 @@ class Round:
     jobs
         The jobs whose executions were read.
     executions, pending
-        The frames written to ``executions/`` and ``pending/``; None when not read (``pending``
-        without things or a group; both when the round failed as a whole).
+        The frames written to ``executions/`` and ``pending/``; None when not written.
     errors
         The round's failed calls (:data:`~jobsnb.frames.ERROR_COLUMNS`), written to ``errors/``.
     failure
@@ -173,9 +171,6 @@ class Collector:
         self.rounds = 0
         self._last_in_progress: list[str] = []
 
-    def __repr__(self) -> str:
-        return f"Collector({self.client!r}, {str(self.path)!r}, rounds={self.rounds})"
-
     def round(self, stop: threading.Event | None = None) -> Round:
         """Read the fleet once and append what was read to the history.
 
@@ -201,18 +196,14 @@ class Collector:
             except _FAILURES as error:
                 return self._failed("ListThingsInThingGroup", error, clock.latest(), jobs)
             things = self.things if things is None else things
-            executions = (
-                self.client.executions(jobs, progress=False, stop=stop, on_error="ignore")
-                if jobs
-                else empty_frame(JOB_EXECUTION_COLUMNS)
-            )
-            pending = None
-            if things is not None:
-                pending = (
-                    self.client.pending(things, progress=False, stop=stop, on_error="ignore")
-                    if things
-                    else empty_frame(PENDING_COLUMNS)
+            executions = empty_frame(JOB_EXECUTION_COLUMNS)
+            if jobs:
+                executions = self.client.executions(
+                    jobs, progress=False, stop=stop, on_error="ignore"
                 )
+            pending = None if things is None else empty_frame(PENDING_COLUMNS)
+            if things:
+                pending = self.client.pending(things, progress=False, stop=stop, on_error="ignore")
         stamp, errors = clock.latest(), _errors([executions, pending])
         if (errors["error_code"] == NOT_RUN).any():
             return Round(self.rounds, stamp, tuple(jobs), None, None, errors, stopped=True)
@@ -269,13 +260,10 @@ class Collector:
         interval = parse_duration(every, "every")
         if rounds is not None and (type(rounds) is not int or rounds < 1):
             raise InvalidParameterError("rounds", "must be an integer >= 1 or None", rounds)
-        stop = stop or threading.Event()
-        due = time.monotonic()
-        taken = 0
+        stop, due, first = stop or threading.Event(), time.monotonic(), self.rounds
         while not stop.is_set():
             yield self.round(stop)
-            taken += 1
-            if rounds is not None and taken >= rounds:
+            if rounds is not None and self.rounds - first >= rounds:
                 return
             # A round that took longer than `every` is followed at once, and the schedule goes
             # on from there: rounds never overlap and never bunch up to catch up.
@@ -339,10 +327,7 @@ def collect(
 
 
 class _ServiceClock:
-    """The latest ``Date`` that boto3 clients were answered with while it is entered.
-
-    botocore's ``after-call`` event sees every answer, errors too, from every worker thread.
-    """
+    """The latest ``Date`` boto3 clients were answered with (errors too, from any thread)."""
 
     def __init__(self, clients: Sequence[Any]) -> None:
         self._clients = list({id(client): client for client in clients}.values())
@@ -377,16 +362,13 @@ class _ServiceClock:
 
 def _in_progress_jobs(client: FleetClient) -> list[str]:
     """The ids of the account's IN_PROGRESS jobs (ListJobs, every page, retried as a whole)."""
-    paginator = client.control.get_paginator("list_jobs")
-
-    def list_all() -> list[str]:
-        pages = paginator.paginate(
-            status="IN_PROGRESS", PaginationConfig={"PageSize": MAX_PAGE_SIZE}
-        )
-        return [job["jobId"] for page in pages for job in page.get("jobs", [])]
-
+    paginate = client.control.get_paginator("list_jobs").paginate
+    every_page = {"status": "IN_PROGRESS", "PaginationConfig": {"PageSize": MAX_PAGE_SIZE}}
     return call_with_retries(
-        list_all, retry=client.retry, budget=client.control_budget, breaker=client.breaker
+        lambda: [job["jobId"] for page in paginate(**every_page) for job in page.get("jobs", [])],
+        retry=client.retry,
+        budget=client.control_budget,
+        breaker=client.breaker,
     )
 
 
@@ -399,10 +381,7 @@ def _checked(values: str | Iterable[str], check: Any, field: str) -> list[str]:
 
 def _errors(frames: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
     parts: list[pd.DataFrame] = [f.jobsnb.errors for f in frames if f is not None]
-    parts = [part for part in parts if not part.empty]
-    if not parts:
-        return empty_frame(ERROR_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else empty_frame(ERROR_COLUMNS)
 
 
 def _named(errors: pd.DataFrame) -> str:
