@@ -139,12 +139,11 @@ def queue_age(
         _by=labels(frame[by_column]).astype("category"),
         _timeout=pd.to_timedelta(jobs.map(timeout_per_job).astype(object)),
     )
-    queued = frame[frame["status"] == "QUEUED"]
-    running = frame[frame["status"] == "IN_PROGRESS"]
-    wait_unit = time_unit(queued["queue_age"].max())
-    run_unit = time_unit(
-        max(running["in_progress_for"].max(), running["_timeout"].max(), key=_or_zero)
-    )
+    waits = frame["queue_age"][frame["status"] == "QUEUED"]
+    is_running = frame["status"] == "IN_PROGRESS"
+    runs, run_timeouts = frame["in_progress_for"][is_running], frame["_timeout"][is_running]
+    wait_unit = time_unit(waits.max())
+    run_unit = time_unit(max(runs.max(), run_timeouts.max(), key=_or_zero))
 
     groups = facet_groups(frame, facet)
     figure = grid(
@@ -189,10 +188,10 @@ def queue_age(
             categoryarray=categories[::-1],  # first category on top
             row=row,
         )
-    longest_wait = wait_unit.of(queued["queue_age"]).max()
+    longest_wait = wait_unit.of(waits).max()
     longest_run = max(
-        run_unit.of(running["in_progress_for"]).max(),
-        run_unit.of(running["_timeout"].dropna()).max(),
+        run_unit.of(runs).max(),
+        run_unit.of(run_timeouts.dropna()).max(),
         key=lambda value: 0.0 if pd.isna(value) else value,
     )
     figure.update_xaxes(range=padded_range(longest_wait), col=1)
