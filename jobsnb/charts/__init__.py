@@ -15,6 +15,13 @@ chart                     answers                                 frame
 ``time_to_timeout``       which running executions time out soon? ``client.describe(frame)``
 ========================  ======================================  ==============================
 
+Charts aggregate before they plot: what goes to the browser is bounded by what is drawn, not
+by the rows. Up to 2,000 rows a chart draws every execution (a point, a bar); above, box
+statistics computed in pandas and the few most extreme executions by name (``queue_age``,
+``time_to_timeout``), or how many executions were waiting or running at each of 240 moments
+(``execution_timeline``), with a subtitle that says so. A million rows make a figure of well
+under 1 MB.
+
 Status colours and order come from one place (:data:`STATUS_COLORS`, :data:`STATUS_ORDER`).
 :func:`live` binds a chart to a client and refreshes it in place.
 
