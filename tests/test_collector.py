@@ -35,6 +35,7 @@ from tests.helpers import (
     make_things,
     utc,
 )
+from tests.history_s3 import BUCKET, local_s3, object_keys
 
 THINGS = [f"sensor-{i}" for i in range(1, 13)]
 #: What the proxy refuses when told to refuse nothing.
@@ -197,6 +198,20 @@ def test_once_reads_things_from_a_file_and_logs_the_round(fleet, tmp_path, capsy
     assert log.rstrip().endswith("jobsnb snapshot: done after 1 round, 0 failed")
     assert len(read_history(history / "pending")) == 16
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # its handlers are put back
+
+
+def test_once_into_s3_appends_each_dataset_under_the_prefix(fleet, capsys):
+    with local_s3() as url:
+        argv = ["snapshot", "--once", "--to", f"s3://{BUCKET}/fleet/", "--group", "north"]
+        code = main([*argv, "--endpoint-url", fleet.url])
+        keys = object_keys(url)
+        executions = read_history(f"s3://{BUCKET}/fleet/executions")
+    assert code == 0, capsys.readouterr().err
+    assert [key.split("/")[:3] for key in keys] == [
+        ["fleet", "executions", "snapshot_date=2023-11-14"],
+        ["fleet", "pending", "snapshot_date=2023-11-14"],
+    ]
+    assert len(executions) == 16
 
 
 def test_help_lists_every_flag(capsys):
