@@ -377,6 +377,19 @@ def test_a_writer_killed_midway_leaves_nothing_any_reader_sees(killed_writer):
     assert len(read_history(killed_writer)) == 3
 
 
+def test_files_other_engines_skip_are_skipped_too(tmp_path):
+    to_history(executions(0), tmp_path, snapshot_at=STAMPS[0])
+    partition = tmp_path / "snapshot_date=2026-11-28"
+    (tmp_path / "README.md").write_text("rollout history")
+    (tmp_path / "_SUCCESS").write_text("")
+    (partition / ".DS_Store").write_bytes(b"\0")
+    (partition / ".part-x.parquet.tmp").write_bytes(b"PAR1 half")
+    for hidden in ("_temporary", ".checkpoints"):
+        (partition / hidden).mkdir()
+        (partition / hidden / "part-0.parquet").write_bytes(b"PAR1 half")
+    assert len(read_history(tmp_path)) == len(JOBS) * len(THINGS)
+
+
 def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     from jobsnb.history import _write
 

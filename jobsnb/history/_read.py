@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from jobsnb.exceptions import InvalidParameterError
@@ -166,26 +167,35 @@ def _check_column(value: Any, field: str) -> str:
 
 
 def _discover(location: Location) -> ds.FileSystemDataset:
-    """The history's files, listed but not opened.
+    """The history's snapshot files, listed but not opened.
 
-    No footer is read until the filters have chosen files (a dataset without a schema would read
-    the first file's to infer one).
+    The files are those every engine reads: ``*.parquet`` with no part of their path starting
+    with ``.`` or ``_`` (so never a snapshot still being written). No footer is read until the
+    filters have chosen files (a dataset without a schema would read the first file's).
     """
-    try:
-        dataset = ds.dataset(
-            location.root,
-            schema=_PARTITION_SCHEMA,
-            filesystem=location.filesystem,
-            format=_FORMAT,
-            partitioning=PARTITIONING,
-        )
-    except FileNotFoundError:
-        dataset = None
-    if dataset is None or not dataset.files:
+    selector = pafs.FileSelector(location.root, recursive=True, allow_not_found=True)
+    files = sorted(
+        info.path
+        for info in location.filesystem.get_file_info(selector)
+        if info.is_file and info.path.endswith(".parquet") and not _hidden(location, info.path)
+    )
+    if not files:
         raise InvalidParameterError(
             "path", "holds no snapshots (no Parquet files)", location.url(location.root)
         )
-    return dataset
+    return ds.dataset(
+        files,
+        schema=_PARTITION_SCHEMA,
+        filesystem=location.filesystem,
+        format=_FORMAT,
+        partitioning=PARTITIONING,
+        partition_base_dir=location.root,
+    )
+
+
+def _hidden(location: Location, path: str) -> bool:
+    relative = path[len(location.root) :].strip("/")
+    return any(part.startswith((".", "_")) for part in relative.split("/"))
 
 
 def _dates(start: pd.Timestamp | None, end: pd.Timestamp | None) -> pc.Expression:
