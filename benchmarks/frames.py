@@ -32,17 +32,19 @@ the other and the client's numbers hold nothing of the server's:
   ``PageSize=250`` (the same calls; boto3's default asks 50 at a time), every
   ``executionSummaries`` into one list, then ``pd.json_normalize``: an untyped frame (object
   columns of datetimes and ARNs), so it does less than the fleet variant;
-* for each: wall time; peak memory as VmHWM from /proc/self/status, reset (``clear_refs``) just
-  before the call, shown above the process's resident memory at that moment (Python, pandas and
-  boto3 loaded, client made, one warm-up call done); the frame's own size
-  (``memory_usage(deep=True)``); a check that the fleet frame has every execution once with the
-  service's statuses. Times are ranges (min-max) over the runs, ratios fleet/paginator of the
-  best runs.
+* for each: wall time; the CPU time of the client process and of the server meanwhile (on a busy
+  machine wall time drifts by tens of percent, CPU time much less); peak memory as VmHWM from
+  /proc/self/status, reset (``clear_refs``) just before the call, shown above the process's
+  resident memory at that moment (Python, pandas and boto3 loaded, client made, one warm-up call
+  done); the frame's own size (``memory_usage(deep=True)``); a check that the fleet frame has
+  every execution once with the service's statuses. Figures are ranges (min-max) over the runs,
+  ratios fleet/paginator of the best runs. The server process imports no pandas, like
+  ``jobsnb serve``, so its resident memory is the service's.
 
 Run it::
 
-    .venv/bin/python benchmarks/frames.py                       # both, 1,000,000 rows each, ~6 min
-    .venv/bin/python benchmarks/frames.py --quick               # both, 100,000 rows each, ~40 s
+    .venv/bin/python benchmarks/frames.py                       # both, 1,000,000 rows each, ~8 min
+    .venv/bin/python benchmarks/frames.py --quick               # both, 100,000 rows each, ~1 min
     .venv/bin/python benchmarks/frames.py --section listing --executions 300000 --repeat 3
     .venv/bin/python benchmarks/frames.py --section pending --rows 10000
 
@@ -60,20 +62,22 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.service_throughput import _rss_bytes
-from jobsnb.frames import PENDING_COLUMNS, STATUS_DTYPE, summaries_frame
+from benchmarks.service_throughput import _client, _cpu_seconds, _rss_bytes
+
+# pandas (and jobsnb.frames, which imports it) load where they are used: the server subprocess
+# runs this file too, and should hold what ``jobsnb serve`` holds, not pandas' ~90 MB.
+if TYPE_CHECKING:
+    import pandas as pd
 
 TARGET = 3.0
 MEMORY_TARGET = 1_000_000_000  # the service's bytes for 1,000,000 executions
 LISTING_JOB = "fleet-rollout"
 VARIANTS = ("fleet", "paginator")
-SNAPSHOT = pd.Timestamp("2023-11-14 23:00:00Z")
+SNAPSHOT = "2023-11-14 23:00:00Z"
 WIRE_KEYS = ["jobId", "queuedAt", "startedAt", "lastUpdatedAt", "versionNumber", "executionNumber"]
 T0 = 1_700_000_000
 
@@ -86,6 +90,10 @@ def naive_pending_frame(
     snapshot_at: pd.Timestamp,
 ) -> pd.DataFrame:
     """The pending frame built the obvious pandas way (the baseline, and the tests' oracle)."""
+    import pandas as pd
+
+    from jobsnb.frames import PENDING_COLUMNS, STATUS_DTYPE
+
     frame = pd.json_normalize(list(summaries))  # type: ignore[arg-type]
     # A key that no summary has (startedAt when nothing is in progress) gives no column.
     frame = frame.reindex(columns=WIRE_KEYS)
@@ -129,6 +137,8 @@ def fleet_input(rows: int) -> tuple[list[str], list[dict[str, int | str]], list[
 
 def best_of(repeat: int, build: Callable[[], pd.DataFrame]) -> tuple[float, pd.DataFrame]:
     """Best wall time of ``repeat`` runs (GC paused during each, as timeit does), last result."""
+    import pandas as pd
+
     best = float("inf")
     frame = pd.DataFrame()
     for _ in range(repeat):
@@ -146,13 +156,18 @@ def best_of(repeat: int, build: Callable[[], pd.DataFrame]) -> tuple[float, pd.D
 
 def run_pending(rows: int, repeat: int) -> bool:
     """The pending section; False when the two frames differ."""
+    import pandas as pd
+
+    from jobsnb.frames import summaries_frame
+
+    snapshot = pd.Timestamp(SNAPSHOT)
     thing_names, summaries, statuses = fleet_input(rows)
     print(f"pending frame: {rows:,} summaries, {len(set(thing_names)):,} things")
     fast_s, fast = best_of(
-        repeat, lambda: summaries_frame(thing_names, summaries, statuses, SNAPSHOT)
+        repeat, lambda: summaries_frame(thing_names, summaries, statuses, snapshot)
     )
     naive_s, naive = best_of(
-        repeat, lambda: naive_pending_frame(thing_names, summaries, statuses, SNAPSHOT)
+        repeat, lambda: naive_pending_frame(thing_names, summaries, statuses, snapshot)
     )
     ratio = naive_s / fast_s
     print(f"  summaries_frame            best of {repeat}: {fast_s * 1000:8.1f} ms")
@@ -221,15 +236,9 @@ def _list_with_fleet(url: str) -> Callable[[], pd.DataFrame]:
 
 
 def _list_with_paginator(url: str) -> Callable[[], pd.DataFrame]:
-    import boto3
+    import pandas as pd
 
-    iot = boto3.client(
-        "iot",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    iot = _client("iot", url)
     iot.list_job_executions_for_job(jobId=LISTING_JOB, maxResults=1)
 
     def listing() -> pd.DataFrame:
@@ -267,11 +276,13 @@ def measure(variant: str, url: str) -> int:
     return 0
 
 
-def _run_child(*args: str) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), *args]
+def _run_variant(variant: str, url: str, server: int) -> dict[str, Any]:
+    """One ``--measure`` subprocess's JSON line, with the CPU the server spent meanwhile."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure", variant, "--url", url]
+    before = _cpu_seconds(server)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    return result
+    return result | {"server_cpu": _cpu_seconds(server) - before}
 
 
 def _mb(value: float) -> str:
@@ -315,30 +326,27 @@ def run_listing(executions: int, repeat: int) -> bool:
         runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in VARIANTS}
         for round_ in range(repeat):
             for variant in VARIANTS[round_ % 2 :] + VARIANTS[: round_ % 2]:
-                runs[variant].append(_run_child("--measure", variant, "--url", info["url"]))
+                runs[variant].append(_run_variant(variant, info["url"], server.pid))
         served = _rss_bytes(server.pid)
         server.stdin.close()
     memory = _listing_report(executions, info, served)
     print(f"  client, {repeat} run(s) of each in a fresh process (min-max):")
-    print(
-        f"  {'':<11}{'wall':>14}{'client CPU':>14}{'peak above start':>20}{'start':>9}{'frame':>9}"
-    )
-    for variant, found in runs.items():
-        print(
-            f"  {variant:<11}{_spread(found, lambda r: r['seconds']):>14}"
-            f"{_spread(found, lambda r: r['cpu']):>14}{_spread(found, _peak):>20}"
-            f"{_mb(min(r['start'] for r in found)):>9}{_mb(found[0]['frame_bytes']):>9}"
-        )
-    fleet, plain = runs["fleet"], runs["paginator"]
-    ratios = [
-        min(value(r) for r in fleet) / min(value(r) for r in plain)
-        for value in (lambda r: r["seconds"], lambda r: r["cpu"], _peak)
+    header = ("wall", "client CPU", "server CPU", "peak above start", "start", "frame")
+    print("  " + " " * 11 + "".join(f"{name:>18}" for name in header))
+    columns: list[Callable[[dict[str, Any]], float]] = [
+        lambda r: r["seconds"],
+        lambda r: r["cpu"],
+        lambda r: r["server_cpu"],
+        _peak,
     ]
-    print(
-        "  fleet/paginator, best runs: wall {:.2f}x, client CPU {:.2f}x, peak {:.2f}x".format(
-            *ratios
-        )
-    )
+    for variant, found in runs.items():
+        cells = [_spread(found, value) for value in columns]
+        cells += [_mb(min(r["start"] for r in found)), _mb(found[0]["frame_bytes"])]
+        print(f"  {variant:<11}" + "".join(f"{cell:>18}" for cell in cells))
+    fleet, plain = runs["fleet"], runs["paginator"]
+    ratios = [min(map(value, fleet)) / min(map(value, plain)) for value in columns]
+    pairs = zip(("wall", "client CPU", "server CPU", "peak"), ratios, strict=True)
+    print("  fleet/paginator, best runs: " + ", ".join(f"{n} {r:.2f}x" for n, r in pairs))
     how = "RSS" if executions == 1_000_000 else "RSS projected to 1,000,000 executions"
     verdict = "PASS" if memory < MEMORY_TARGET else "MISS"
     print(f"{verdict}  service {how}: {_mb(memory)} (target < {_mb(MEMORY_TARGET)})")

@@ -10,6 +10,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames._arrays import (
@@ -79,15 +80,17 @@ class JobExecutionColumns:
 
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
-        self.things: list[str | None] = []
+        self.rows = 0
+        # Thing names go to Arrow a page at a time: a million Python strings would be ~70 MB.
+        self.things: list[pa.Array] = []
         self.chunks: dict[str, list[npt.NDArray[Any]]] = {key: [] for key in _PAGE_FIELDS}
 
     def add(self, summaries: Sequence[Mapping[str, Any]]) -> None:
         """Add one page's ``executionSummaries`` (see :func:`job_executions_frame`)."""
         rows: list[Record] = [item.get("jobExecutionSummary") or {} for item in summaries]
-        self.things += [
-            (item.get("thingArn") or "").partition(":thing/")[2] or None for item in summaries
-        ]
+        names = [(item.get("thingArn") or "").partition(":thing/")[2] or None for item in summaries]
+        self.things.append(pa.array(names, type=pa.large_string()))
+        self.rows += len(rows)
         chunks = self.chunks
         chunks["status"].append(status_array([r.get("status") for r in rows], "status").codes)
         for key in ("executionNumber", "retryAttempt"):
@@ -97,14 +100,11 @@ class JobExecutionColumns:
 
     def frame(self) -> pd.DataFrame:
         """The frame of every page added, in the order they came."""
-        n = len(self.things)
-        columns = {
-            key: np.concatenate(chunks) if chunks else np.empty(0, _PAGE_FIELDS[key])
-            for key, chunks in self.chunks.items()
-        }
+        columns = {key: self._joined(key) for key in _PAGE_FIELDS}
+        things = pa.chunked_array(self.things, type=pa.large_string()).combine_chunks()
         arrays = {
-            "job_id": string_array(itertools.repeat(self.job_id, n)),
-            "thing_name": string_array(self.things),
+            "job_id": string_array(itertools.repeat(self.job_id, self.rows)),
+            "thing_name": pd.array(things, dtype=pd.StringDtype()),
             "status": pd.Categorical.from_codes(columns["status"], dtype=STATUS_DTYPE),
             "execution_number": int64_array(*_with_mask(columns["executionNumber"])),
             "retry_attempt": int64_array(*_with_mask(columns["retryAttempt"])),
@@ -113,6 +113,13 @@ class JobExecutionColumns:
             "last_updated_at": utc_array(columns["lastUpdatedAt"]),
         }
         return frame_of(JOB_EXECUTION_COLUMNS, arrays)
+
+    def _joined(self, key: str) -> npt.NDArray[Any]:
+        """One field's pages as one array, kept in their place so the pages can go at once."""
+        chunks = self.chunks[key]
+        joined = np.concatenate(chunks) if chunks else np.empty(0, _PAGE_FIELDS[key])
+        self.chunks[key] = [joined]
+        return joined
 
 
 def _with_mask(values: Int64s) -> tuple[Int64s, npt.NDArray[np.bool_]]:
