@@ -99,14 +99,11 @@ def snapshot(things: int, index: int, snapshots: int) -> pd.DataFrame:
         queued_at=queued,
         started_at=started,
         last_updated_at=updated.fillna(pd.Series(queued)).clip(upper=at),
-        approximate_seconds_before_timed_out=pd.array(
-            np.where(status == "IN_PROGRESS", 3600 - (number % 3600), -1), dtype="Int64"
+        approximate_seconds_before_timed_out=pd.Series(3600 - number % 3600, dtype="Int64").where(
+            status == "IN_PROGRESS"
         ),
         version_number=np.select([status == "QUEUED", ~done], [1, 2], 3),
     )
-    frame["approximate_seconds_before_timed_out"] = frame[
-        "approximate_seconds_before_timed_out"
-    ].mask(frame["status"] != "IN_PROGRESS")
     return frame.astype({c.name: c.pandas_dtype for c in EXECUTION_COLUMNS})
 
 
