@@ -166,9 +166,10 @@ def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser])
             "executions of the jobs, control plane), PATH/pending (the pending executions of "
             "--things or --group, data plane) and PATH/errors (the calls that failed, named), "
             "all at one snapshot_at: the service's clock. A round that fails is logged and the "
-            "next one tried. A signal ends a round under way without writing it. Exit status: "
-            "0 when every round was written with no failed call, 1 when some round failed or "
-            "had failed calls, 2 for a usage error or no connection."
+            "next one tried. SIGINT or SIGTERM ends a round under way without writing it and "
+            "exits; a second one quits at once (130, 143). Exit status: 0 when every round was "
+            "written with no failed call, 1 when some round failed or had failed calls, 2 for "
+            "a usage error or no connection."
         ),
         fromfile_prefix_chars="@",
         epilog=(
