@@ -11,6 +11,7 @@ the name of a Python parameter behind it.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -280,10 +281,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _log(message: str) -> None:
-    """One line on stderr, stamped with this machine's UTC time, for cron, systemd and docker."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    print(f"{stamp} jobsnb snapshot: {message}", file=sys.stderr, flush=True)
+def _log(message: str, *, raw: bool = False) -> None:
+    """One line on stderr, stamped with this machine's UTC time, for cron, systemd and docker.
+
+    ``raw`` from a signal handler: one write to file descriptor 2, since a handler that prints
+    while the main thread is printing re-enters ``sys.stderr``'s buffer (a RuntimeError).
+    """
+    line = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} jobsnb snapshot: {message}\n"
+    if raw:
+        os.write(2, line.encode())
+    else:
+        print(line, end="", file=sys.stderr, flush=True)
 
 
 def _rounds_text(n: int) -> str:
@@ -323,7 +331,8 @@ def _snapshot(args: argparse.Namespace) -> int:
         if stop.is_set():
             raise KeyboardInterrupt  # a second signal: quit at once
         stop.set()
-        _log(f"{signal.Signals(signum).name}: stopping (a round under way is not written)")
+        name = signal.Signals(signum).name
+        _log(f"{name}: stopping (a round under way is not written)", raw=True)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     jobs = " ".join(args.jobs) if args.jobs else "the IN_PROGRESS jobs"
