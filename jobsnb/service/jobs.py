@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,68 @@ from jobsnb.service import strict_json
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
 
-__all__ = ["AbortCriterion", "Job", "Rollout", "check_document", "parse_job_configs"]
+__all__ = [
+    "AbortCriterion",
+    "Job",
+    "ReleaseQueue",
+    "Rollout",
+    "check_document",
+    "parse_job_configs",
+]
+
+
+class ReleaseQueue:
+    """The things a rollout has yet to queue, first in first out, with O(1) membership.
+
+    A CONTINUOUS job on a 100,000-thing group asks "is this thing waiting?" each time a thing
+    joins the group; scanning a deque for it made every enrolment cost the whole fleet.
+
+    Examples
+    --------
+    >>> waiting = ReleaseQueue(["t1", "t2"])
+    >>> "t2" in waiting, waiting.popleft(), len(waiting)
+    (True, 't1', 1)
+    """
+
+    __slots__ = ("_members", "_order")
+
+    def __init__(self, things: Iterable[str] = ()) -> None:
+        self._order: deque[str] = deque()
+        self._members: set[str] = set()
+        self.extend(things)
+
+    def __contains__(self, thing_name: object) -> bool:
+        return thing_name in self._members
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def extend(self, things: Iterable[str]) -> None:
+        """Add ``things`` at the back, in order (one already waiting keeps its place)."""
+        for thing in things:
+            self.append(thing)
+
+    def append(self, thing_name: str) -> None:
+        """Add ``thing_name`` at the back unless it is waiting already."""
+        if thing_name not in self._members:
+            self._members.add(thing_name)
+            self._order.append(thing_name)
+
+    def popleft(self) -> str:
+        """The thing waiting longest, no longer waiting."""
+        thing_name = self._order.popleft()
+        self._members.discard(thing_name)
+        return thing_name
+
+    def remove(self, thing_name: str) -> None:
+        """Stop ``thing_name`` waiting (it left the job's groups)."""
+        self._members.remove(thing_name)
+        self._order.remove(thing_name)
+
+    def clear(self) -> None:
+        """Nothing waits any more (the job was canceled)."""
+        self._order.clear()
+        self._members.clear()
 
 
 @dataclass(slots=True)
@@ -99,7 +161,7 @@ class Job:
     thing_order: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     pending_count: int = 0
-    unreleased: deque[str] = field(default_factory=deque)
+    unreleased: ReleaseQueue = field(default_factory=ReleaseQueue)
     next_release_at: float | None = None
 
     @property

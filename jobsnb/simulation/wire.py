@@ -138,7 +138,8 @@ class DeviceDataPlane:
         if parts.scheme != "http" or not parts.hostname or parts.port is None:
             raise InvalidParameterError("url", "must be http://HOST:PORT", url)
         self._address = (parts.hostname, parts.port)
-        self._host = parts.netloc.encode()
+        self._host = parts.netloc
+        self._paths: dict[tuple[str, str], str] = {}
         self._socket: socket.socket | None = None
         self.calls: dict[str, int] = {}
         self.refusals: dict[str, int] = {}
@@ -185,16 +186,17 @@ class DeviceDataPlane:
     def _call(
         self, operation: str, method: str, thing_name: str, leaf: str, body: dict[str, Any]
     ) -> Call:
-        payload = _ENCODE(body).encode()
-        path = f"/things/{quote(thing_name, safe='')}/jobs/{quote(leaf, safe='$')}"
+        payload = _ENCODE(body)
+        path = self._paths.get((thing_name, leaf))
+        if path is None:
+            path = f"/things/{quote(thing_name, safe='')}/jobs/{quote(leaf, safe='$')}"
+            if leaf == "$next":  # one per device; an update's path is per device and job
+                self._paths[thing_name, leaf] = path
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: ".encode()
-            + self._host
-            + b"\r\nContent-Type: application/json\r\nContent-Length: "
-            + str(len(payload)).encode()
-            + b"\r\n\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
         )
-        return Call(operation, head + payload)
+        return Call(operation, (head + payload).encode())
 
     # ----------------------------------------------------------------- sending
     def exchange(self, calls: Sequence[Call]) -> list[Reply]:
@@ -242,7 +244,7 @@ class DeviceDataPlane:
         else:
             status, body = answer
             try:
-                parsed = json.loads(body) if body else {}
+                parsed = json.loads(body) if len(body) > 2 else {}  # most updates answer {}
             except ValueError:
                 parsed = {}
             if not isinstance(parsed, dict):
