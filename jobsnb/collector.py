@@ -3,22 +3,15 @@
 A :class:`Collector` reads a fleet in rounds and appends each round to a history
 (:mod:`jobsnb.history`) at ``path``, a local directory or an ``s3://`` URL, as three datasets::
 
-    path/executions/   every round: FleetClient.executions of the round's jobs (control plane)
-    path/pending/      every round, when things or a group were given: FleetClient.pending
-    path/errors/       the calls of a round that failed for good (ERROR_COLUMNS), when any did
+    path/executions/   FleetClient.executions of the round's jobs (control plane)
+    path/pending/      FleetClient.pending of the things or the group, when given (data plane)
+    path/errors/       the calls that failed for good (ERROR_COLUMNS), named, when any did
 
-Read each with :func:`jobsnb.history.read_history` (``read_history(f"{path}/executions")``).
-Every row a round writes has one ``snapshot_at``: the service's clock (the ``Date`` of the
-latest answer of the round), else, when nothing answered, this machine's UTC time. Against a
-service whose clock stands still (a sandbox not advanced or run), rounds share one time. A round
-whose reads ended early because ``stop`` was set is not written at all, and each snapshot is
-one file that :func:`~jobsnb.history.to_history` writes whole, so a reader sees whole
-snapshots only.
-
-A call that fails for good is a row of ``path/errors`` and the round goes on; a round that
-fails as a whole (the jobs or the group's things cannot be listed: the endpoint is down, the
-credentials are refused) keeps its named error in ``path/errors`` too, and the next round is
-tried all the same. :func:`collect` runs rounds every so often until told to stop.
+All rows of a round have one ``snapshot_at``: the service's clock (the ``Date`` of the round's
+latest answer; rounds share it when that clock stands still), else this machine's UTC time. A
+frame whose every call failed is not written (its errors are); a round whose listing failed
+keeps its error; a round that ``stop`` cut short writes nothing. Each snapshot is one file that
+:func:`~jobsnb.history.to_history` publishes whole: readers see whole snapshots only.
 """
 
 from __future__ import annotations
@@ -64,12 +57,8 @@ class Round:
 
     Attributes
     ----------
-    number
-        1 for the collector's first round, then 2, 3 ...
-    snapshot_at
-        The round's time, in every row it wrote (UTC).
-    jobs
-        The jobs whose executions were read.
+    number, snapshot_at, jobs
+        1 for a collector's first round, then 2, 3 ...; its time (UTC); the jobs it read.
     executions, pending
         The frames written to ``executions/`` and ``pending/``; None when not written.
     errors
@@ -102,12 +91,15 @@ class Round:
             return f"{head}: stopped before it finished; not written"
         if self.failure is not None:
             return f"{head} failed: {self.failure}"
-        read = [f"{_count(self.executions, 'execution')} of {_count(self.jobs, 'job')}"]
+        read = []
+        if self.executions is not None:
+            read.append(f"{_count(self.executions, 'execution')} of {_count(self.jobs, 'job')}")
         if self.pending is not None:
-            read.append(f"{_count(self.pending, 'pending execution')}")
+            read.append(_count(self.pending, "pending execution"))
         if self.errors.empty:
             return f"{head}: {', '.join(read)}"
-        return f"{head}: {', '.join(read)}; {_named(self.errors)} (kept in errors/)"
+        failed = f"{_count(self.errors, 'call')} failed: {_named(self.errors)} (kept in errors/)"
+        return f"{head}: {', '.join(read)}; {failed}"
 
     def __repr__(self) -> str:
         return f"<Round {self.summary}>"
@@ -135,7 +127,6 @@ class Collector:
     --------
     >>> import tempfile, jobsnb
     >>> from jobsnb.collector import Collector
-    >>> from jobsnb.history import read_history
     >>> folder = tempfile.mkdtemp()
     >>> with jobsnb.sandbox(things=20, seed=4) as sb:
     ...     client = jobsnb.connect(sb)
@@ -147,9 +138,6 @@ class Collector:
     ...     print(taken.summary)
     round 1 at 2024-06-03 08:45:00 UTC: 9 executions of 1 job, 9 pending executions
     round 2 at 2024-06-03 08:55:00 UTC: 9 executions of 1 job, 5 pending executions
-    >>> history = read_history(f"{folder}/executions")
-    >>> (history["status"] == "SUCCEEDED").groupby(history["snapshot_at"]).sum().tolist()
-    [0, 3]
     """
 
     def __init__(
@@ -207,16 +195,12 @@ class Collector:
         stamp, errors = clock.latest(), _errors([executions, pending])
         if (errors["error_code"] == NOT_RUN).any():
             return Round(self.rounds, stamp, tuple(jobs), None, None, errors, stopped=True)
-        try:
-            to_history(executions, self._at("executions"), snapshot_at=stamp)
-            if pending is not None:
-                to_history(pending, self._at("pending"), snapshot_at=stamp)
-            if not errors.empty:
-                to_history(errors, self._at("errors"), snapshot_at=stamp)
-        except _FAILURES as error:
-            failure = f"writing to {self.path}: {type(error).__name__}: {error}"
-            return Round(self.rounds, stamp, tuple(jobs), None, None, errors, failure=failure)
-        return Round(self.rounds, stamp, tuple(jobs), executions, pending, errors)
+        # A frame whose every call failed tells nothing of the fleet: only its errors are kept.
+        read = [
+            None if frame is None or 0 < len(called) == len(frame.jobsnb.errors) else frame
+            for frame, called in ((executions, jobs), (pending, things or ()))
+        ]
+        return self._written(stamp, jobs, read, errors)
 
     def _round_jobs(self) -> list[str]:
         if self.jobs is not None:
@@ -242,12 +226,29 @@ class Collector:
         errors = errors_frame([CallError(None, None, operation, code, message, 1, status)])
         # FleetClient.things raises the last error without counting the attempts.
         errors["attempts"] = pd.array([attempts], dtype="Int64")
-        failure = f"{operation}: {code}: {message}"
+        return self._written(stamp, jobs, [None, None], errors, f"{operation}: {code}: {message}")
+
+    def _written(
+        self,
+        stamp: pd.Timestamp,
+        jobs: Sequence[str],
+        read: list[pd.DataFrame | None],
+        errors: pd.DataFrame,
+        failure: str | None = None,
+    ) -> Round:
+        """Append the frames ``read`` (None: not) and the errors (when any) as one round."""
+        if failure is None and all(frame is None for frame in read):
+            failure = f"all {_count(errors, 'call')} failed: {_named(errors)}"
+        names = ("executions", "pending", "errors")
         try:
-            to_history(errors, self._at("errors"), snapshot_at=stamp)
-        except _FAILURES as unwritten:
-            failure += f"; the error could not be written either ({unwritten})"
-        return Round(self.rounds, stamp, tuple(jobs), None, None, errors, failure=failure)
+            for name, frame in zip(names, [*read, errors if len(errors) else None], strict=True):
+                if frame is not None:
+                    to_history(frame, self._at(name), snapshot_at=stamp)
+        except _FAILURES as error:
+            unwritten = f"writing to {self.path}: {type(error).__name__}: {error}"
+            failure = unwritten if failure is None else f"{failure}; {unwritten}"
+            read = [None, None]
+        return Round(self.rounds, stamp, tuple(jobs), read[0], read[1], errors, failure)
 
     def run(
         self,
@@ -330,7 +331,7 @@ class _ServiceClock:
     """The latest ``Date`` boto3 clients were answered with (errors too, from any thread)."""
 
     def __init__(self, clients: Sequence[Any]) -> None:
-        self._clients = list({id(client): client for client in clients}.values())
+        self._clients = clients
         self._id = f"jobsnb-collector-{id(self)}"
         self._latest: pd.Timestamp | None = None
         self._lock = threading.Lock()
@@ -385,10 +386,9 @@ def _errors(frames: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
 
 
 def _named(errors: pd.DataFrame) -> str:
-    """``"20 calls failed: InvalidRequestException ×20 (Endpoint type ...)"``."""
+    """``"InvalidRequestException ×20 (Endpoint type ...)"``: each error code, with a message."""
     counts = errors.groupby("error_code", sort=False)["message"].agg(["size", "first"])
-    named = ", ".join(f"{code} ×{n} ({first})" for code, (n, first) in counts.iterrows())
-    return f"{_count(errors, 'call')} failed: {named}"
+    return ", ".join(f"{code} ×{n} ({first})" for code, (n, first) in counts.iterrows())
 
 
 def _count(things: Sized | None, noun: str) -> str:

@@ -139,6 +139,30 @@ def test_failed_calls_are_rows_of_errors_beside_the_snapshot(fleet, proxy, tmp_p
     assert set(pending["snapshot_at"]) == set(errors["snapshot_at"]) == {utc(0)}
 
 
+def test_a_frame_whose_every_call_failed_is_not_written(fleet, proxy, tmp_path):
+    proxy.refuse = re.compile(r"GET /things/.*")  # every GetPendingJobExecutions
+    taken = Collector(jobsnb.connect(proxy.url), tmp_path, things=THINGS).round()
+    assert (taken.failure, taken.pending) == (None, None)
+    assert taken.summary.endswith(
+        "UTC: 16 executions of 2 jobs; 12 calls failed: InvalidRequestException ×12 "
+        "(Endpoint type not supported for this account) (kept in errors/)"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["errors", "executions"]
+    assert len(read_history(tmp_path / "errors")) == 12
+
+
+def test_a_round_whose_every_call_failed_fails_with_their_errors(fleet, proxy, tmp_path):
+    proxy.refuse = re.compile(r"GET /(jobs|things)/.*")  # all but ListJobs
+    taken = Collector(jobsnb.connect(proxy.url), tmp_path, things=THINGS).round()
+    assert taken.failure == (
+        "all 14 calls failed: InvalidRequestException ×14 "
+        "(Endpoint type not supported for this account)"
+    )
+    assert taken.summary.endswith(f"UTC failed: {taken.failure}")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["errors"]
+    assert len(read_history(tmp_path / "errors")) == 14
+
+
 def test_a_round_stopped_midway_writes_nothing(fleet, tmp_path):
     client = fast_client(fleet, workers=2)
     stop = threading.Event()
@@ -342,13 +366,14 @@ def wait_until_answered(sb: Sandbox, operation: str, count: int) -> None:
         time.sleep(0.005)
 
 
-#: A round written, with or without failed calls: its time, executions and pending executions.
+#: A round written, with or without failed calls: its time, executions and pending executions
+#: (the pending are not written when every pending call failed).
 WRITTEN = re.compile(
-    r"round (\d+) at ([\d-]+ [\d:]+) UTC: ([\d,]+) executions of \d+ jobs?, "
-    r"([\d,]+) pending executions?(; .* calls? failed: .*)?$"
+    r"round \d+ at ([\d-]+ [\d:]+) UTC: ([\d,]+) executions of \d+ jobs?"
+    r"(?:, ([\d,]+) pending executions?)?(?:; .* calls? failed: .*)?$"
 )
-#: A round written with no failed call.
-CLEAN = WRITTEN.pattern.replace("(; .* calls? failed: .*)?$", "$")
+#: A round written whole, with no failed call.
+CLEAN = r"round \d+ at .* UTC: [\d,]+ executions of \d+ jobs?, [\d,]+ pending executions?$"
 
 
 @pytest.mark.slow
@@ -377,21 +402,20 @@ def test_the_collector_survives_a_failed_round_and_a_sigterm_midway(live, tmp_pa
     assert stopped, text
     assert re.search(r"stopped by SIGTERM after \d+ rounds, [1-9]\d* failed$", text), text
 
-    # Every round the log says was written is in the history, whole; nothing else is.
-    logged = {
-        pd.Timestamp(m[2], tz="UTC"): (int(m[3].replace(",", "")), int(m[4].replace(",", "")))
-        for m in (WRITTEN.search(line) for line in log.lines)
-        if m
-    }
-    assert len(logged) >= 2
-    executions = read_history(history / "executions")
-    pending = read_history(history / "pending")
-    per_round = [frame.groupby("snapshot_at").size() for frame in (executions, pending)]
-    read = {stamp: tuple(int(rows.get(stamp, 0)) for rows in per_round) for stamp in logged}
-    assert read == logged, text
-    assert {*per_round[0].index, *per_round[1].index} <= set(logged)  # and nothing else
-    assert pd.Timestamp(stopped[1], tz="UTC") not in logged
-    for dataset, frame in (("executions", executions), ("pending", pending)):
+    # Every snapshot the log says was written is in the history, whole; nothing else is.
+    written = [m for m in map(WRITTEN.search, log.lines) if m]
+    assert len(written) >= 2
+    assert pd.Timestamp(stopped[1], tz="UTC") not in {pd.Timestamp(m[1], tz="UTC") for m in written}
+    for dataset, group in (("executions", 2), ("pending", 3)):
+        logged = {
+            pd.Timestamp(m[1], tz="UTC"): int(m[group].replace(",", ""))
+            for m in written
+            if m[group] is not None
+        }
+        frame = read_history(history / dataset)
+        rows = frame.groupby("snapshot_at").size()
+        assert {stamp: int(rows.get(stamp, 0)) for stamp in logged} == logged, text
+        assert set(rows.index) <= set(logged)
         raw = ds.dataset(history / dataset, format="parquet", partitioning="hive")
         assert raw.to_table().num_rows == len(frame)
         assert len(raw.files) == len(logged)
