@@ -475,3 +475,17 @@ def test_s3_endpoint_from_the_generic_aws_endpoint_url(s3, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3)
     to_history(executions(0), url, snapshot_at=STAMPS[0])
     assert read_history(url, things="thing-03")["job_id"].tolist() == sorted(JOBS)
+
+
+def test_a_failed_s3_write_leaves_no_object(s3, monkeypatch):
+    from jobsnb.history import _write
+
+    def fail(table: pa.Table, where: Any) -> None:
+        where.write(b"PAR1 and then the connection dropped")
+        raise OSError("Connection reset by peer")
+
+    before = object_keys(s3)
+    monkeypatch.setattr(_write, "_write_parquet", fail)
+    with pytest.raises(OSError, match="Connection reset"):
+        to_history(executions(0), f"s3://{BUCKET}/failed", snapshot_at=STAMPS[0])
+    assert object_keys(s3) == before
