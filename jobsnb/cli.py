@@ -168,9 +168,9 @@ def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser])
             "--things or --group, data plane) and PATH/errors (the calls that failed, named), "
             "all at one snapshot_at: the service's clock. A round that fails is logged and the "
             "next one tried. SIGINT or SIGTERM ends a round under way without writing it and "
-            "exits; a second one quits at once (130, 143). Exit status: 0 when every round was "
-            "written with no failed call, 1 when some round failed or had failed calls, 2 for "
-            "a usage error or no connection."
+            "exits; a second one kills it at once (the signal's default action). Exit status: 0 "
+            "when every round was written with no failed call, 1 when some round failed or had "
+            "failed calls, 2 for a usage error or no connection."
         ),
         fromfile_prefix_chars="@",
         epilog=(
@@ -328,13 +328,18 @@ def _snapshot(args: argparse.Namespace) -> int:
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         signals.append(signum)
-        if stop.is_set():
-            raise KeyboardInterrupt  # a second signal: quit at once
         stop.set()
+        # A second signal takes the default action and ends the process at once: a call that
+        # hangs would otherwise hold its thread, and the interpreter's exit, until its read
+        # timeout. Every snapshot file is whole or absent either way.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_DFL)
         name = signal.Signals(signum).name
-        _log(f"{name}: stopping (a round under way is not written)", raw=True)
+        _log(f"{name}: stopping; a round under way is not written (again: at once)", raw=True)
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, on_signal)
     jobs = " ".join(args.jobs) if args.jobs else "the IN_PROGRESS jobs"
     pending = f"; pending of group {args.group}" if args.group else ""
     pending = f"; pending of {len(args.things):,} things" if args.things else pending
@@ -345,11 +350,6 @@ def _snapshot(args: argparse.Namespace) -> int:
             taken += 1
             failed += not result.ok and not result.stopped
             _log(result.summary)
-    except KeyboardInterrupt:
-        _log(
-            f"{signal.Signals(signals[-1]).name} again: stopped at once after {_rounds_text(taken)}"
-        )
-        return 128 + signals[-1]
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -372,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 once ``jobsnb serve`` was stopped (Ctrl-C or SIGTERM), 2 when it
         could not run (the message goes to stderr). ``jobsnb snapshot``: 0 when every round
         was written with no failed call, 1 when one failed or had failed calls (a signal that
-        stops it changes neither), 130 or 143 when a second SIGINT or SIGTERM quit at once.
+        stops it changes neither); a second SIGINT or SIGTERM kills it with that signal.
         A bad flag value, a missing command, ``--help`` and ``--version`` exit through
         argparse's ``SystemExit`` instead (2 for a usage error, with the usage and the commands
         on stderr; 0 for help).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -397,7 +398,7 @@ def test_the_collector_survives_a_failed_round_and_a_sigterm_midway(live, tmp_pa
     text = log.rest()
     assert code == 1, text  # a round failed
     assert "Traceback" not in text
-    assert "SIGTERM: stopping (a round under way is not written)" in text
+    assert "SIGTERM: stopping; a round under way is not written (again: at once)" in text
     stopped = re.search(r"round \d+ at ([\d-]+ [\d:]+) UTC: stopped before it finished", text)
     assert stopped, text
     assert re.search(r"stopped by SIGTERM after \d+ rounds, [1-9]\d* failed$", text), text
@@ -438,3 +439,22 @@ def test_sigint_between_rounds_stops_at_once_and_exits_0(live, tmp_path):
     assert text.endswith("jobsnb snapshot: stopped by SIGINT after 1 round, 0 failed")
     assert "Traceback" not in text
     assert read_history(history / "executions")["snapshot_at"].nunique() == 1
+
+
+def test_a_second_sigterm_kills_it_at_once(tmp_path):
+    history = tmp_path / "history"
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        silent.settimeout(LOG_SECONDS)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with snapshot("--jobs", "fw-2", "--to", str(history), "--endpoint-url", url) as (proc, log):
+            connection, _ = silent.accept()
+            with connection:
+                assert connection.recv(65536).startswith(b"GET /jobs/fw-2/things")
+                proc.send_signal(signal.SIGTERM)  # the round waits for its call under way ...
+                log.wait_for(r"SIGTERM: stopping")
+                proc.send_signal(signal.SIGTERM)  # ... unless told again
+                code = proc.wait(timeout=LOG_SECONDS)
+    text = log.rest()
+    assert code == -signal.SIGTERM, text  # killed by it: 143 in a shell
+    assert "Traceback" not in text
+    assert not history.exists()
