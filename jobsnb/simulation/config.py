@@ -121,6 +121,12 @@ class FleetConfig:
     enroll_share, regroup_share
         Shares of the fleet that enrol later (picked up by the CONTINUOUS job) and that the
         operator moves out of their region group mid-rollout (their executions become REMOVED).
+    step_seconds
+        The devices' resolution in simulated time: every device action due within a step is
+        taken at its end, the calls of the step sent together (pipelined on one connection).
+        Small next to the devices' own delays (``start_delay_seconds``), it makes a 100,000-device
+        rollout ~10x fewer round trips to the service than a 1-second step; the service's timers
+        and rollout releases keep their exact times.
 
     Raises
     ------
@@ -148,6 +154,7 @@ class FleetConfig:
     offline_minutes: float = 90.0
     enroll_share: float = 0.03
     regroup_share: float = 0.02
+    step_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -160,7 +167,7 @@ class FleetConfig:
             )
         for name in ("flaky_share", "flaky_failure_rate", "enroll_share", "regroup_share"):
             _check_probability(name, getattr(self, name))
-        for name in ("start_delay_seconds", "rollout_minutes", "offline_minutes"):
+        for name in ("start_delay_seconds", "rollout_minutes", "offline_minutes", "step_seconds"):
             _check_positive(name, getattr(self, name))
 
 

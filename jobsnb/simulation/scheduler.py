@@ -16,13 +16,17 @@ clock move or an operator action it wakes the idle devices those executions are 
 seeded notification delay. A busy device is not woken: it asks ``has_pending`` when it finishes.
 Every change of state is an HTTP request to the service.
 
-The scheduler keeps a heap of (simulated time, action) and moves the clock from one due moment to
-the next (its own actions and the service's timers and rollout releases), running each action at
-its exact time, one at a time, in a fixed order. So a seed gives the same history however the
+The scheduler keeps a heap of (simulated time, action) and moves the clock from one due step to
+the next on an absolute grid of ``config.step_seconds`` (10 s): the devices' actions due within
+a step are taken at its end, their calls sent together, pipelined in heap order on one
+connection (:class:`~jobsnb.simulation.wire.DeviceDataPlane`), which the service answers one
+after the other; operator actions run between them in order, and the service's timers and
+rollout releases fire at their own exact times. So a seed gives the same history however the
 time is advanced (one call of two hours, or a live run in small steps), and the outcome of every
 execution comes from a generator seeded by (seed, thing, job, executionNumber). With the service
-in this process the agents are bound by the GIL either way: one thread making calls in order is
-as fast as a pool here, and keeps the history independent of thread scheduling.
+in this process, devices and service share one GIL: a batch per step, one thread, keeps the
+history independent of thread scheduling and pays the round trip once per step rather than once
+per call.
 
 Examples
 --------
@@ -172,17 +176,16 @@ class Fleet:
         until
             Epoch seconds on the service clock; earlier than now runs only what is due now.
         """
-        backend = self.service.backend
+        backend, grid = self.service.backend, self.plan.config.step_seconds
         with self._lock:
             self._notify(self.clock.now())
             while True:
                 due_action = self._heap[0][0] if self._heap else math.inf
                 due_service = backend.next_due()
                 due = min(due_action, math.inf if due_service is None else due_service)
-                # Everything due within a second runs at its end, the devices' calls in one
-                # batch: the grid is absolute, so the history does not depend on how time is
-                # advanced.
-                step = math.ceil(due) if due < math.inf else due
+                # Everything due within a step runs at its end, the devices' calls in one batch:
+                # the grid is absolute, so the history does not depend on how time is advanced.
+                step = math.ceil(due / grid) * grid if due < math.inf else due
                 if step > until:
                     break
                 now = self._move_clock(step)
