@@ -58,14 +58,12 @@ _rounds = _number(int, "must be an integer >= 1", lambda n: n >= 1)
 
 
 def _seconds(text: str) -> float:
-    from jobsnb.simulation.sandbox import parse_duration
+    from jobsnb.simulation.sandbox import parse_duration  # it imports pandas: on use only
 
     return parse_duration(text)
 
 
-_interval = _number(
-    _seconds, "must be a duration > 0 such as 30s, 5m, 1h or 1h30m", lambda s: s > 0
-)
+_interval = _number(_seconds, "must be a duration > 0 such as 30s, 5m or 1h", lambda s: s > 0)
 
 
 def _name(check: Callable[[object, str], str]) -> Callable[[str], str]:
@@ -217,12 +215,7 @@ def _add_snapshot(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="also read the pending executions of this thing group's members (listed each round)",
     )
     count = snapshot.add_mutually_exclusive_group()
-    count.add_argument(
-        "--rounds",
-        type=_rounds,
-        metavar="N",
-        help="stop after N rounds (default: run until stopped)",
-    )
+    count.add_argument("--rounds", type=_rounds, metavar="N", help="stop after N rounds")
     count.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
     snapshot.add_argument(
         "--endpoint-url",
@@ -294,10 +287,6 @@ def _log(message: str, *, raw: bool = False) -> None:
         print(line, end="", file=sys.stderr, flush=True)
 
 
-def _rounds_text(n: int) -> str:
-    return f"{n} round{'' if n == 1 else 's'}"
-
-
 def _snapshot(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
@@ -354,7 +343,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     how = f"stopped by {signal.Signals(signals[0]).name}" if signals else "done"
-    _log(f"{how} after {_rounds_text(taken)}, {failed} failed")
+    _log(f"{how} after {taken} round{'' if taken == 1 else 's'}, {failed} failed")
     return 1 if failed else 0
 
 
