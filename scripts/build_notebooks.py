@@ -463,7 +463,8 @@ HISTORY = [
 
     The data plane only tells the present. To see a rollout over time, take a **snapshot** at
     regular intervals and keep them: `jobsnb.history.to_history(frame, path)` appends a frame,
-    stamped with its `snapshot_at`, to a Parquet dataset. Here a sandbox rollout runs for
+    stamped with its `snapshot_at`, to a Parquet dataset partitioned by date (a local folder or
+    an `s3://bucket/prefix`; `jobsnb snapshot` does it from cron). Here a sandbox rollout runs for
     hours of simulated time, with a snapshot every few minutes; then the dataset is read back
     and analysed with plain pandas, as any data pipeline would.
     """),
@@ -511,21 +512,33 @@ HISTORY = [
         else:
             time.sleep(pd.Timedelta(every).total_seconds())
 
-    files = sorted(Path(history_path).glob("*.parquet"))
+    files = sorted(Path(history_path).rglob("*.parquet"))  # one file a snapshot, in date folders
     size = sum(f.stat().st_size for f in files)
-    print(f"{len(files)} Parquet files in {history_path}/, {size / 1e3:.0f} kB")
+    dates = ", ".join(sorted({f.parent.name for f in files}))
+    print(f"{len(files)} Parquet files in {history_path}/ ({dates}), {size / 1e3:.0f} kB")
     """),
     md("""
     ## Read it back
 
-    `read_history` reads every snapshot into one frame and restores what Parquet cannot hold
+    `read_history` reads the snapshots into one frame and restores what Parquet cannot hold
     as such (the ordered `status` categorical, `status_details` dicts). Any Parquet reader
-    works too: `pd.read_parquet(history_path)`, pyarrow, DuckDB, Spark, Athena.
+    works too: pyarrow, DuckDB, Polars, Spark, Athena (the README says how).
     """),
     code("""
     history = read_history(history_path)
     print(history.dtypes.to_string())
     history.tail().jobsnb.styled()  # durations, times and statusDetails written for reading
+    """),
+    md("""
+    On a big fleet, ask only for what you need: `jobs=`, `things=`, `since=`, `until=` and
+    `columns=` are pushed down to the files, so one job's last snapshot reads a small part of
+    the dataset.
+    """),
+    code("""
+    last_of_one_job = read_history(
+        history_path, jobs=history["job_id"].iloc[0], since=history["snapshot_at"].max()
+    )
+    last_of_one_job.head().jobsnb.styled()
     """),
     md("""
     ## How the rollout moved

@@ -176,8 +176,9 @@ def check_operating(ran: Ran) -> None:
 
 
 def check_history(ran: Ran) -> None:
-    files = sorted((ran.workdir / "history" / "rollout").glob("*.parquet"))
+    files = sorted((ran.workdir / "history" / "rollout").rglob("snapshot_date=*/*.parquet"))
     assert len(files) >= 3, f"{len(files)} snapshots written"
+    assert "Parquet files in history/rollout/ (snapshot_date=" in ran.text()
     assert len(ran.data("text/html")) >= 4, "the tables of the analysis"
     progress = next(f for f in ran.figures() if "Rollout progress" in f["layout"]["title"]["text"])
     assert {"SUCCEEDED", "QUEUED"} <= {trace["name"] for trace in progress["data"]}
