@@ -80,6 +80,13 @@ class ControlPlane:
             On Ctrl-C (a KeyboardInterrupt): ``.partial`` is this frame with the rows that
             answered, and every item not called is a ``NotRun`` row of its errors.
 
+        Notes
+        -----
+        A job's pages come one after another, each built into the frame's columns as it comes:
+        for a 1,000,000-execution job the peak is ~240 MB for an 86 MB frame, where keeping
+        boto3's page dicts would take ~2.9 GB. At AWS's default quota
+        (``control_per_second=10``) that job's 4,000 pages take ~400 s.
+
         Examples
         --------
         >>> import jobsnb
