@@ -51,6 +51,10 @@ def _finite(text: str) -> float:
     return value
 
 
+# One decoder for every call: json.loads with hooks builds a new one each time.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
+
+
 def _check_depth(text: str) -> None:
     # Fewer brackets than the bound cannot nest past it: the usual body skips the scan.
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
@@ -111,7 +115,7 @@ def loads(data: bytes | str) -> Any:
             raise JsonRefused("The text holds a lone surrogate (U+D800-U+DFFF).")
     _check_depth(text)
     try:
-        value = json.loads(text, parse_constant=_constant, parse_float=_finite)
+        value = _DECODER.decode(text)
     except JsonRefused:
         raise
     except (ValueError, RecursionError) as error:

@@ -10,6 +10,7 @@ reports on the way.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -133,13 +134,7 @@ def decide(
     job_id, number = str(execution["jobId"]), int(execution["executionNumber"])
     resumed = resumes > 0
     rng = random.Random(f"{seed}/{device.name}/{job_id}/{number}/{resumes}")
-    try:
-        document = json.loads(execution.get("jobDocument") or "{}")
-    except ValueError:
-        document = {}
-    if not isinstance(document, dict):
-        document = {}
-    operation = str(document.get("operation", "custom"))
+    operation, version = _what_to_do(execution.get("jobDocument") or "{}")
     failure = min(1.0, model.failure_rate * risk * _RISK.get(operation, 1.0))
     if device.flaky and number == 1:
         failure = max(failure, config.flaky_failure_rate)
@@ -167,7 +162,6 @@ def decide(
         # Away long enough that the service's timers notice; it asks for work when back.
         away = config.offline_minutes * 60 * rng.lognormvariate(0, 0.5)
         back_at = now + duration + step_minutes(duration) * 60 + away
-    version = document.get("version") if operation == "firmware_update" else None
     reasons = _REJECTIONS if outcome == "REJECTED" else _FAILURES.get(operation, ("error",))
     return Run(
         job_id,
@@ -178,10 +172,27 @@ def decide(
         progress_at,
         finish_at,
         back_at,
-        str(version) if version is not None else None,
+        version,
         rng.choice(reasons),
         rng.randint(55, 95),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _what_to_do(document_text: str) -> tuple[str, str | None]:
+    """A job document's ``operation`` and, for a firmware update, its ``version``.
+
+    Cached: the fleet's devices receive the same few documents thousands of times.
+    """
+    try:
+        document = json.loads(document_text)
+    except ValueError:
+        document = {}
+    if not isinstance(document, dict):
+        document = {}
+    operation = str(document.get("operation", "custom"))
+    version = document.get("version") if operation == "firmware_update" else None
+    return operation, None if version is None else str(version)
 
 
 def progress_details(run: Run, firmware: str) -> dict[str, str]:
