@@ -149,7 +149,8 @@ def check_status_details(value: object, field: str = "statusDetails") -> dict[st
     At most 10 pairs; keys 1–128 characters of ``[a-zA-Z0-9:_-]``; values strings of 1–1024
     characters without control characters.
     """
-    if not isinstance(value, Mapping):
+    # A dict (what JSON gives) skips the slower abstract Mapping check.
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise InvalidParameterError(field, "must be a map of strings to strings", value)
     if len(value) > MAX_DETAILS_PAIRS:
         raise InvalidParameterError(

@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ __all__ = ["CONNECTION_LOST", "Call", "DeviceCallError", "DeviceDataPlane", "Rep
 _WINDOW = 64
 #: Seconds a device waits for an answer before it gives the connection up.
 _TIMEOUT = 60.0
+#: Names made only of these need no escaping in a path (AWS's thing names and job ids).
+_PATH_SAFE = re.compile(r"[A-Za-z0-9_:$-]+")
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 #: The code of a call the connection dropped before its answer came (the device tries again).
 CONNECTION_LOST = "ConnectionLost"
@@ -139,7 +142,6 @@ class DeviceDataPlane:
             raise InvalidParameterError("url", "must be http://HOST:PORT", url)
         self._address = (parts.hostname, parts.port)
         self._host = parts.netloc
-        self._paths: dict[tuple[str, str], str] = {}
         self._socket: socket.socket | None = None
         self.calls: dict[str, int] = {}
         self.refusals: dict[str, int] = {}
@@ -187,11 +189,10 @@ class DeviceDataPlane:
         self, operation: str, method: str, thing_name: str, leaf: str, body: dict[str, Any]
     ) -> Call:
         payload = _ENCODE(body)
-        path = self._paths.get((thing_name, leaf))
-        if path is None:
+        if _PATH_SAFE.fullmatch(thing_name) and _PATH_SAFE.fullmatch(leaf):
+            path = f"/things/{thing_name}/jobs/{leaf}"  # AWS's names: nothing to escape
+        else:
             path = f"/things/{quote(thing_name, safe='')}/jobs/{quote(leaf, safe='$')}"
-            if leaf == "$next":  # one per device; an update's path is per device and job
-                self._paths[thing_name, leaf] = path
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
