@@ -74,6 +74,8 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/service_throughput.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/frames.py
+	$(BIN)/python benchmarks/charts_scale.py
+	$(BIN)/python benchmarks/history.py
 	$(BIN)/python benchmarks/sandbox.py
 	$(BIN)/python benchmarks/notebooks.py
 
