@@ -8,12 +8,14 @@ One call gives a notebook a fleet in the middle of a rollout, with no AWS accoun
 ...     sorted(sb.status_counts())[:2]
 ['CANCELED', 'FAILED']
 
-:func:`sandbox` starts a :class:`~jobsnb.service.LocalJobsService` on a manual clock, builds the
-fleet through the control plane (things with ``model``/``region``/``firmware_version``
-attributes, a group per region and per hardware model) and runs the seeded plan of
+:func:`sandbox` starts a :class:`~jobsnb.service.LocalJobsService` on a manual clock, bulk-loads
+the fleet through its backend (things with ``model``/``region``/``firmware_version`` attributes,
+a group per region and per hardware model) and runs the seeded plan of
 :mod:`jobsnb.simulation.plan`: firmware updates with rollout rates, timeouts and retries, a
 CONTINUOUS certificate rotation, a reboot, a risky config push with an abort config, and a hotfix
-the operator cancels. Devices act only through the data plane (:mod:`jobsnb.simulation.scheduler`).
+the operator cancels, creating the jobs over HTTP. Devices act only through the data plane, over
+HTTP (:mod:`jobsnb.simulation.scheduler`): 100,000 of them roll the whole plan out in about a
+minute (``benchmarks/sandbox.py``).
 """
 
 from __future__ import annotations
