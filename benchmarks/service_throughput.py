@@ -27,7 +27,9 @@ What it measures, in one run:
 * the resident memory (VmRSS from /proc/self/status) of the loaded process before and after
   building the state, measured with no tracemalloc running (tracing would inflate it), and
   bytes per execution (target: 1,000,000 executions in under 1 GB; ``--quick`` projects its
-  100,000 executions to 1,000,000).
+  100,000 executions to 1,000,000); and the same for the other layout of as many executions,
+  one job on that many things (each thing and its queue then carry a single execution), built
+  in a process of its own that exits once it has measured.
 
 The loaded state is built through ``svc.backend`` directly, in the serving process: 100,000
 CreateThing + AddThingToThingGroup calls over HTTP would take minutes at ~1,300 calls/s, and the
@@ -194,12 +196,8 @@ def serve_baseline(host: str, port: int) -> int:
 
 
 # ---------------------------------------------------------------------------- loaded mode
-def serve_loaded(host: str, port: int, things: int, jobs: int) -> int:
-    """Build ``things`` x ``jobs`` executions in a service, print a JSON line, serve."""
-    from jobsnb.service import LocalJobsService
-
-    service = LocalJobsService(host, port)
-    backend = service.backend
+def _load(backend: Any, things: int, jobs: int) -> dict[str, Any]:
+    """Build ``jobs`` jobs on a group of ``things`` things; what it cost in time and RSS."""
     gc.collect()
     before = _rss_bytes()
     started = time.perf_counter()
@@ -213,22 +211,34 @@ def serve_loaded(host: str, port: int, things: int, jobs: int) -> int:
     build_seconds = time.perf_counter() - started
     gc.collect()
     after = _rss_bytes()
-    executions = sum(backend.status_counts().values())
+    return {
+        "things": things,
+        "jobs": jobs,
+        "executions": sum(backend.status_counts().values()),
+        "build_seconds": round(build_seconds, 2),
+        "rss_before": before["VmRSS"],
+        "rss_after": after["VmRSS"],
+        "rss_peak": after["VmHWM"],
+    }
+
+
+def measure_one_job(things: int) -> int:
+    """Build one job on ``things`` things in a service (not started), print a JSON line."""
+    from jobsnb.service import LocalJobsService
+
+    _print_line(_load(LocalJobsService().backend, things, 1))
+    return 0
+
+
+def serve_loaded(host: str, port: int, things: int, jobs: int) -> int:
+    """Build ``things`` x ``jobs`` executions in a service, print a JSON line, serve."""
+    from jobsnb.service import LocalJobsService
+
+    service = LocalJobsService(host, port)
+    info = _load(service.backend, things, jobs)
     _stop_on_sigterm()
     service.start()
-    _print_line(
-        {
-            "url": service.url,
-            "thing": _thing_name(things // 2),
-            "things": things,
-            "jobs": jobs,
-            "executions": executions,
-            "build_seconds": round(build_seconds, 2),
-            "rss_before": before["VmRSS"],
-            "rss_after": after["VmRSS"],
-            "rss_peak": after["VmHWM"],
-        }
-    )
+    _print_line({"url": service.url, "thing": _thing_name(things // 2), **info})
     try:
         service.serve_forever()
     except KeyboardInterrupt:
@@ -414,6 +424,13 @@ def run(settings: Settings) -> int:
             timeout=900,
         )
         loaded_info = json.loads(loaded_line)
+        one_job_things = settings.things * settings.jobs
+        print(f"measuring one job on {one_job_things:,} things ...", flush=True)
+        one_job_process, one_job_line = _start(
+            stack, _self_command("--measure-one-job", "--things", str(one_job_things)), timeout=900
+        )
+        one_job_process.wait()
+        one_job_info = json.loads(one_job_line)
         baseline_process, baseline_line = _start(
             stack, _self_command("--serve-baseline", "--port", "0"), timeout=60
         )
@@ -468,7 +485,7 @@ def run(settings: Settings) -> int:
                     target.measure(operation, settings.calls, offset)
             offset += settings.calls
         loaded_end = _rss_bytes(loaded_process.pid)
-        _report(settings, baseline, empty, loaded, loaded_info, loaded_end)
+        _report(settings, baseline, empty, loaded, loaded_info, loaded_end, one_job_info)
     return 0
 
 
@@ -479,6 +496,7 @@ def _report(
     loaded: Target,
     info: dict[str, Any],
     loaded_end: dict[str, int],
+    one_job: dict[str, Any],
 ) -> None:
     width = 36
     rule = "-" * (width + 2 * 40)
@@ -519,17 +537,17 @@ def _report(
             cells += f"{f'{client:5.0f} + {server:4.0f}  (wall {wall:4.0f})':<40}"
         print(f"{'  ' + target.label:<{width}}{cells}")
     print(rule)
-    executions = info["executions"]
-    delta = info["rss_after"] - info["rss_before"]
     print(
-        f"loaded state: {info['things']:,} things, {info['jobs']} jobs, {executions:,} executions, "
-        f"built in {info['build_seconds']:.1f} s through svc.backend"
+        f"loaded state: {info['things']:,} things, {info['jobs']} jobs, "
+        f"{info['executions']:,} executions, built in {info['build_seconds']:.1f} s through "
+        "svc.backend"
     )
+    print(f"{_rss_line(info)}, after the benchmark {_mb(loaded_end['VmRSS'])}")
     print(
-        f"  RSS before load {_mb(info['rss_before'])}, after load {_mb(info['rss_after'])} "
-        f"(delta {_mb(delta)}, {delta / max(executions, 1):,.0f} bytes/execution), "
-        f"peak {_mb(info['rss_peak'])}, after the benchmark {_mb(loaded_end['VmRSS'])}"
+        f"one job on {one_job['things']:,} things ({one_job['executions']:,} executions), "
+        f"built in {one_job['build_seconds']:.1f} s in a process of its own"
     )
+    print(_rss_line(one_job))
     print(rule)
 
     verdicts: list[tuple[bool, str]] = []
@@ -549,20 +567,31 @@ def _report(
                 f"{op}: loaded/empty {ratio:.3f} (no slowdown beyond noise: >= {LOADED_TARGET})",
             )
         )
-    scale = MEMORY_TARGET_EXECUTIONS / max(executions, 1)
-    projected = info["rss_before"] + delta * scale
-    memory = info["rss_after"] if scale == 1 else projected
-    how = "process RSS" if scale == 1 else "projected process RSS at 1,000,000 executions"
-    verdicts.append(
-        (
-            memory < MEMORY_TARGET,
-            f"memory: {how} {_mb(memory)} (target < {_mb(MEMORY_TARGET)} for 1,000,000 executions)",
+    for layout, measured in (("loaded", info), ("one job", one_job)):
+        scale = MEMORY_TARGET_EXECUTIONS / max(measured["executions"], 1)
+        delta = measured["rss_after"] - measured["rss_before"]
+        memory = measured["rss_after"] if scale == 1 else measured["rss_before"] + delta * scale
+        how = "process RSS" if scale == 1 else "projected process RSS at 1,000,000 executions"
+        verdicts.append(
+            (
+                memory < MEMORY_TARGET,
+                f"memory ({layout}): {how} {_mb(memory)} (target < {_mb(MEMORY_TARGET)} for "
+                "1,000,000 executions)",
+            )
         )
-    )
     for passed, text in verdicts:
         print(f"{'PASS' if passed else 'MISS'}  {text}")
     misses = sum(not passed for passed, _ in verdicts)
     print(f"{misses} target(s) missed" if misses else "all targets met")
+
+
+def _rss_line(info: dict[str, Any]) -> str:
+    delta = info["rss_after"] - info["rss_before"]
+    return (
+        f"  RSS before load {_mb(info['rss_before'])}, after load {_mb(info['rss_after'])} "
+        f"(delta {_mb(delta)}, {delta / max(info['executions'], 1):,.0f} bytes/execution), "
+        f"peak {_mb(info['rss_peak'])}"
+    )
 
 
 # ---------------------------------------------------------------------------- command line
@@ -577,6 +606,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--serve-baseline", action="store_true", help=argparse.SUPPRESS)
     mode.add_argument("--serve-loaded", action="store_true", help=argparse.SUPPRESS)
+    mode.add_argument("--measure-one-job", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return parser
@@ -589,6 +619,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_baseline(args.host, args.port)
     if args.serve_loaded:
         return serve_loaded(args.host, args.port, things, args.jobs)
+    if args.measure_one_job:
+        return measure_one_job(things)
     settings = Settings(
         calls=args.calls if args.calls is not None else (400 if args.quick else 2000),
         rounds=args.rounds if args.rounds is not None else (3 if args.quick else 5),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import threading
 from collections.abc import Callable, Iterable
 
@@ -29,16 +30,38 @@ QueuedListener = Callable[[str, str, float], None]
 _TIMEOUT = 0
 _RELEASE = 1
 _FAILURES = ("FAILED", "REJECTED", "TIMED_OUT")
+_JOB_ID = operator.attrgetter("job_id")
 
 
 class ThingQueue:
-    """One thing's executions: the pending ones (for the "next" order) and its jobs in order."""
+    """One thing's executions: the pending ones (for the "next" order) and its jobs in order.
 
-    __slots__ = ("jobs", "pending")
+    ``pending`` holds the QUEUED and IN_PROGRESS executions in queue order, so the stable
+    ``min`` and ``sorted`` of the "next" order give a tie to the one queued first. A million
+    things hold one queue each, so both are lists made with their first element (no room to
+    spare): a dict of one job would cost 184 bytes, a list 64.
+    """
 
-    def __init__(self) -> None:
-        self.pending: list[Execution] = []
-        self.jobs: dict[str, Job] = {}
+    __slots__ = ("_jobs", "pending")
+
+    def __init__(self, first: Execution) -> None:
+        self.pending = [first]
+        self._jobs = [first.job]
+
+    def add(self, execution: Execution) -> None:
+        """Add a newly queued execution; a job with a new id joins the thing's jobs at the end."""
+        self.pending.append(execution)
+        job, jobs = execution.job, self._jobs
+        if job.job_id not in map(_JOB_ID, jobs):
+            jobs.append(job)
+        elif job not in jobs:
+            # A job re-created with a deleted one's id takes its place, as a dict's value would.
+            jobs[[known.job_id for known in jobs].index(job.job_id)] = job
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        """The thing's jobs by id, in the order each id first queued here (a new dict)."""
+        return {job.job_id: job for job in self._jobs}
 
     def next_pending(self) -> Execution | None:
         """The execution StartNext would take (the first in the "next" order), or None."""
@@ -131,19 +154,21 @@ class Engine:
         Its execution number is one more than the thing's latest for the job (1 for the first).
         """
         runs = job.executions.get(thing_name)
-        if runs is None:
-            runs = job.executions[thing_name] = []
-            job.thing_order.append(thing_name)
         number = runs[-1].execution_number + 1 if runs else 1
-        execution = Execution(job, thing_name, number, at, next(self._seq), retry_attempt)
-        runs.append(execution)
+        execution = Execution(job, thing_name, number, at, retry_attempt)
+        if runs is None:
+            # Made with its first element, the list has no spare room: most things run a job once.
+            job.executions[thing_name] = [execution]
+            job.thing_order.append(thing_name)
+        else:
+            runs.append(execution)
         job.counts["QUEUED"] += 1
         job.pending_count += 1
-        thing = self.by_thing.get(thing_name)
-        if thing is None:
-            thing = self.by_thing[thing_name] = ThingQueue()
-        thing.pending.append(execution)
-        thing.jobs[job.job_id] = job
+        queue = self.by_thing.get(thing_name)
+        if queue is None:
+            self.by_thing[thing_name] = ThingQueue(execution)
+        else:
+            queue.add(execution)
         for listener in self._listeners:
             listener(job.job_id, thing_name, at)
         return execution

@@ -11,7 +11,11 @@ __all__ = ["Execution"]
 
 
 class Execution:
-    """One attempt of one job on one thing. Slots keep a million of these well under 1 GB."""
+    """One attempt of one job on one thing. Slots keep a million of these well under 1 GB.
+
+    It holds no creation counter: its thing's pending list is in queue order, which breaks the
+    ties of the "next" order (:meth:`next_order`).
+    """
 
     __slots__ = (
         "details",
@@ -22,7 +26,6 @@ class Execution:
         "progress_deadline",
         "queued_at",
         "retry_attempt",
-        "seq",
         "started_at",
         "status",
         "step_deadline",
@@ -36,7 +39,6 @@ class Execution:
         thing_name: str,
         execution_number: int,
         now: float,
-        seq: int,
         retry_attempt: int = 0,
     ) -> None:
         self.job = job
@@ -52,16 +54,19 @@ class Execution:
         self.force_canceled = False
         self.step_deadline: float | None = None
         self.progress_deadline: float | None = None
-        self.seq = seq
 
     @property
     def pending(self) -> bool:
         """True while the execution is QUEUED or IN_PROGRESS."""
         return self.status == "QUEUED" or self.status == "IN_PROGRESS"
 
-    def next_order(self) -> tuple[int, float, int]:
-        """Sort key of the "next" order: IN_PROGRESS first, then by queuedAt, then creation."""
-        return (0 if self.status == "IN_PROGRESS" else 1, self.queued_at, self.seq)
+    def next_order(self) -> tuple[int, float]:
+        """Sort key of the "next" order: IN_PROGRESS first, then by queuedAt.
+
+        Ties go to the execution queued first when the sort is stable over queue order, as
+        :class:`~jobsnb.service.engine.ThingQueue`'s are.
+        """
+        return (0 if self.status == "IN_PROGRESS" else 1, self.queued_at)
 
     def deadline(self) -> float | None:
         """When this execution times out, or None when no timer runs."""

@@ -1,14 +1,24 @@
-"""Things and thing groups: the registry that jobs target."""
+"""Things and thing groups: the registry that jobs target.
+
+A million things must fit in a few hundred MB, so a :class:`Thing` stores only what is its own:
+its ARN and id are derived from its name when asked, and things without attributes, or in the
+same groups, share one read-only mapping and one tuple of group names.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
-__all__ = ["Thing", "ThingGroup", "stable_id"]
+__all__ = ["NO_ATTRIBUTES", "Thing", "ThingGroup", "list_once", "stable_id"]
 
 # Stable ids: the same name always gets the same id, so a seeded fleet is the same fleet.
 _ID_NAMESPACE = uuid.UUID("6f1c1f52-8f0e-4c53-9c1e-2a4ad3bb7e01")
+
+#: The attributes of every thing that has none: one shared, read-only mapping.
+NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 
 
 def stable_id(arn: str) -> str:
@@ -18,15 +28,29 @@ def stable_id(arn: str) -> str:
 
 @dataclass(eq=False, slots=True)
 class Thing:
-    """A registered thing: name, ARN, id, attributes, type, version and its groups' names."""
+    """A registered thing: name, attributes, type, version and its groups' names.
+
+    ``arn_prefix`` is its registry's ``arn:aws:iot:<region>:<account>:thing/``, one string
+    shared by every thing. ``attributes`` is read-only: the registry replaces it on update.
+    ``groups`` lists the groups it joined, in the order it joined them.
+    """
 
     name: str
-    arn: str
-    thing_id: str
-    attributes: dict[str, str]
+    arn_prefix: str
+    attributes: Mapping[str, str]
     thing_type: str | None = None
     version: int = 1
-    groups: set[str] = field(default_factory=set)
+    groups: tuple[str, ...] = ()
+
+    @property
+    def arn(self) -> str:
+        """The thing's ARN."""
+        return self.arn_prefix + self.name
+
+    @property
+    def thing_id(self) -> str:
+        """The thing's id: :func:`stable_id` of its ARN."""
+        return stable_id(self.arn)
 
     def describe(self) -> dict[str, object]:
         """DescribeThing's answer: the list summary plus ids."""
@@ -50,7 +74,8 @@ class ThingGroup:
     """A thing group: its properties, its parent's name and its members.
 
     ``members`` holds the current members; ``member_order`` every thing that ever joined, in
-    the order it first joined: offset page tokens index it, so it only grows.
+    the order it first joined: offset page tokens index it, so it only grows. ``former_members``
+    holds the things that left: only they can be in ``member_order`` and not members.
     """
 
     name: str
@@ -64,7 +89,7 @@ class ThingGroup:
     # dict as an ordered set: membership tests are O(1) and listing keeps insertion order.
     members: dict[str, None] = field(default_factory=dict)
     member_order: list[str] = field(default_factory=list)
-    ever_members: set[str] = field(default_factory=set)
+    former_members: set[str] = field(default_factory=set)
 
     def describe(self) -> dict[str, object]:
         """DescribeThingGroup's answer: ids, version, properties and metadata."""
@@ -82,3 +107,14 @@ class ThingGroup:
             "thingGroupProperties": properties,
             "thingGroupMetadata": metadata,
         }
+
+
+def list_once(order: list[str], former: set[str], name: str) -> None:
+    """Append ``name``, absent now, to an append-only listing order unless it was listed before.
+
+    Offset page tokens index these lists, so they only grow; entries of names that went are
+    skipped when a page is read. Only a name that went (one in ``former``) can have been listed
+    and be absent, so the names present cost no set.
+    """
+    if name not in former:
+        order.append(name)

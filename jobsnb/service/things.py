@@ -19,7 +19,7 @@ from jobsnb.service.errors import (
 )
 from jobsnb.service.locking import operation
 from jobsnb.service.paging import page
-from jobsnb.service.registry import Thing, ThingGroup, stable_id
+from jobsnb.service.registry import NO_ATTRIBUTES, Thing, ThingGroup, list_once, stable_id
 
 __all__ = ["ThingRegistry"]
 
@@ -38,9 +38,12 @@ class ThingRegistry:
         self.thing_order: list[str] = []
         self.groups: dict[str, ThingGroup] = {}
         self.group_order: list[str] = []
-        # Names ever listed: a name that comes back (re-created, re-added) keeps its place.
-        self._ever_things: set[str] = set()
-        self._ever_groups: set[str] = set()
+        # Names listed that went (deleted): one that comes back keeps its place (list_once).
+        self._former_things: set[str] = set()
+        self._former_groups: set[str] = set()
+        self._thing_arn_prefix = self.thing_arn("")
+        # Things in the same groups share one tuple of their names (see _shared).
+        self._group_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
         """Called after ``thing`` joined ``group``."""
@@ -93,10 +96,9 @@ class ThingRegistry:
                     f"Thing {thing_name} already exists with different attributes"
                 )
             return existing
-        arn = self.thing_arn(thing_name)
-        thing = Thing(thing_name, arn, stable_id(arn), attributes, thing_type)
+        thing = Thing(thing_name, self._thing_arn_prefix, attributes or NO_ATTRIBUTES, thing_type)
         self.things[thing_name] = thing
-        _list_once(self.thing_order, self._ever_things, thing_name)
+        list_once(self.thing_order, self._former_things, thing_name)
         return thing
 
     @operation
@@ -136,10 +138,9 @@ class ThingRegistry:
             )
         if attributes is not None:
             if merge:
-                thing.attributes.update(attributes)
-                thing.attributes = {k: v for k, v in thing.attributes.items() if v != ""}
-            else:
-                thing.attributes = dict(attributes)
+                merged = {**thing.attributes, **attributes}
+                attributes = {k: v for k, v in merged.items() if v != ""}
+            thing.attributes = dict(attributes) or NO_ATTRIBUTES
         if thing_type is not None:
             thing.thing_type = thing_type
         if remove_thing_type:
@@ -159,6 +160,7 @@ class ThingRegistry:
             self.remove_thing_from_thing_group(group_name, thing_name)
         self._deleted_thing(thing)
         del self.things[thing_name]
+        self._former_things.add(thing_name)
 
     @operation
     def list_things(
@@ -233,7 +235,7 @@ class ThingRegistry:
             parent,
         )
         self.groups[group_name] = group
-        _list_once(self.group_order, self._ever_groups, group_name)
+        list_once(self.group_order, self._former_groups, group_name)
         return group
 
     @operation
@@ -265,6 +267,7 @@ class ThingRegistry:
         for thing_name in list(group.members):
             self.remove_thing_from_thing_group(group_name, thing_name)
         del self.groups[group_name]
+        self._former_groups.add(group_name)
 
     @operation
     def list_thing_groups(
@@ -331,8 +334,8 @@ class ThingRegistry:
         if thing.name in group.members:
             return
         group.members[thing.name] = None
-        _list_once(group.member_order, group.ever_members, thing.name)
-        thing.groups.add(group.name)
+        list_once(group.member_order, group.former_members, thing.name)
+        thing.groups = self._shared((*thing.groups, group.name))
         self._joined_group(group, thing)
 
     @operation
@@ -353,8 +356,13 @@ class ThingRegistry:
         if thing.name not in group.members:
             return
         del group.members[thing.name]
-        thing.groups.discard(group.name)
+        group.former_members.add(thing.name)
+        thing.groups = self._shared(tuple(name for name in thing.groups if name != group.name))
         self._left_group(group, thing)
+
+    def _shared(self, groups: tuple[str, ...]) -> tuple[str, ...]:
+        # A million things in one group hold one tuple; combinations are few and kept for good.
+        return self._group_tuples.setdefault(groups, groups)
 
     def _members(self, group: ThingGroup, recursive: bool) -> Iterable[str]:
         yield from (name for name in group.member_order if name in group.members)
@@ -386,14 +394,3 @@ class ThingRegistry:
             next_token,
             max_results,
         )
-
-
-def _list_once(order: list[str], ever: set[str], name: str) -> None:
-    """Append ``name`` to an append-only listing order unless it was ever in it.
-
-    Offset page tokens index these lists, so they only grow; entries of deleted names are
-    skipped when a page is read.
-    """
-    if name not in ever:
-        ever.add(name)
-        order.append(name)
