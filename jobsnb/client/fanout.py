@@ -9,8 +9,9 @@ endpoint is unreachable (:mod:`jobsnb.client.breaker`). Every item ends as exact
 or one :class:`CallError`: nothing is lost, and one item's failure never stops the others.
 Interrupted (KeyboardInterrupt in the calling thread), a fan-out waits a moment for the calls
 already sent, and every item not called becomes a ``NotRun`` error: the result is still whole.
-Stopped (its ``stop`` event set, say by a Stop button), it starts no new call, lets the calls
-already sent finish, and every item not called becomes a ``NotRun`` error
+Stopped (its ``stop`` event set, say by a Stop button), it starts no new call and makes no
+further retry (a call waiting to retry ends at once, a ``NotRun`` error naming what failed), lets
+the calls already sent finish, and every item not called becomes a ``NotRun`` error
 (:data:`STOPPED_MESSAGE`). Progress goes to a bar or to the caller's ``progress(done, total)``
 (:mod:`jobsnb.client.progress`), always from the calling thread.
 """
@@ -194,8 +195,9 @@ def fan_out(
         second, and always once at the end with the calls that ended (``total`` unless
         stopped or interrupted). False: neither.
     stop
-        Once set (from any thread), no new call starts; the calls already sent finish and keep
-        their answers, and every item not called is a ``NotRun`` error.
+        Once set (from any thread), no new call or retry starts; the calls already sent finish
+        and keep their answers, a call waiting to retry ends as a ``NotRun`` error naming the
+        error it would have retried, and every item not called is a ``NotRun`` error.
     breaker
         The client's circuit breaker; None for none.
     grace
@@ -271,6 +273,7 @@ def fan_out(
                 budget=budget,
                 abandoned=abandoned,
                 breaker=breaker,
+                stop=stop,
             )
         except CallFailed as failed:
             code, message, status, _ = classify(failed.error)

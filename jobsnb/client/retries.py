@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RETRYABLE_CODES",
+    "STOP_POLL_SECONDS",
     "THROTTLING_CODES",
     "CallFailed",
     "Interrupted",
@@ -123,6 +124,10 @@ class CallFailed(Exception):
         self.attempts = attempts
 
 
+#: How soon a back-off notices the caller's Stop (seconds).
+STOP_POLL_SECONDS = 0.05
+
+
 class Interrupted(Exception):
     """The fan-out this call belongs to was interrupted before the call ended."""
 
@@ -134,6 +139,7 @@ def call_with_retries(
     budget: RequestBudget | None,
     abandoned: threading.Event | None = None,
     breaker: CircuitBreaker | None = None,
+    stop: threading.Event | None = None,
 ) -> R:
     """``call()`` within ``budget``, retried by ``retry``; raises :class:`CallFailed` at the end.
 
@@ -155,6 +161,9 @@ def call_with_retries(
     breaker
         The client's circuit breaker: while it is open no attempt is made, and the call fails
         with :class:`~jobsnb.client.breaker.EndpointUnreachable`.
+    stop
+        The caller's Stop (a fan-out's ``stop``): once set, no further attempt is made, and a
+        back-off under way ends within :data:`STOP_POLL_SECONDS`, as for ``abandoned``.
 
     Returns
     -------
@@ -178,8 +187,8 @@ def call_with_retries(
     last: Exception | None = None
     while True:
         attempt += 1
-        if abandoned is not None and abandoned.is_set():
-            raise CallFailed(Interrupted(_interrupted(last)), attempt - 1)
+        if _ended(abandoned) or _ended(stop):
+            raise CallFailed(Interrupted(_interrupted(last, _ended(stop))), attempt - 1)
         probe = False
         if breaker is not None:
             try:
@@ -200,11 +209,11 @@ def call_with_retries(
             if code in THROTTLING_CODES and budget is not None:
                 budget.throttled()
             if retryable and attempt < retry.max_attempts:
-                delay = retry.wait_after(attempt, error)
-                if abandoned is None:
-                    time.sleep(delay)
-                elif abandoned.wait(delay):  # interrupted while backing off: stop now
-                    raise CallFailed(Interrupted(_interrupted(error)), attempt) from error
+                if _back_off(retry.wait_after(attempt, error), abandoned, stop):
+                    # Interrupted or stopped while backing off: no further attempt.
+                    raise CallFailed(
+                        Interrupted(_interrupted(error, _ended(stop))), attempt
+                    ) from error
                 continue
             raise CallFailed(error, attempt) from error
         if breaker is not None:
@@ -214,10 +223,34 @@ def call_with_retries(
         return response
 
 
-def _interrupted(last: Exception | None) -> str:
+def _ended(event: threading.Event | None) -> bool:
+    return event is not None and event.is_set()
+
+
+def _back_off(
+    delay: float, abandoned: threading.Event | None, stop: threading.Event | None
+) -> bool:
+    """Wait ``delay`` seconds; True as soon as ``abandoned`` or ``stop`` is set instead."""
+    if stop is None:
+        if abandoned is None:
+            time.sleep(delay)
+            return False
+        return abandoned.wait(delay)
+    deadline = time.monotonic() + delay
+    while (left := deadline - time.monotonic()) > 0:
+        step = min(left, STOP_POLL_SECONDS)
+        if abandoned.wait(step) if abandoned is not None else stop.wait(step):
+            return True
+        if stop.is_set():
+            return True
+    return False
+
+
+def _interrupted(last: Exception | None, stopped: bool = False) -> str:
+    ended = "stopped" if stopped else "interrupted"
     if last is None:
-        return "not called: the fan-out was interrupted first"
-    return f"interrupted while retrying after: {type(last).__name__}: {last}"
+        return f"not called: the fan-out was {ended} first"
+    return f"{ended} while retrying after: {type(last).__name__}: {last}"
 
 
 def classify(error: Exception) -> tuple[str, str, int | None, bool]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jobsnb import InvalidParameterError
-from jobsnb.client.fanout import NOT_RUN, STOPPED_MESSAGE, fan_out
+from jobsnb.client.fanout import NOT_RUN, STOPPED_MESSAGE, RetryPolicy, fan_out
 from jobsnb.client.progress import CALLBACKS_PER_SECOND
 from jobsnb.exceptions import JobsnbWarning
 from jobsnb.service import LocalJobsService
@@ -203,3 +203,25 @@ def test_fan_out_progress_and_stop_are_checked_at_once():
         fan_out(["a"], nothing, progress="yes", **common)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match=r"^stop: must be None or a threading\.Event"):
         fan_out(["a"], nothing, stop=True, **common)  # type: ignore[arg-type]
+
+
+def test_a_stop_ends_the_retries_waiting_to_be_made(clock):
+    # Every data-plane call fails with a 503: each worker's first call fails and waits to retry.
+    with LocalJobsService(clock=clock, fault_rate=1.0) as service:
+        names = fleet(service, 40)
+        retry = RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=1.0)
+        client = fast_client(service, retry=retry, workers=4)
+        stop = threading.Event()
+        calls = after_answers(client.data, "GetPendingJobExecutions", 1, stop.set)
+        frame = client.pending(names, progress=False, stop=stop, on_error="ignore")
+    errors = frame.jobsnb.errors
+    assert len(errors) == 40  # nothing lost: a row for every thing
+    retried = errors[errors["message"].str.startswith("stopped while retrying after")]
+    # Each call made waited to retry when the stop came; none was retried.
+    assert len(retried) == calls.sent == calls.answered
+    assert 1 <= len(retried) <= 4
+    assert (retried["attempts"] == 1).all()
+    assert retried["message"].str.contains("ServiceUnavailableException").all()
+    not_called = errors.drop(retried.index)
+    assert (not_called["error_code"] == NOT_RUN).all()
+    assert (not_called["message"] == STOPPED_MESSAGE).all()
