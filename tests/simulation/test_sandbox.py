@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
 import subprocess
@@ -21,7 +22,7 @@ from jobsnb.service import LocalJobsService, ManualClock
 from jobsnb.simulation.config import FleetConfig
 from jobsnb.simulation.devices import IDLE
 from jobsnb.simulation.plan import plan_fleet
-from jobsnb.simulation.scheduler import Fleet
+from jobsnb.simulation.scheduler import Fleet, fewer_collections
 from tests.helpers import CREDENTIALS, GROUP_ARN, NO_RETRIES, REBOOT, REGION, START, THING_ARN
 
 
@@ -329,3 +330,21 @@ def test_a_sandbox_has_exactly_the_things_asked_for_and_says_when_more_enrol() -
     with jobsnb.sandbox(things=20, seed=0, config=quiet, warm_up="3h") as sb:
         assert len(sb.things) == 20
         assert "20 things," in repr(sb)
+
+
+def test_the_garbage_collector_runs_less_often_only_while_the_fleet_runs() -> None:
+    before = gc.get_threshold()
+    with jobsnb.sandbox(things=20, seed=3, warm_up=0) as sb:
+        assert gc.get_threshold() == before
+        sb.advance("30min")
+        assert gc.get_threshold() == before
+    # Overlapping runs in two threads: the thresholds come back when the last one ends.
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    raised = gc.get_threshold()
+    assert raised[0] > before[0]
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == raised
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
