@@ -264,7 +264,8 @@ def execution_pairs(executions: Executions) -> list[Pair]:
     Returns
     -------
     list of Pair
-        One ``(thing, job, number or None)`` per execution, in order.
+        One ``(thing, job, number or None)`` per execution, in order; none for a frame
+        without rows (an empty list or tuple raises).
 
     Examples
     --------
@@ -300,7 +301,8 @@ def execution_pairs(executions: Executions) -> list[Pair]:
                 )
             else:
                 rows.append((row[0], row[1], row[2] if len(row) == 3 else None))
-    if not rows:
+    if not rows and not isinstance(executions, pd.DataFrame):
+        # An empty frame is an answer (nothing pending), not a mistake: nothing to call.
         raise InvalidParameterError("executions", "must name at least one execution", rows)
     pairs: list[Pair] = []
     for index, (thing, job, number) in enumerate(rows):
