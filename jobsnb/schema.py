@@ -30,6 +30,7 @@ __all__ = [
     "JOB_SUMMARY_COLUMNS",
     "PENDING_COLUMNS",
     "STATUS_DTYPE",
+    "THING_ATTRIBUTE_COLUMNS",
     "Column",
     "empty_frame",
     "schema_markdown",
@@ -192,6 +193,19 @@ ERROR_COLUMNS: Final = (
     Column("message", "string", "The error message."),
     Column("attempts", "Int64", "Calls made before giving up."),
     Column("http_status", "Int64", "The HTTP status of the last answer; NA if none came."),
+)
+
+#: ``client.thing_attributes()``: one row per thing; ``<attribute>`` stands for one column per
+#: attribute name, as the account spells it (``frame.jobsnb.with_attributes`` joins them on).
+THING_ATTRIBUTE_COLUMNS: Final = (
+    _thing(),
+    Column(
+        "<attribute>",
+        "string",
+        "One per attribute name across the things listed, named as the attribute (sorted); NA "
+        "where a thing lacks it. Joined onto a frame, a name that is already a column raises "
+        'unless `prefix="attr_"` is given.',
+    ),
 )
 
 _TABLES: Final = (

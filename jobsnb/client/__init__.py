@@ -13,6 +13,7 @@
     reconcile.py      an update whose answer was lost is looked up before it is sent again
     conflicts.py      which refused updates were conflicts, and their current state
     control_plane.py  executions, job_summary, things, groups, paging
+    registry.py       thing_attributes; which asked-for things the account does not know
     _arguments.py     every argument checked before any call
 
 Each operation is implemented and documented once, in its part; the facade's methods are those
@@ -48,6 +49,7 @@ from jobsnb.client.control_plane import ControlPlane
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
 from jobsnb.client.progress import Progress
+from jobsnb.client.registry import Registry
 from jobsnb.client.writes import Writes
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.history import to_history
@@ -190,6 +192,7 @@ class FleetClient:
         self._data_plane = DataPlane(self._calls)
         self._writes = Writes(self._calls, self._data_plane)
         self._control_plane = ControlPlane(self._calls, self._data_plane)
+        self._registry = Registry(self._control_plane)
 
     @property
     def data(self) -> Any:
@@ -252,6 +255,7 @@ class FleetClient:
     job_summary = delegate("_control_plane", ControlPlane.job_summary)
     things = delegate("_control_plane", ControlPlane.things)
     groups = delegate("_control_plane", ControlPlane.groups)
+    thing_attributes = delegate("_registry", Registry.thing_attributes)
 
     def snapshot(
         self,

@@ -21,6 +21,7 @@ from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import CallFailed, call_with_retries
 from jobsnb.client.progress import Progress, offset
+from jobsnb.client.registry import ThingNames
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames.jobs import JobExecutionColumns
 from jobsnb.limits import MAX_PAGE_SIZE, STATUSES, check_thing_name
@@ -249,7 +250,9 @@ class ControlPlane:
         Returns
         -------
         list of str
-            The names. A call that fails for good raises its boto3 error.
+            The names, as a :class:`~jobsnb.client.registry.ThingNames` list: known to the
+            account, so ``pending(..., check_things=True)`` does not check them. A call that
+            fails for good raises its boto3 error.
 
         Examples
         --------
@@ -275,12 +278,14 @@ class ControlPlane:
                 "things",
                 limit,
             )
-            return [name for page in pages for name in page.get("things", [])][:limit]
+            return ThingNames([name for page in pages for name in page.get("things", [])][:limit])
         kwargs: dict[str, Any] = {}
         if attribute is not None:
             kwargs = {"attributeName": attribute[0], "attributeValue": attribute[1]}
         pages = self.pages_or_raise(self.calls.control.list_things, kwargs, "things", limit)
-        return [thing["thingName"] for page in pages for thing in page.get("things", [])][:limit]
+        return ThingNames(
+            [thing["thingName"] for page in pages for thing in page.get("things", [])][:limit]
+        )
 
     def groups(self, *, limit: int | None = None) -> list[str]:
         """Names of thing groups: ListThingGroups, page after page.

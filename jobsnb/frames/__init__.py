@@ -48,6 +48,7 @@ from jobsnb.frames._display import format_duration, format_value, styled
 from jobsnb.frames.calls import JobsnbAccessor, errors_frame
 from jobsnb.frames.executions import executions_frame, pending_frame, summaries_frame
 from jobsnb.frames.jobs import job_executions_frame, job_summary_frame
+from jobsnb.frames.things import thing_attributes_frame, with_attributes
 from jobsnb.schema import (
     ERROR_COLUMNS,
     EXECUTION_COLUMNS,
@@ -56,6 +57,7 @@ from jobsnb.schema import (
     JOB_SUMMARY_COLUMNS,
     PENDING_COLUMNS,
     STATUS_DTYPE,
+    THING_ATTRIBUTE_COLUMNS,
     Column,
     empty_frame,
     schema_markdown,
@@ -69,6 +71,7 @@ __all__ = [
     "JOB_SUMMARY_COLUMNS",
     "PENDING_COLUMNS",
     "STATUS_DTYPE",
+    "THING_ATTRIBUTE_COLUMNS",
     "Column",
     "JobsnbAccessor",
     "empty_frame",
@@ -82,4 +85,6 @@ __all__ = [
     "schema_markdown",
     "styled",
     "summaries_frame",
+    "thing_attributes_frame",
+    "with_attributes",
 ]

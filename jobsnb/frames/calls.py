@@ -15,6 +15,7 @@ import pandas as pd
 from jobsnb.frames._arrays import frame_of, string_array
 from jobsnb.frames._display import MAX_ROWS, styled
 from jobsnb.frames.executions import executions_frame
+from jobsnb.frames.things import with_attributes
 from jobsnb.schema import ERROR_COLUMNS
 
 if TYPE_CHECKING:  # at run time frames needs nothing of the client (which builds frames)
@@ -139,6 +140,28 @@ class JobsnbAccessor:
         (True, True)
         """
         return styled(self._frame, max_rows=max_rows, precision=precision)
+
+    def with_attributes(self, attributes: pd.DataFrame, *, prefix: str = "") -> pd.DataFrame:
+        """The frame with its things' attributes as columns (:func:`jobsnb.frames.with_attributes`).
+
+        ``attributes`` is ``client.thing_attributes()``; a name that is already a column raises
+        unless ``prefix`` (e.g. ``"attr_"``) sets it apart. Rows, index and errors are kept.
+
+        Examples
+        --------
+        >>> import jobsnb
+        >>> from jobsnb.service import LocalJobsService
+        >>> with LocalJobsService() as service:
+        ...     arn = service.backend.create_thing("sensor-1", {"region": "eu"}).arn
+        ...     _ = service.backend.create_job("fw-2", targets=[arn], document="{}")
+        ...     client = jobsnb.connect(service)
+        ...     fleet = client.executions("fw-2", progress=False)
+        ...     joined = fleet.jobsnb.with_attributes(client.thing_attributes())
+        >>> joined[["thing_name", "status", "region"]]
+          thing_name  status region
+        0   sensor-1  QUEUED     eu
+        """
+        return with_attributes(self._frame, attributes, prefix=prefix)
 
     @property
     def snapshot_at(self) -> pd.Timestamp | None:

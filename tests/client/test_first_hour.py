@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+import pytest
+
+from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames import EXECUTION_COLUMNS
 from jobsnb.service import LocalJobsService
 from tests.helpers import assert_schema, fast_client, make_job, make_things, no_errors
@@ -29,3 +33,68 @@ def test_update_of_an_empty_frame_calls_nothing(service: LocalJobsService, iot: 
     assert updated.empty
     no_errors(updated)
     assert client.pending("sensor-1", progress=False)["status"].tolist() == ["QUEUED"]
+
+
+# --- thing attributes -----------------------------------------------------------------------------
+
+
+def _fleet(iot: Any) -> None:
+    for name, attributes in [
+        ("sensor-1", {"region": "eu", "model": "s1"}),
+        ("sensor-2", {"region": "us"}),
+        ("sensor-3", {}),
+    ]:
+        iot.create_thing(thingName=name, attributePayload={"attributes": attributes})
+    make_job(iot, "fw-2", ["sensor-1", "sensor-2", "sensor-3"])
+
+
+def test_thing_attributes_are_a_frame_of_strings(service: LocalJobsService, iot: Any) -> None:
+    _fleet(iot)
+    attributes = fast_client(service).thing_attributes()
+    assert list(attributes.columns) == ["thing_name", "model", "region"]
+    assert set(attributes.dtypes) == {pd.StringDtype()}
+    assert attributes.set_index("thing_name")["region"].fillna("-").to_dict() == {
+        "sensor-1": "eu",
+        "sensor-2": "us",
+        "sensor-3": "-",
+    }
+    only = fast_client(service).thing_attributes(["sensor-2"])
+    assert only["thing_name"].tolist() == ["sensor-2"]
+
+
+def test_with_attributes_joins_onto_executions_and_keeps_errors(
+    service: LocalJobsService, iot: Any
+) -> None:
+    _fleet(iot)
+    client = fast_client(service)
+    fleet = client.executions(["fw-2", "nosuch-job"], progress=False, on_error="ignore")
+    joined = fleet.jobsnb.with_attributes(client.thing_attributes())
+    assert list(joined.columns) == [*fleet.columns, "model", "region"]
+    assert joined["region"].fillna("-").tolist() == ["eu", "us", "-"]
+    assert joined.jobsnb.errors["job_id"].tolist() == ["nosuch-job"]
+    charts = pytest.importorskip("jobsnb.charts")
+    figure = charts.status_distribution(joined, facet="region")
+    assert figure.data
+
+
+def test_an_attribute_named_like_a_column_raises_naming_it(
+    service: LocalJobsService, iot: Any
+) -> None:
+    iot.create_thing(thingName="sensor-1", attributePayload={"attributes": {"status": "spare"}})
+    make_job(iot, "fw-2", ["sensor-1"])
+    client = fast_client(service)
+    pending = client.pending("sensor-1", progress=False)
+    with pytest.raises(InvalidParameterError, match=r"'status'.*prefix"):
+        pending.jobsnb.with_attributes(client.thing_attributes())
+    joined = pending.jobsnb.with_attributes(client.thing_attributes(), prefix="attr_")
+    assert joined[["status", "attr_status"]].values.tolist() == [["QUEUED", "spare"]]
+
+
+def test_with_attributes_of_an_empty_frame_is_empty(service: LocalJobsService, iot: Any) -> None:
+    _fleet(iot)
+    client = fast_client(service)
+    joined = client.pending("nosuch", progress=False).jobsnb.with_attributes(
+        client.thing_attributes()
+    )
+    assert joined.empty
+    assert {"model", "region"} <= set(joined.columns)
