@@ -14,8 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from jobsnb.limits import (
-    CONTROL_CHARACTERS,
-    MAX_DESCRIPTION_LENGTH,
     MAX_TARGETS,
     STATUSES,
     check_job_id,
@@ -27,12 +25,12 @@ from jobsnb.service.errors import (
     InvalidRequestException,
     InvalidStateTransitionException,
     ResourceAlreadyExistsException,
-    ResourceNotFoundException,
     ValidationException,
 )
 from jobsnb.service.execution_operations import ExecutionOperations
 from jobsnb.service.executions import Execution
-from jobsnb.service.jobs import Job, check_document, parse_job_configs
+from jobsnb.service.job_updates import JobUpdates
+from jobsnb.service.jobs import Job, check_description, check_document, parse_job_configs
 from jobsnb.service.locking import locked, operation
 from jobsnb.service.paging import page
 from jobsnb.service.registry import Thing, ThingGroup
@@ -41,7 +39,7 @@ from jobsnb.service.things import ThingRegistry
 __all__ = ["JobsBackend"]
 
 
-class JobsBackend(ThingRegistry, ExecutionOperations):
+class JobsBackend(JobUpdates, ExecutionOperations):
     """Things, thing groups, jobs and executions of one account in one region.
 
     Examples
@@ -129,13 +127,7 @@ class JobsBackend(ThingRegistry, ExecutionOperations):
         if target_selection not in ("SNAPSHOT", "CONTINUOUS"):
             raise InvalidRequestException("targetSelection must be SNAPSHOT or CONTINUOUS")
         check_document(document)
-        if description is not None and (
-            len(description) > MAX_DESCRIPTION_LENGTH or CONTROL_CHARACTERS.search(description)
-        ):
-            raise InvalidRequestException(
-                f"description must be at most {MAX_DESCRIPTION_LENGTH} characters, "
-                "without control characters"
-            )
+        check_description(description)
         now = self.now()
         job = Job(
             job_id,
@@ -149,40 +141,15 @@ class JobsBackend(ThingRegistry, ExecutionOperations):
         )
         parse_job_configs(job, timeout_config, retry_config, rollout_config, abort_config)
         things = self._resolve_targets(job.targets)
-        if job.continuous:
-            for arn in job.targets:
-                if self._name_from_arn(arn, "thinggroup") is not None:
-                    self.continuous_by_group.setdefault(arn, []).append(job)
+        self._follow_groups(job, job.targets)
         self.job_order.append(job_id)
         self.launch(job, things)
         return job
 
-    def _resolve_targets(self, targets: list[str]) -> list[str]:
-        names: dict[str, None] = {}
-        for arn in targets:
-            if not isinstance(arn, str):
-                raise InvalidRequestException("targets must be ARNs")
-            thing_name = self._name_from_arn(arn, "thing")
-            group_name = self._name_from_arn(arn, "thinggroup")
-            if thing_name is not None:
-                names[self.describe_thing(thing_name).name] = None
-            elif group_name is not None:
-                group = self.describe_thing_group(group_name)
-                names.update(dict.fromkeys(self._members(group, False)))
-            else:
-                raise InvalidRequestException(
-                    f"Target {arn} is not a thing or thing group ARN of account "
-                    f"{self.account_id} in {self.region}"
-                )
-        return list(names)
-
     @operation
     def describe_job(self, job_id: str) -> Job:
         """The job with ``job_id``; ResourceNotFoundException when there is none (or deleted)."""
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise ResourceNotFoundException(f"Job {job_id} cannot be found.")
-        return job
+        return self._job(job_id)
 
     @operation
     def list_jobs(

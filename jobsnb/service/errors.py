@@ -17,6 +17,7 @@ __all__ = [
     "InternalServerException",
     "InvalidRequestException",
     "InvalidStateTransitionException",
+    "LimitExceededException",
     "ResourceAlreadyExistsException",
     "ResourceNotFoundException",
     "ServiceUnavailableException",
@@ -130,6 +131,12 @@ class ConflictException(AwsError):
     """HTTP 409: StartCommandExecution reuses a ``clientToken`` with a different request."""
 
     status = 409
+
+
+class LimitExceededException(AwsError):
+    """HTTP 410: AssociateTargetsWithJob would give a job more targets than AWS allows."""
+
+    status = 410
 
 
 class ThrottlingException(AwsError):

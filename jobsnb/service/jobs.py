@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobsnb.limits import (
+    CONTROL_CHARACTERS,
     IN_PROGRESS_TIMEOUT_RANGE,
+    MAX_DESCRIPTION_LENGTH,
     MAX_DOCUMENT_BYTES,
     PROCESS_COUNTERS,
     RETRYABLE_FAILURES,
@@ -23,6 +25,7 @@ __all__ = [
     "Job",
     "ReleaseQueue",
     "Rollout",
+    "check_description",
     "check_document",
     "parse_job_configs",
 ]
@@ -169,6 +172,16 @@ class Job:
         """True for a CONTINUOUS job, which follows its target groups' membership."""
         return self.target_selection == "CONTINUOUS"
 
+    @property
+    def concurrent(self) -> bool:
+        """isConcurrent: true while the job's rollout still has things to release.
+
+        AWS: "true when a job is rolling out new job executions or canceling previously created
+        executions". Here a cancellation (CancelJob, an abort) finishes within its request, so
+        only a rollout with things waiting is ever seen in progress.
+        """
+        return self.status == "IN_PROGRESS" and bool(self.unreleased)
+
     def latest(self, thing_name: str) -> Execution | None:
         """The thing's latest execution of this job (its highest number), or None."""
         runs = self.executions.get(thing_name)
@@ -200,7 +213,7 @@ class Job:
             "createdAt": self.created_at,
             "lastUpdatedAt": self.last_updated_at,
             "jobProcessDetails": self.process_details(),
-            "isConcurrent": False,
+            "isConcurrent": self.concurrent,
         }
         optional = {
             "description": self.description,
@@ -224,7 +237,7 @@ class Job:
             "status": self.status,
             "createdAt": self.created_at,
             "lastUpdatedAt": self.last_updated_at,
-            "isConcurrent": False,
+            "isConcurrent": self.concurrent,
         }
         if self.completed_at is not None:
             shape["completedAt"] = self.completed_at
@@ -244,6 +257,18 @@ def _struct(value: Any, where: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise InvalidRequestException(f"{where} must be a structure")
     return value
+
+
+def check_description(description: str | None) -> str | None:
+    """``description``, once it is short enough and free of control characters."""
+    if description is not None and (
+        len(description) > MAX_DESCRIPTION_LENGTH or CONTROL_CHARACTERS.search(description)
+    ):
+        raise InvalidRequestException(
+            f"description must be at most {MAX_DESCRIPTION_LENGTH} characters, "
+            "without control characters"
+        )
+    return description
 
 
 def check_document(document: Any) -> str:

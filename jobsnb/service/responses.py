@@ -13,6 +13,7 @@ from typing import Any
 
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.executions import Execution
+from jobsnb.service.job_update_responses import CREATE_JOB_UNSUPPORTED, refuse_unsupported
 from jobsnb.service.requests import Request
 
 __all__ = [
@@ -253,8 +254,7 @@ def list_things_in_thing_group(backend: JobsBackend, req: Request) -> Body:
 
 # ---------------------------------------------------------------------------- jobs
 def create_job(backend: JobsBackend, req: Request) -> Body:
-    if req.body.get("documentSource") is not None:
-        raise req.fail("documentSource (an S3 URL) is not supported here: send document.")
+    refuse_unsupported(req, CREATE_JOB_UNSUPPORTED)
     targets = req.string_list("targets")
     if targets is None:
         raise req.fail("targets is required.")

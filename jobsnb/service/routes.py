@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from jobsnb.service import responses
+from jobsnb.service import job_update_responses, responses
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.errors import (
     AwsError,
@@ -124,6 +124,9 @@ ROUTES: tuple[Route, ...] = (
     _route(CONTROL, "PUT", "/jobs/{jobId}", "CreateJob", responses.create_job),
     _route(CONTROL, "GET", "/jobs/{jobId}", "DescribeJob", responses.describe_job),
     _route(CONTROL, "DELETE", "/jobs/{jobId}", "DeleteJob", responses.delete_job),
+    _route(CONTROL, "PATCH", "/jobs/{jobId}", "UpdateJob", job_update_responses.update_job),
+    _route(CONTROL, "POST", "/jobs/{jobId}/targets", "AssociateTargetsWithJob",
+           job_update_responses.associate_targets_with_job),
     _route(CONTROL, "GET", "/jobs/{jobId}/job-document", "GetJobDocument",
            responses.get_job_document),
     _route(CONTROL, "GET", "/jobs", "ListJobs", responses.list_jobs),

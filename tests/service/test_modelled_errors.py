@@ -39,6 +39,8 @@ RAISED: dict[tuple[str, str], set[str]] = {
     ("control", "CreateJob"): {_EXISTS, _NOT_FOUND},
     ("control", "DescribeJob"): {_NOT_FOUND},
     ("control", "DeleteJob"): {_NOT_FOUND, _STATE},
+    ("control", "UpdateJob"): {_NOT_FOUND},
+    ("control", "AssociateTargetsWithJob"): {_NOT_FOUND, "LimitExceededException"},
     ("control", "GetJobDocument"): {_NOT_FOUND},
     ("control", "ListJobs"): set(),
     ("control", "CancelJob"): {_NOT_FOUND},
