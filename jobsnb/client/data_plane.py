@@ -20,6 +20,7 @@ from jobsnb.client._arguments import Executions, OnError, Pair, Things
 from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.fanout import FanoutResult
 from jobsnb.client.progress import Progress, offset
+from jobsnb.client.registry import ThingNames, unknown_things
 
 __all__ = ["DataPlane"]
 
@@ -51,6 +52,7 @@ class DataPlane:
         things: Things,
         *,
         details: bool = False,
+        check_things: bool = False,
         progress: Progress = True,
         stop: threading.Event | None = None,
         on_error: OnError = "warn",
@@ -65,6 +67,13 @@ class DataPlane:
             Also describe each pending execution just after (DescribeJobExecution): adds a
             ``status_details`` column (dicts) and takes ``status`` and ``version_number`` from
             that later read, the version an update should expect.
+        check_things
+            Also learn which things the account does not know: each thing that came back
+            with nothing pending is asked about with DescribeThing (control plane, within its
+            budget), and each unknown one becomes a ``ResourceNotFoundException`` row of
+            ``frame.jobsnb.errors`` (operation DescribeThing). Things with pending executions
+            cost nothing, and names straight from :meth:`~jobsnb.client.FleetClient.things`
+            are known, so they cost nothing either.
         progress, stop, on_error
             A bar or ``progress(done, total)``; a Stop event (calls not made are ``NotRun``
             rows); what failed calls do. See :class:`~jobsnb.client.data_plane.DataPlane`.
@@ -74,7 +83,9 @@ class DataPlane:
         pandas.DataFrame
             One row per pending execution (:data:`~jobsnb.frames.PENDING_COLUMNS`), in the
             order the device gets them, ``queue_age`` and ``in_progress_for`` measured at one
-            ``snapshot_at`` (the service's time). Things with nothing pending have no rows.
+            ``snapshot_at`` (the service's time). Things with nothing pending have no rows,
+            and so have things the account does not know, as AWS answers them (two empty
+            lists): ``check_things=True`` tells them apart.
 
         Raises
         ------
@@ -96,6 +107,19 @@ class DataPlane:
         [['sensor-1', 'fw-2', 'QUEUED', 0]]
         >>> detailed[["job_id", "version_number", "status_details"]].values.tolist()
         [['fw-2', 1, {}]]
+
+        A misspelt name reads as "nothing pending", unless the things are checked:
+
+        >>> with LocalJobsService() as service:
+        ...     _ = service.backend.create_thing("sensor-1")
+        ...     client = jobsnb.connect(service)
+        ...     checked = client.pending(["sensor-1", "sensro-2"], check_things=True,
+        ...                              progress=False, on_error="ignore")
+        >>> checked.empty
+        True
+        >>> checked.jobsnb.errors[["thing_name", "operation", "error_code"]]
+          thing_name      operation                 error_code
+        0   sensro-2  DescribeThing  ResourceNotFoundException
         """
         arguments.check_on_error(on_error)
         names = arguments.thing_names(things)
@@ -110,8 +134,14 @@ class DataPlane:
         )
         frame = frames.pending_frame(result.succeeded, _service_time(result))
         outcome = Outcome.of(frame, result, len(names))
+        if check_things and not isinstance(things, ThingNames) and not outcome.interrupted:
+            answered = {*frame["thing_name"], *(error.thing_name for error in outcome.errors)}
+            checked = unknown_things(
+                self.calls, names, answered, offset(progress, len(names)), stop
+            )
+            outcome = outcome.joined(outcome.frame, checked)
         if details and not outcome.interrupted:
-            outcome = self._with_details(outcome, offset(progress, len(names)), stop)
+            outcome = self._with_details(outcome, offset(progress, outcome.calls), stop)
         return self.calls.report(outcome, on_error)
 
     def _with_details(

@@ -43,11 +43,9 @@ def unknown_things(
     """DescribeThing for each of ``things`` not in ``answered``; unknown ones are error rows.
 
     Returns an empty frame with the errors (``ResourceNotFoundException``, "Thing … cannot be
-    found", HTTP 404 for a name the account lacks) and the calls made. Names that are a
-    :class:`ThingNames` are not asked about.
+    found", HTTP 404 for a name the account lacks) and the calls made. Callers skip names
+    that are a :class:`ThingNames`: those are known.
     """
-    if isinstance(things, ThingNames):
-        return Outcome(pd.DataFrame())
     seen = set(answered)
     asked = list(dict.fromkeys(name for name in things if name not in seen))
     result = calls.fan_out(

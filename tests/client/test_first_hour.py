@@ -98,3 +98,67 @@ def test_with_attributes_of_an_empty_frame_is_empty(service: LocalJobsService, i
     )
     assert joined.empty
     assert {"model", "region"} <= set(joined.columns)
+
+
+# --- things the account does not know -------------------------------------------------------------
+
+
+def _describe_thing_calls(client: Any) -> list[str]:
+    """The thing names of every DescribeThing ``client.control`` makes from now on."""
+    asked: list[str] = []
+    client.control.meta.events.register(
+        "provide-client-params.iot.DescribeThing",
+        lambda params, **_: asked.append(params["thingName"]),
+    )
+    return asked
+
+
+def test_an_unknown_thing_is_an_empty_answer_unless_checked(
+    service: LocalJobsService, iot: Any
+) -> None:
+    make_things(iot, ["sensor-1", "sensor-2"])
+    make_job(iot, "fw-2", ["sensor-1"])
+    client = fast_client(service)
+    things = ["sensor-1", "sensor-2", "nosuch-thing"]
+    plain = client.pending(things, progress=False)
+    no_errors(plain)
+    asked = _describe_thing_calls(client)
+    with pytest.warns(UserWarning, match="ResourceNotFoundException"):
+        checked = client.pending(things, check_things=True, progress=False)
+    assert checked["thing_name"].tolist() == ["sensor-1"]
+    errors = checked.jobsnb.errors
+    assert errors[["thing_name", "operation", "error_code", "http_status"]].values.tolist() == [
+        ["nosuch-thing", "DescribeThing", "ResourceNotFoundException", 404]
+    ]
+    assert pd.isna(errors["job_id"][0])
+    assert asked == ["sensor-2", "nosuch-thing"]  # sensor-1 answered with a row: no call
+
+
+def test_names_from_client_things_are_not_checked(service: LocalJobsService, iot: Any) -> None:
+    make_things(iot, ["sensor-1", "sensor-2"], group="north")
+    client = fast_client(service)
+    asked = _describe_thing_calls(client)
+    for names in (client.things(), client.things("north")):
+        checked = client.pending(names, check_things=True, progress=False)
+        assert checked.empty
+        no_errors(checked)
+    assert asked == []
+    client.pending(list(client.things())[:1], check_things=True, progress=False)
+    assert asked == ["sensor-1"]  # a plain list is checked
+
+
+def test_check_things_with_details_counts_every_call(service: LocalJobsService, iot: Any) -> None:
+    make_things(iot, ["sensor-1"])
+    make_job(iot, "fw-2", ["sensor-1"])
+    client = fast_client(service)
+    seen: list[tuple[int, int]] = []
+    frame = client.pending(
+        ["sensor-1", "nosuch"],
+        check_things=True,
+        details=True,
+        progress=lambda done, total: seen.append((done, total)),
+        on_error="ignore",
+    )
+    assert frame[["thing_name", "status_details"]].values.tolist() == [["sensor-1", {}]]
+    assert frame.jobsnb.errors["thing_name"].tolist() == ["nosuch"]
+    assert seen[-1] == (4, 4)  # two GetPending, one DescribeThing, one DescribeJobExecution
