@@ -37,3 +37,38 @@ def test_readme_ten_line_example_runs_against_the_sandbox(capsys) -> None:  # ty
     assert "queue_age" in out  # the oldest wait per job, printed
     assert "Queue age and in-progress time" in out  # both charts shown
     assert "Status distribution" in out
+
+
+def _block(heading: str) -> str:
+    """The first python code block after ``heading``."""
+    section = README[README.index(heading) :]
+    start = section.index("```python\n") + len("```python\n")
+    return section[start : section.index("\n```\n", start)]
+
+
+def test_readme_fleet_client_and_charts_blocks_run_against_the_sandbox() -> None:
+    import warnings
+
+    import pandas as pd
+
+    namespace: dict[str, object] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(_block("## The fleet client"), "README.md", "exec"), namespace)
+    try:
+        pending, fleet, done = namespace["pending"], namespace["fleet"], namespace["done"]
+        assert isinstance(pending, pd.DataFrame)
+        assert isinstance(fleet, pd.DataFrame)
+        assert isinstance(done, pd.DataFrame)
+        assert not pending.empty
+        assert not done.empty
+        assert {"region", "model"} <= set(fleet.columns)
+        # The typo's warning names the unknown thing's error.
+        messages = [str(w.message) for w in caught]
+        assert any("ResourceNotFoundException" in m for m in messages), messages
+        charts = _block("## Charts").splitlines()
+        # The charts block's lines, without the one that needs a Parquet history on disk.
+        runnable = [line for line in charts if "read_history" not in line]
+        exec(compile("\n".join(runnable), "README.md", "exec"), namespace)
+    finally:
+        namespace["sb"].close()  # type: ignore[attr-defined]
