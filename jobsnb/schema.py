@@ -214,6 +214,7 @@ _TABLES: Final = (
     ("Executions of a job (control plane): one row per thing", JOB_EXECUTION_COLUMNS),
     ("Job summaries: one row per job", JOB_SUMMARY_COLUMNS),
     ("Errors: one row per call that failed for good", ERROR_COLUMNS),
+    ("Thing attributes: one row per thing", THING_ATTRIBUTE_COLUMNS),
 )
 
 
