@@ -29,6 +29,7 @@ from jobsnb.frames import (
     JOB_SUMMARY_COLUMNS,
     PENDING_COLUMNS,
     STATUS_DTYPE,
+    THING_ATTRIBUTE_COLUMNS,
     Column,
     empty_frame,
     errors_frame,
@@ -46,7 +47,7 @@ from jobsnb.limits import STATUSES
 T0 = 1_700_000_000  # the clock fixture's start: 2023-11-14 22:13:20 UTC
 ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 SCHEMAS = [PENDING_COLUMNS, EXECUTION_COLUMNS, JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS]
-SCHEMAS += [ERROR_COLUMNS]
+SCHEMAS += [ERROR_COLUMNS, THING_ATTRIBUTE_COLUMNS]
 
 
 def utc(seconds: float) -> pd.Timestamp:
