@@ -61,7 +61,6 @@ class FleetOperator:
     """
 
     def __init__(self, service: LocalJobsService) -> None:
-        self.url = service.url
         self.backend = service.backend
         self.iot = make_client(CONTROL_PLANE, make_session(), endpoint_url=service.url)
         self.group_arn = (

@@ -23,12 +23,14 @@ Examples
 ...     thing = iot.create_thing(thingName="sensor-1")
 ...     _ = iot.create_job(jobId="reboot-1", targets=[thing["thingArn"]], document="{}")
 ...     device = DeviceDataPlane(service.url)
-...     execution = device.start_next("sensor-1", {"step": "rebooting"})
-...     device.update("sensor-1", "reboot-1", "SUCCEEDED", {"step": "done"},
-...                   execution["versionNumber"])
+...     (started,) = device.exchange([device.start_next_call("sensor-1", {"step": "rebooting"})])
+...     version = started.body["execution"]["versionNumber"]
+...     done = device.update_call("sensor-1", "reboot-1", "SUCCEEDED", {"step": "done"}, version)
+...     stale = device.update_call("sensor-1", "reboot-1", "SUCCEEDED", {}, version)
+...     replies = device.exchange([done, stale])  # pipelined, answered in order
 ...     device.close()
-...     device.calls, service.request_counts["UpdateJobExecution"]
-({'StartNextPendingJobExecution': 1, 'UpdateJobExecution': 1}, 1)
+...     [reply.error and reply.error.code for reply in replies], device.calls["UpdateJobExecution"]
+([None, 'InvalidStateTransitionException'], 2)
 """
 
 from __future__ import annotations
@@ -256,58 +258,6 @@ class DeviceDataPlane:
             message = str(parsed.get("message", ""))
         self.refusals[code] = self.refusals.get(code, 0) + 1
         return Reply({}, DeviceCallError(code, message))
-
-    # ----------------------------------------------------------------- one call at a time
-    def start_next(self, thing_name: str, status_details: dict[str, str]) -> dict[str, Any] | None:
-        """StartNextPendingJobExecution: the thing's next execution, now IN_PROGRESS.
-
-        Parameters
-        ----------
-        thing_name
-            The device's thing.
-        status_details
-            The statusDetails the execution starts with.
-
-        Returns
-        -------
-        dict or None
-            The ``execution`` of the response (``jobId``, ``executionNumber``,
-            ``versionNumber``, ``jobDocument``, ...), or None when nothing is pending.
-
-        Raises
-        ------
-        DeviceCallError
-            The service refused the call (throttled, a fault...): the device tries again later.
-        """
-        reply = self.exchange([self.start_next_call(thing_name, status_details)])[0]
-        if reply.error is not None:
-            raise reply.error
-        execution: dict[str, Any] | None = reply.body.get("execution")
-        return execution
-
-    def update(
-        self,
-        thing_name: str,
-        job_id: str,
-        status: str,
-        status_details: dict[str, str],
-        expected_version: int,
-        step_timeout_minutes: int | None = None,
-    ) -> None:
-        """UpdateJobExecution (see :meth:`update_call` for the parameters).
-
-        Raises
-        ------
-        DeviceCallError
-            The service refused the update (the execution timed out or was canceled, a
-            version conflict, throttling...).
-        """
-        call = self.update_call(
-            thing_name, job_id, status, status_details, expected_version, step_timeout_minutes
-        )
-        reply = self.exchange([call])[0]
-        if reply.error is not None:
-            raise reply.error
 
     def close(self) -> None:
         """Close the connection (the next call opens a new one)."""
