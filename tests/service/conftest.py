@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,6 +18,38 @@ import pytest
 from botocore.config import Config
 
 from tests.helpers import REBOOT, THING_ARN
+
+#: The AWS CLI of the dev group, beside this interpreter; None where it is not installed.
+AWS = shutil.which("aws", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture
+def aws_cli(service: Any, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``aws_cli("iot", "update-job", "--job-id", "j1", ...)``: the AWS CLI against the service.
+
+    No credentials, config or region of the machine reach it; the output is JSON.
+    """
+    if AWS is None:
+        pytest.skip("the AWS CLI is installed by the dev group")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_PAGER="",
+    )
+
+    def run(service_name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        assert AWS is not None
+        command = [AWS, service_name, *args, "--endpoint-url", service.url]
+        command += ["--region", "us-east-1", "--output", "json"]
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    return run
 
 
 @pytest.fixture

@@ -2,57 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.service.conftest import AWS
+
 T0 = 1_700_000_000
-AWS = shutil.which("aws", path=str(Path(sys.executable).parent))
 
 pytestmark = pytest.mark.skipif(AWS is None, reason="the AWS CLI is installed by the dev group")
 
 
 @pytest.fixture
-def aws(service: Any, tmp_path: Path) -> Any:
+def aws(aws_cli: Any) -> Any:
     """``aws("get-pending-job-executions", "--thing-name", "t1")`` -> CompletedProcess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_PAGER="",
-    )
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        assert AWS is not None
-        return subprocess.run(
-            [
-                AWS,
-                "iot-jobs-data",
-                *args,
-                "--endpoint-url",
-                service.url,
-                "--region",
-                "us-east-1",
-                "--output",
-                "json",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    return run
+    return functools.partial(aws_cli, "iot-jobs-data")
 
 
 def output(result: subprocess.CompletedProcess[str]) -> Any:
