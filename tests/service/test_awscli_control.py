@@ -14,9 +14,7 @@ def output(result: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(result.stdout) if result.stdout.strip() else {}
 
 
-def test_cli_update_job_changes_only_what_it_is_given(
-    aws_cli: Any, iot: Any, clock: Any
-) -> None:
+def test_cli_update_job_changes_only_what_it_is_given(aws_cli: Any, iot: Any, clock: Any) -> None:
     make_things(iot, ["t1"])
     output(
         aws_cli(
