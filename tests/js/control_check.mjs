@@ -1,0 +1,90 @@
+// The AWS SDK for JavaScript v3's IoT control-plane client against the local IoT Jobs service:
+// a job created, changed while it rolls out (UpdateJob), given a target (AssociateTargetsWithJob),
+// listed and described, and two refusals. Prints one JSON object on stdout.
+//
+//   JOBSNB_SERVICE_URL=http://127.0.0.1:PORT node tests/js/control_check.mjs
+//
+// Only dummy credentials are used; the service does not check signatures.
+import {
+  AssociateTargetsWithJobCommand,
+  CreateJobCommand,
+  CreateThingCommand,
+  DescribeJobCommand,
+  IoTClient,
+  ListJobsCommand,
+  UpdateJobCommand,
+} from "@aws-sdk/client-iot";
+
+const endpoint = process.env.JOBSNB_SERVICE_URL;
+if (!endpoint) {
+  console.error("JOBSNB_SERVICE_URL is not set (the local service's URL)");
+  process.exit(2);
+}
+
+const client = new IoTClient({
+  endpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  maxAttempts: 1,
+});
+
+async function refusal(command) {
+  try {
+    await client.send(command);
+    return { thrown: false };
+  } catch (err) {
+    return { thrown: true, name: err.name, message: err.message, httpStatusCode: err.$metadata?.httpStatusCode };
+  }
+}
+
+const arns = [];
+for (const thingName of ["js-1", "js-2", "js-3"]) {
+  arns.push((await client.send(new CreateThingCommand({ thingName }))).thingArn);
+}
+const created = await client.send(
+  new CreateJobCommand({
+    jobId: "js-rollout",
+    targets: arns.slice(0, 2),
+    document: JSON.stringify({ operation: "reboot" }),
+    targetSelection: "CONTINUOUS",
+    jobExecutionsRolloutConfig: { maximumPerMinute: 1 },
+  }),
+);
+const before = (await client.send(new DescribeJobCommand({ jobId: "js-rollout" }))).job;
+await client.send(
+  new UpdateJobCommand({
+    jobId: "js-rollout",
+    description: "changed from JavaScript",
+    timeoutConfig: { inProgressTimeoutInMinutes: 9 },
+  }),
+);
+const associated = await client.send(
+  new AssociateTargetsWithJobCommand({ jobId: "js-rollout", targets: [arns[2]], comment: "one more" }),
+);
+const after = (await client.send(new DescribeJobCommand({ jobId: "js-rollout" }))).job;
+const listed = await client.send(new ListJobsCommand({ status: "IN_PROGRESS" }));
+
+console.log(
+  JSON.stringify({
+    created: { jobId: created.jobId, jobArn: created.jobArn },
+    before: {
+      status: before.status,
+      isConcurrent: before.isConcurrent,
+      createdAt: before.createdAt.toISOString(),
+      rollout: before.jobExecutionsRolloutConfig,
+    },
+    after: {
+      description: after.description,
+      timeoutConfig: after.timeoutConfig,
+      comment: after.comment,
+      targets: after.targets,
+      lastUpdatedAtIsDate: after.lastUpdatedAt instanceof Date,
+    },
+    associated: { jobId: associated.jobId, jobArn: associated.jobArn },
+    listed: listed.jobs.map((job) => ({ jobId: job.jobId, status: job.status, isConcurrent: job.isConcurrent })),
+    missing: await refusal(new UpdateJobCommand({ jobId: "nope", description: "x" })),
+    unsupported: await refusal(
+      new UpdateJobCommand({ jobId: "js-rollout", namespaceId: "factory" }),
+    ),
+  }),
+);
