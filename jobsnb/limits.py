@@ -39,6 +39,7 @@ __all__ = [
     "IN_PROGRESS_TIMEOUT_RANGE",
     "JOB_ID_PATTERN",
     "JOB_ID_RULE",
+    "JOB_STATUSES",
     "MAX_DESCRIPTION_LENGTH",
     "MAX_DETAILS_PAIRS",
     "MAX_DETAILS_VALUE_LENGTH",
@@ -53,6 +54,7 @@ __all__ = [
     "RETRYABLE_FAILURES",
     "STATUSES",
     "STEP_TIMEOUT_RANGE",
+    "TARGET_SELECTIONS",
     "TERMINAL_STATUSES",
     "THING_NAME_PATTERN",
     "VERSION_MISMATCH",
@@ -81,6 +83,10 @@ PROCESS_COUNTERS: Final = {
     for status in STATUSES
 }
 PENDING_STATUSES: Final = frozenset({"QUEUED", "IN_PROGRESS"})
+#: Every job status (the model's JobStatus), in the order a job moves through them.
+JOB_STATUSES: Final = ("SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELED", "DELETION_IN_PROGRESS")
+#: How a job picks its targets (the model's TargetSelection).
+TARGET_SELECTIONS: Final = ("SNAPSHOT", "CONTINUOUS")
 TERMINAL_STATUSES: Final = frozenset(STATUSES) - PENDING_STATUSES
 #: What UpdateJobExecution lets a device set.
 DEVICE_STATUSES: Final = frozenset({"IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"})

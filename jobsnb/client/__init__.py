@@ -12,7 +12,8 @@
     writes.py         start_next, update
     reconcile.py      an update whose answer was lost is looked up before it is sent again
     conflicts.py      which refused updates were conflicts, and their current state
-    control_plane.py  executions, job_summary, things, groups, paging
+    control_plane.py  executions, job_summary, paging
+    listings.py       things, groups, jobs: the names the account lists
     registry.py       thing_attributes; which asked-for things the account does not know
     _arguments.py     every argument checked before any call
 
@@ -48,6 +49,7 @@ from jobsnb.client.breaker import CircuitBreaker
 from jobsnb.client.control_plane import ControlPlane
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
+from jobsnb.client.listings import Listings
 from jobsnb.client.progress import Progress
 from jobsnb.client.registry import Registry
 from jobsnb.client.writes import Writes
@@ -193,6 +195,7 @@ class FleetClient:
         self._writes = Writes(self._calls, self._data_plane)
         self._control_plane = ControlPlane(self._calls, self._data_plane)
         self._registry = Registry(self._control_plane)
+        self._listings = Listings(self._control_plane)
 
     @property
     def data(self) -> Any:
@@ -253,8 +256,9 @@ class FleetClient:
     update = delegate("_writes", Writes.update)
     executions = delegate("_control_plane", ControlPlane.executions)
     job_summary = delegate("_control_plane", ControlPlane.job_summary)
-    things = delegate("_control_plane", ControlPlane.things)
-    groups = delegate("_control_plane", ControlPlane.groups)
+    things = delegate("_listings", Listings.things)
+    groups = delegate("_listings", Listings.groups)
+    jobs = delegate("_listings", Listings.jobs)
     thing_attributes = delegate("_registry", Registry.thing_attributes)
 
     def snapshot(

@@ -1,4 +1,4 @@
-"""The control plane across a fleet: a job's executions, job summaries, thing and group lists.
+"""The control plane across a fleet: a job's executions, job summaries, and paging.
 
 :class:`ControlPlane` lists page after page (:data:`~jobsnb.limits.MAX_PAGE_SIZE` at a time)
 within the control budget; :class:`~jobsnb.client.FleetClient` offers its methods as its own.
@@ -21,10 +21,9 @@ from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import CallFailed, call_with_retries
 from jobsnb.client.progress import Progress, offset
-from jobsnb.client.registry import ThingNames
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames.jobs import JobExecutionColumns
-from jobsnb.limits import MAX_PAGE_SIZE, STATUSES, check_thing_name
+from jobsnb.limits import MAX_PAGE_SIZE, STATUSES
 
 __all__ = ["ControlPlane"]
 
@@ -225,92 +224,6 @@ class ControlPlane:
         ]
         summary = Outcome.of(frames.job_summary_frame(rows), described, len(jobs))
         return self.calls.report(summary.joined(summary.frame, executions), on_error)
-
-    def things(
-        self,
-        group: str | None = None,
-        *,
-        recursive: bool = False,
-        attribute: tuple[str, str] | None = None,
-        limit: int | None = None,
-    ) -> list[str]:
-        """Thing names: all things, or the members of thing ``group``, page after page.
-
-        Parameters
-        ----------
-        group
-            List this group's members (ListThingsInThingGroup); None lists all (ListThings).
-        recursive
-            Include the members of ``group``'s child groups.
-        attribute
-            ``(name, value)``: only things whose attribute ``name`` is ``value`` (no group).
-        limit
-            Stop listing after that many names.
-
-        Returns
-        -------
-        list of str
-            The names, as a :class:`~jobsnb.client.registry.ThingNames` list: known to the
-            account, so ``pending(..., check_things=True)`` does not check them. A call that
-            fails for good raises its boto3 error.
-
-        Examples
-        --------
-        >>> import jobsnb
-        >>> from jobsnb.service import LocalJobsService
-        >>> with LocalJobsService() as service:
-        ...     _ = service.backend.create_thing_group("north")
-        ...     for name in ("sensor-1", "sensor-2"):
-        ...         _ = service.backend.create_thing(name)
-        ...     _ = service.backend.add_thing_to_thing_group("north", "sensor-2")
-        ...     client = jobsnb.connect(service)
-        ...     everything, north = client.things(), client.things("north")
-        >>> sorted(everything), north
-        (['sensor-1', 'sensor-2'], ['sensor-2'])
-        """
-        if group is not None:
-            check_thing_name(group, "group")
-            if attribute is not None:
-                raise InvalidParameterError("attribute", "cannot be combined with group", attribute)
-            pages = self.pages_or_raise(
-                self.calls.control.list_things_in_thing_group,
-                {"thingGroupName": group, "recursive": recursive},
-                "things",
-                limit,
-            )
-            return ThingNames([name for page in pages for name in page.get("things", [])][:limit])
-        kwargs: dict[str, Any] = {}
-        if attribute is not None:
-            kwargs = {"attributeName": attribute[0], "attributeValue": attribute[1]}
-        pages = self.pages_or_raise(self.calls.control.list_things, kwargs, "things", limit)
-        return ThingNames(
-            [thing["thingName"] for page in pages for thing in page.get("things", [])][:limit]
-        )
-
-    def groups(self, *, limit: int | None = None) -> list[str]:
-        """Names of thing groups: ListThingGroups, page after page.
-
-        Parameters
-        ----------
-        limit
-            Stop listing after that many names.
-
-        Returns
-        -------
-        list of str
-            The names. A call that fails for good raises its boto3 error.
-
-        Examples
-        --------
-        >>> import jobsnb
-        >>> from jobsnb.service import LocalJobsService
-        >>> with LocalJobsService() as service:
-        ...     _ = service.backend.create_thing_group("north")
-        ...     jobsnb.connect(service).groups()
-        ['north']
-        """
-        pages = self.pages_or_raise(self.calls.control.list_thing_groups, {}, "thingGroups", limit)
-        return [g["groupName"] for page in pages for g in page.get("thingGroups", [])][:limit]
 
     def pages_or_raise(
         self, operation: Callable[..., Any], kwargs: dict[str, Any], key: str, limit: int | None
