@@ -19,6 +19,7 @@ from jobsnb.limits import (
 from jobsnb.service import strict_json
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
+from jobsnb.service.scheduling import Schedule
 
 __all__ = [
     "AbortCriterion",
@@ -153,6 +154,7 @@ class Job:
     retries: dict[str, int] = field(default_factory=dict)
     abort_criteria: list[AbortCriterion] = field(default_factory=list)
     rollout: Rollout | None = None
+    schedule: Schedule | None = None
     status: str = "IN_PROGRESS"
     last_updated_at: float = 0.0
     completed_at: float | None = None
