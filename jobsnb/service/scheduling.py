@@ -16,7 +16,8 @@ Decisions where AWS is silent (spec §9, UNCONFIRMED there):
 * Maintenance windows are AWS cron expressions in UTC (:mod:`jobsnb.service.cron`). The rollout
   releases only inside a window that starts at or after startTime; executions released stay
   visible to devices after the window closes. ``scheduledJobRollouts`` lists the next seven
-  window starts at or after both now and startTime, as ``YYYY-MM-DDTHH:MM`` (UTC).
+  window starts at or after both now and startTime, as ``YYYY-MM-DDTHH:MM`` (UTC); none once
+  the job no longer rolls out (canceled, completed, or stopped at endTime).
 * At endTime: STOP_ROLLOUT stops releasing (things not yet released get no execution; the job
   stays IN_PROGRESS until its executions finish, then COMPLETED); CANCEL cancels the job like
   CancelJob (QUEUED executions CANCELED); FORCE_CANCEL like CancelJob with force (IN_PROGRESS
@@ -136,13 +137,13 @@ def parse_scheduling_config(config: Any, now: float) -> Schedule | None:
     if windows is not None and not isinstance(windows, list):
         raise InvalidRequestException("schedulingConfig.maintenanceWindows must be a list")
     for index, window in enumerate(windows or ()):
-        schedule.windows.append(_window(window, index))
+        schedule.windows.append(_window(window, index, start))
     if schedule.windows:
         schedule.next_window = schedule.window_after(start)
     return schedule
 
 
-def _window(window: Any, index: int) -> tuple[AwsCron, int]:
+def _window(window: Any, index: int, start: float) -> tuple[AwsCron, int]:
     where = f"schedulingConfig.maintenanceWindows[{index}]"
     if not isinstance(window, dict):
         raise InvalidRequestException(f"{where} must be a structure")
@@ -151,7 +152,8 @@ def _window(window: Any, index: int) -> tuple[AwsCron, int]:
         raise InvalidRequestException(f"{where}.startTime is required: a cron expression")
     try:
         cron = AwsCron(expression)
-        cron.starts(0, 1)
+        if not cron.starts(start, 1):
+            raise CronError("never falls due after the job's startTime")
     except CronError as error:
         raise InvalidRequestException(f"{where}.startTime {error}") from None
     minutes = window.get("durationInMinutes")
@@ -193,7 +195,8 @@ def scheduling_members(job: Job, now: float) -> dict[str, object]:
         return {}
     members: dict[str, object] = {"schedulingConfig": schedule.config}
     if schedule.windows:
-        members["scheduledJobRollouts"] = schedule.rollouts(now)
+        rolling = job.status in ("SCHEDULED", "IN_PROGRESS") and not schedule.stopped
+        members["scheduledJobRollouts"] = schedule.rollouts(now) if rolling else []
     return members
 
 
@@ -217,6 +220,7 @@ def on_schedule_due(engine: Engine, job: Job, at: float) -> float | None:
         engine.release(job, at)
     if started and schedule.end is not None and at >= schedule.end and not schedule.stopped:
         _end(engine, job, schedule, at)
+    engine.check_completed(job, at)
     if job.status not in ("SCHEDULED", "IN_PROGRESS") or schedule.stopped:
         return None
     due = [schedule.end] if schedule.end is not None else []
@@ -224,8 +228,7 @@ def on_schedule_due(engine: Engine, job: Job, at: float) -> float | None:
         due.append(schedule.start)
     elif schedule.next_window is not None and (job.continuous or job.unreleased):
         due.append(schedule.next_window[0])
-    engine.check_completed(job, at)
-    return min(due) if due and job.status in ("SCHEDULED", "IN_PROGRESS") else None
+    return min(due) if due else None
 
 
 def _end(engine: Engine, job: Job, schedule: Schedule, at: float) -> None:

@@ -105,6 +105,11 @@ REFUSED = {
         "maintenanceWindows[0].startTime",
         "1970-2199",
     ),
+    "cron only before the start": (
+        {"maintenanceWindows": [{"startTime": "cron(0 2 ? * * 2020)", "durationInMinutes": 30}]},
+        "maintenanceWindows[0].startTime",
+        "never falls due after the job's startTime",
+    ),
     "cron never due": (
         {"maintenanceWindows": [{"startTime": "cron(0 2 31 2 ? *)", "durationInMinutes": 30}]},
         "maintenanceWindows[0].startTime",
@@ -346,9 +351,35 @@ def test_stop_rollout_stops_releasing_and_the_job_completes(
     assert job_of(iot, "ends")["status"] == "IN_PROGRESS"
     clock.advance(2 * DAY)  # past two more windows: t3 never gets an execution
     assert statuses(iot, "ends") == {"t1": "IN_PROGRESS", "t2": "QUEUED"}
+    assert job_of(iot, "ends")["scheduledJobRollouts"] == []
     data.update_job_execution(thingName="t1", jobId="ends", status="SUCCEEDED")
     data.update_job_execution(thingName="t2", jobId="ends", status="SUCCEEDED")
     assert job_of(iot, "ends")["status"] == "COMPLETED"
+
+
+def test_stop_rollout_completes_a_job_whose_released_executions_are_all_done(
+    iot: Any, data: Any, clock: ManualClock
+) -> None:
+    make_things(iot, ["t1", "t2"])
+    window = [{"startTime": "cron(0 23 ? * * *)", "durationInMinutes": 1}]
+    scheduling = {
+        "startTime": "2023-11-14T23:00:00Z",
+        "endTime": "2023-11-14T23:30:00Z",
+        "maintenanceWindows": window,  # endBehavior omitted: STOP_ROLLOUT
+    }
+    create(
+        iot, "done", ["t1", "t2"], scheduling, jobExecutionsRolloutConfig={"maximumPerMinute": 1}
+    )
+    clock.set(epoch("2023-11-14T23:05:00"))
+    data.update_job_execution(thingName="t1", jobId="done", status="SUCCEEDED")
+    assert job_of(iot, "done")["status"] == "IN_PROGRESS"  # t2 waits for the next window
+    clock.set(epoch("2023-11-14T23:30:00"))
+    job = job_of(iot, "done")
+    assert (job["status"], job["completedAt"].timestamp()) == (
+        "COMPLETED",
+        epoch("2023-11-14T23:30:00"),
+    )
+    assert statuses(iot, "done") == {"t1": "SUCCEEDED"}
 
 
 @pytest.mark.parametrize(
