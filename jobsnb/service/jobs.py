@@ -180,9 +180,15 @@ class Job:
 
         AWS: "true when a job is rolling out new job executions or canceling previously created
         executions". Here a cancellation (CancelJob, an abort) finishes within its request, so
-        only a rollout with things waiting is ever seen in progress.
+        only a rollout with things waiting is ever seen in progress; between two maintenance
+        windows a job waits and is not concurrent.
         """
-        return self.status == "IN_PROGRESS" and bool(self.unreleased)
+        waiting = self.schedule is not None and bool(self.schedule.windows)
+        return (
+            self.status == "IN_PROGRESS"
+            and bool(self.unreleased)
+            and (not waiting or self.next_release_at is not None)
+        )
 
     def latest(self, thing_name: str) -> Execution | None:
         """The thing's latest execution of this job (its highest number), or None."""

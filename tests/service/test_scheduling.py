@@ -245,8 +245,10 @@ def test_a_rollout_releases_only_inside_a_window(iot: Any, clock: ManualClock) -
     assert job_of(iot, "windowed")["status"] == "IN_PROGRESS"
     clock.set(opens - 1)
     assert statuses(iot, "windowed") == {}
+    assert job_of(iot, "windowed")["isConcurrent"] is False  # waiting for its window
     clock.set(opens)
     assert statuses(iot, "windowed") == {"t1": "QUEUED"}
+    assert job_of(iot, "windowed")["isConcurrent"] is True
     clock.set(opens + MINUTE)
     assert len(statuses(iot, "windowed")) == 2
     clock.set(opens + 2 * MINUTE)  # the window has closed
