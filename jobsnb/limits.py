@@ -37,6 +37,7 @@ __all__ = [
     "DEVICE_STATUSES",
     "INTERRUPT_GRACE_SECONDS",
     "IN_PROGRESS_TIMEOUT_RANGE",
+    "JOB_END_BEHAVIORS",
     "JOB_ID_PATTERN",
     "JOB_ID_RULE",
     "JOB_STATUSES",
@@ -47,11 +48,13 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
+    "MAX_PENDING_SUMMARIES_SCHEDULED",
     "MAX_TARGETS",
     "NAME_RULE",
     "PENDING_STATUSES",
     "PROCESS_COUNTERS",
     "RETRYABLE_FAILURES",
+    "SCHEDULE_LIMITS",
     "STATUSES",
     "STEP_TIMEOUT_RANGE",
     "TARGET_SELECTIONS",
@@ -83,8 +86,11 @@ PROCESS_COUNTERS: Final = {
     for status in STATUSES
 }
 PENDING_STATUSES: Final = frozenset({"QUEUED", "IN_PROGRESS"})
-#: Every job status (the model's JobStatus), in the order a job moves through them.
-JOB_STATUSES: Final = ("SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELED", "DELETION_IN_PROGRESS")
+#: Every job status (the model's JobStatus), in a job's life order (SCHEDULED until a
+#: schedulingConfig's startTime).
+JOB_STATUSES: Final = ("SCHEDULED", "IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS")
+#: What a schedulingConfig's endBehavior may be.
+JOB_END_BEHAVIORS: Final = ("STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL")
 #: How a job picks its targets (the model's TargetSelection).
 TARGET_SELECTIONS: Final = ("SNAPSHOT", "CONTINUOUS")
 TERMINAL_STATUSES: Final = frozenset(STATUSES) - PENDING_STATUSES
@@ -97,6 +103,18 @@ RETRYABLE_FAILURES: Final = frozenset({"FAILED", "TIMED_OUT"})
 VERSION_MISMATCH: Final = "VersionMismatch"
 #: GetPendingJobExecutions returns at most this many summaries.
 MAX_PENDING_SUMMARIES: Final = 10
+#: ... or this many when one is of a job with a schedulingConfig (developer guide, job limits).
+MAX_PENDING_SUMMARIES_SCHEDULED: Final = 15
+#: schedulingConfig's rules, in seconds: startTime from 30 minutes to a year ahead, endTime at
+#: least 30 minutes after it and at most two years ahead; a maintenance window 1-1430 minutes.
+SCHEDULE_LIMITS: Final = {
+    "min_lead": 30 * 60,
+    "max_start": 365 * 86400,
+    "min_span": 30 * 60,
+    "max_end": 2 * 365 * 86400,
+    "min_window_minutes": 1,
+    "max_window_minutes": 1430,
+}
 #: The largest ``maxResults`` of the control plane's lists (and the page jobsnb asks for).
 MAX_PAGE_SIZE: Final = 250
 

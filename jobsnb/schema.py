@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from jobsnb.limits import PROCESS_COUNTERS, STATUSES
+from jobsnb.limits import JOB_STATUSES, PROCESS_COUNTERS, STATUSES
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -161,7 +161,12 @@ JOB_EXECUTION_COLUMNS: Final = (
 
 JOB_SUMMARY_COLUMNS: Final = (
     _job(),
-    Column("job_status", "string", "IN_PROGRESS, CANCELED, COMPLETED or DELETION_IN_PROGRESS."),
+    Column(
+        "job_status",
+        "string",
+        f"{', '.join(JOB_STATUSES[:-1])} or {JOB_STATUSES[-1]} (SCHEDULED: waiting for its "
+        "schedulingConfig's startTime, with no executions yet).",
+    ),
     Column("target_selection", "string", "SNAPSHOT or CONTINUOUS."),
     Column("things", "Int64", "Distinct things with an execution of the job."),
     Column(

@@ -16,6 +16,7 @@ from typing import Any
 from jobsnb.limits import (
     MAX_TARGETS,
     STATUSES,
+    TARGET_SELECTIONS,
     check_job_id,
     check_thing_name,
 )
@@ -34,6 +35,7 @@ from jobsnb.service.jobs import Job, check_description, check_document, parse_jo
 from jobsnb.service.locking import locked, operation
 from jobsnb.service.paging import page
 from jobsnb.service.registry import Thing, ThingGroup
+from jobsnb.service.scheduling import parse_scheduling_config
 from jobsnb.service.things import ThingRegistry
 
 __all__ = ["JobsBackend"]
@@ -69,13 +71,13 @@ class JobsBackend(JobUpdates, ExecutionOperations):
     def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
         now = self.now()
         for job in self.continuous_by_group.get(group.arn, ()):
-            if job.status == "IN_PROGRESS":
+            if job.status in ("IN_PROGRESS", "SCHEDULED"):
                 self.add_target(job, thing.name, now)
 
     def _left_group(self, group: ThingGroup, thing: Thing) -> None:
         now = self.now()
         for job in self.continuous_by_group.get(group.arn, ()):
-            if job.status == "IN_PROGRESS" and not self._targets_thing(job, thing):
+            if job.status in ("IN_PROGRESS", "SCHEDULED") and not self._targets_thing(job, thing):
                 self.remove_target(job, thing.name, now)
 
     def _deleted_thing(self, thing: Thing) -> None:
@@ -103,6 +105,7 @@ class JobsBackend(JobUpdates, ExecutionOperations):
         retry_config: dict[str, Any] | None = None,
         rollout_config: dict[str, Any] | None = None,
         abort_config: dict[str, Any] | None = None,
+        scheduling_config: dict[str, Any] | None = None,
     ) -> Job:
         """Create a job and queue its executions, at once or through its rollout; return it.
 
@@ -124,7 +127,7 @@ class JobsBackend(JobUpdates, ExecutionOperations):
             raise ResourceAlreadyExistsException(f"Job {job_id} already exists.")
         if not isinstance(targets, list) or not 1 <= len(targets) <= MAX_TARGETS:
             raise InvalidRequestException(f"targets must list 1 to {MAX_TARGETS} ARNs")
-        if target_selection not in ("SNAPSHOT", "CONTINUOUS"):
+        if target_selection not in TARGET_SELECTIONS:
             raise InvalidRequestException("targetSelection must be SNAPSHOT or CONTINUOUS")
         check_document(document)
         check_description(description)
@@ -140,6 +143,9 @@ class JobsBackend(JobUpdates, ExecutionOperations):
             last_updated_at=now,
         )
         parse_job_configs(job, timeout_config, retry_config, rollout_config, abort_config)
+        job.schedule = parse_scheduling_config(scheduling_config, now)
+        if job.schedule is not None:
+            job.status = "SCHEDULED"  # until startTime, which may be now (launch applies it)
         things = self._resolve_targets(job.targets)
         self._follow_groups(job, job.targets)
         self.job_order.append(job_id)

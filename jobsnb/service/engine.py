@@ -21,6 +21,7 @@ from jobsnb.limits import RETRYABLE_FAILURES, TERMINAL_STATUSES
 from jobsnb.service.clock import Clock
 from jobsnb.service.executions import Execution
 from jobsnb.service.jobs import Job
+from jobsnb.service.scheduling import on_schedule_due
 
 __all__ = ["Engine", "QueuedListener", "ThingQueue"]
 
@@ -29,6 +30,7 @@ QueuedListener = Callable[[str, str, float], None]
 
 _TIMEOUT = 0
 _RELEASE = 1
+_SCHEDULE = 2
 _FAILURES = ("FAILED", "REJECTED", "TIMED_OUT")
 _JOB_ID = operator.attrgetter("job_id")
 
@@ -126,8 +128,11 @@ class Engine:
                     self.finish(target, "TIMED_OUT", due)
             else:
                 assert isinstance(target, Job)
-                if target.next_release_at == due:
-                    self._release(target, due)
+                if _current(kind, target) == due:
+                    if kind == _RELEASE:
+                        self.release(target, due)
+                    else:
+                        self._run_schedule(target, due)
         return now
 
     def next_due(self) -> float | None:
@@ -135,11 +140,8 @@ class Engine:
         with self.lock:
             heap = self._heap
             while heap:
-                due, _, _, target = heap[0]
-                current = (
-                    target.deadline() if isinstance(target, Execution) else target.next_release_at
-                )
-                if current == due:
+                due, _, kind, target = heap[0]
+                if _current(kind, target) == due:
                     return due
                 heapq.heappop(heap)
             return None
@@ -250,12 +252,16 @@ class Engine:
         """Queue ``things`` for a new job, all at once or through its rollout."""
         at = job.created_at
         self.jobs[job.job_id] = job
+        if job.schedule is not None:
+            job.unreleased.extend(things)
+            self._run_schedule(job, at)
+            return
         if job.rollout is None:
             for name in things:
                 self.queue(job, name, at)
         else:
             job.unreleased.extend(things)
-            self._release(job, at)
+            self.release(job, at)
         self.check_completed(job, at)
 
     def add_target(self, job: Job, thing_name: str, at: float) -> None:
@@ -263,7 +269,14 @@ class Engine:
         latest = job.latest(thing_name)
         if (latest is not None and latest.status != "REMOVED") or thing_name in job.unreleased:
             return
-        if job.rollout is not None and job.unreleased:
+        schedule = job.schedule
+        if schedule is not None and schedule.stopped:
+            return
+        if (
+            (job.rollout is not None and job.unreleased)
+            or job.status == "SCHEDULED"
+            or (schedule is not None and not schedule.releasing(at))
+        ):
             job.unreleased.append(thing_name)
         else:
             self.queue(job, thing_name, at)
@@ -276,11 +289,21 @@ class Engine:
         elif thing_name in job.unreleased:
             job.unreleased.remove(thing_name)
 
-    def _release(self, job: Job, at: float) -> None:
+    def release(self, job: Job, at: float) -> None:
+        """Queue the job's next things: a minute's worth of its rollout, or all without one.
+
+        Nothing while the job is not IN_PROGRESS, or its schedule holds the rollout back
+        (outside a maintenance window, after endTime).
+        """
         rollout = job.rollout
-        assert rollout is not None
         job.next_release_at = None
-        if job.status != "IN_PROGRESS":
+        if job.status != "IN_PROGRESS" or (
+            job.schedule is not None and not job.schedule.releasing(at)
+        ):
+            return
+        if rollout is None:
+            while job.unreleased:
+                self.queue(job, job.unreleased.popleft(), at)
             return
         for _ in range(min(rollout.rate, len(job.unreleased))):
             self.queue(job, job.unreleased.popleft(), at)
@@ -343,3 +366,21 @@ class Engine:
             job.status = "COMPLETED"
             job.completed_at = at
             job.last_updated_at = at
+
+    def _run_schedule(self, job: Job, at: float) -> None:
+        assert job.schedule is not None
+        due = on_schedule_due(self, job, at)
+        job.schedule.next_event_at = due
+        if due is not None:
+            self._schedule(due, _SCHEDULE, job)
+
+
+def _current(kind: int, target: Execution | Job) -> float | None:
+    """When the heap entry's target is now due: an entry whose time differs is stale."""
+    if isinstance(target, Execution):
+        return target.deadline()
+    if kind == _RELEASE:
+        return target.next_release_at
+    if target.schedule is None or target.status not in ("SCHEDULED", "IN_PROGRESS"):
+        return None  # canceled, completed or deleted: its schedule no longer runs
+    return target.schedule.next_event_at

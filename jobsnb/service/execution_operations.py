@@ -11,6 +11,7 @@ from __future__ import annotations
 from jobsnb.limits import (
     DEVICE_STATUSES,
     MAX_PENDING_SUMMARIES,
+    MAX_PENDING_SUMMARIES_SCHEDULED,
     VERSION_MISMATCH,
     check_execution_number,
     check_job_id,
@@ -69,12 +70,21 @@ class ExecutionOperations(Engine):
     def get_pending_job_executions(
         self, thing_name: str
     ) -> tuple[list[Execution], list[Execution]]:
-        """The next (at most 10) pending executions, split into IN_PROGRESS and QUEUED."""
+        """The next pending executions, split into IN_PROGRESS and QUEUED.
+
+        At most 10, or 15 when one of the thing's pending executions is of a job with a
+        schedulingConfig (the developer guide's job limits: 10 without, 15 with).
+        """
         check_thing_name(thing_name)
         queue = self.by_thing.get(thing_name)
         if queue is None:
             return [], []
-        first = queue.ordered_pending()[:MAX_PENDING_SUMMARIES]
+        first = queue.ordered_pending()
+        cap = MAX_PENDING_SUMMARIES
+        # Only a thing with more than 10 pending pays for the look at its jobs' schedules.
+        if len(first) > cap and any(ex.job.schedule is not None for ex in first):
+            cap = MAX_PENDING_SUMMARIES_SCHEDULED
+        first = first[:cap]
         in_progress = [ex for ex in first if ex.status == "IN_PROGRESS"]
         queued = [ex for ex in first if ex.status == "QUEUED"]
         return in_progress, queued

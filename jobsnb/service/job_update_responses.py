@@ -31,7 +31,6 @@ CREATE_JOB_UNSUPPORTED = (
     "namespaceId",
     "jobTemplateArn",
     "documentParameters",
-    "schedulingConfig",
     "destinationPackageVersions",
 )
 

@@ -88,7 +88,7 @@ class JobUpdates(ThingRegistry, Engine):
             When the job is COMPLETED or CANCELED, or a value breaks CreateJob's rules.
         """
         job = self._job(job_id)
-        if job.status != "IN_PROGRESS":
+        if job.status not in ("IN_PROGRESS", "SCHEDULED"):
             raise InvalidRequestException(f"Job {job_id} is {job.status} and cannot be updated.")
         check_description(description)
         # Check every config on a scratch job first, so a bad one changes nothing.
@@ -155,5 +155,5 @@ class JobUpdates(ThingRegistry, Engine):
                 if latest is None or latest.status == "REMOVED":
                     job.unreleased.append(thing_name)
             if job.unreleased and job.next_release_at is None:
-                self._release(job, now)
+                self.release(job, now)
         return job

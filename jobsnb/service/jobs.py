@@ -19,6 +19,7 @@ from jobsnb.limits import (
 from jobsnb.service import strict_json
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
+from jobsnb.service.scheduling import Schedule
 
 __all__ = [
     "AbortCriterion",
@@ -153,6 +154,7 @@ class Job:
     retries: dict[str, int] = field(default_factory=dict)
     abort_criteria: list[AbortCriterion] = field(default_factory=list)
     rollout: Rollout | None = None
+    schedule: Schedule | None = None
     status: str = "IN_PROGRESS"
     last_updated_at: float = 0.0
     completed_at: float | None = None
@@ -178,9 +180,15 @@ class Job:
 
         AWS: "true when a job is rolling out new job executions or canceling previously created
         executions". Here a cancellation (CancelJob, an abort) finishes within its request, so
-        only a rollout with things waiting is ever seen in progress.
+        only a rollout with things waiting is ever seen in progress; between two maintenance
+        windows a job waits and is not concurrent.
         """
-        return self.status == "IN_PROGRESS" and bool(self.unreleased)
+        waiting = self.schedule is not None and bool(self.schedule.windows)
+        return (
+            self.status == "IN_PROGRESS"
+            and bool(self.unreleased)
+            and (not waiting or self.next_release_at is not None)
+        )
 
     def latest(self, thing_name: str) -> Execution | None:
         """The thing's latest execution of this job (its highest number), or None."""

@@ -15,6 +15,7 @@ from jobsnb.service.backend import JobsBackend
 from jobsnb.service.executions import Execution
 from jobsnb.service.job_update_responses import CREATE_JOB_UNSUPPORTED, refuse_unsupported
 from jobsnb.service.requests import Request
+from jobsnb.service.scheduling import scheduling_members
 
 __all__ = [
     "add_thing_to_thing_group",
@@ -270,6 +271,7 @@ def create_job(backend: JobsBackend, req: Request) -> Body:
         retry_config=req.struct("jobExecutionsRetryConfig"),
         rollout_config=req.struct("jobExecutionsRolloutConfig"),
         abort_config=req.struct("abortConfig"),
+        scheduling_config=req.struct("schedulingConfig"),
     )
     body: Body = {"jobArn": job.arn, "jobId": job.job_id}
     if job.description is not None:
@@ -278,7 +280,8 @@ def create_job(backend: JobsBackend, req: Request) -> Body:
 
 
 def describe_job(backend: JobsBackend, req: Request) -> Body:
-    return {"job": backend.describe_job(req.path["jobId"]).describe()}
+    job = backend.describe_job(req.path["jobId"])
+    return {"job": {**job.describe(), **scheduling_members(job, backend.now())}}
 
 
 def get_job_document(backend: JobsBackend, req: Request) -> Body:

@@ -3,7 +3,8 @@
 A :class:`PlannedJob` is a CreateJob request and the times around it (launch, cancel);
 :func:`plan_jobs` is the catalogue :func:`~jobsnb.simulation.plan.plan_fleet` draws from:
 firmware updates with rollout rates, timeouts and retries, a CONTINUOUS certificate rotation, a
-reboot, a risky config push with an abort config, and a hotfix the operator cancels.
+reboot, a risky config push with an abort config, a hotfix the operator cancels, and a config
+change scheduled for a daily maintenance window.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import json
 import math
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from jobsnb.exceptions import InvalidParameterError
 from jobsnb.simulation.config import FleetConfig, HardwareModel, model_group, region_group
 
 __all__ = ["PlannedJob", "plan_jobs"]
@@ -37,6 +40,10 @@ class PlannedJob:
         CreateJob's configs, as boto3 takes them (None: not set).
     risk
         Multiplies the devices' failure rate for this job.
+    start_after, window_after, window_minutes
+        A scheduled job: its startTime this many seconds after its launch, and a daily
+        maintenance window of ``window_minutes`` opening ``window_after`` seconds after it
+        (None: not scheduled).
 
     Examples
     --------
@@ -59,20 +66,31 @@ class PlannedJob:
     abort_config: dict[str, Any] | None = None
     risk: float = 1.0
     cancel_after: float | None = None
+    start_after: float | None = None
+    window_after: float | None = None
+    window_minutes: int = 30
 
-    def create_job_kwargs(self, group_arn: str) -> dict[str, Any]:
+    def create_job_kwargs(self, group_arn: str, now: float | None = None) -> dict[str, Any]:
         """CreateJob's keyword arguments for boto3.
 
         Parameters
         ----------
         group_arn
             A thing group's ARN with ``{}`` in place of the name.
+        now
+            The service clock's time (epoch seconds) at launch: a scheduled job's startTime and
+            window are set from it.
 
         Returns
         -------
         dict
             ``jobId``, ``targets``, ``document``, ``description``, ``targetSelection`` and the
-            configs that are set.
+            configs that are set (``schedulingConfig`` for a scheduled job).
+
+        Raises
+        ------
+        InvalidParameterError
+            ``now`` is missing for a scheduled job.
 
         Examples
         --------
@@ -96,7 +114,21 @@ class PlannedJob:
             "abortConfig": self.abort_config,
         }
         kwargs.update({key: value for key, value in configs.items() if value is not None})
+        if self.start_after is not None:
+            if now is None:
+                raise InvalidParameterError("now", "is needed for a scheduled job", now)
+            kwargs["schedulingConfig"] = self._scheduling(now)
         return kwargs
+
+    def _scheduling(self, now: float) -> dict[str, Any]:
+        assert self.start_after is not None
+        opens = _utc(now + (self.window_after or self.start_after))
+        window = {
+            "startTime": f"cron({opens.minute} {opens.hour} ? * * *)",
+            "durationInMinutes": self.window_minutes,
+        }
+        start = _utc(now + self.start_after).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"startTime": start, "maintenanceWindows": [window]}
 
 
 def plan_jobs(config: FleetConfig, size: dict[str, int], rng: random.Random) -> list[PlannedJob]:
@@ -104,8 +136,10 @@ def plan_jobs(config: FleetConfig, size: dict[str, int], rng: random.Random) -> 
 
     A firmware update for the first model (rollout rate, timeout, retries); a CONTINUOUS
     certificate rotation on every region; a firmware update for the second model; a reboot of
-    the first region; a risky config push for the last model with an abort config; and a hotfix
-    for the first model that the operator cancels 25 minutes in.
+    the first region; a risky config push for the last model with an abort config; a hotfix
+    for the first model that the operator cancels 25 minutes in; and, created 5 minutes in, a
+    config change for the smallest model group that is SCHEDULED for 50 minutes, then rolls out
+    in a daily 30-minute maintenance window opening 10 minutes after its start.
 
     Parameters
     ----------
@@ -126,7 +160,7 @@ def plan_jobs(config: FleetConfig, size: dict[str, int], rng: random.Random) -> 
     >>> size = {"region-lab": 10, "model-gw200": 6, "model-gw100": 4}
     >>> config = FleetConfig(regions=("lab",))
     >>> [(job.job_id, job.launch_after) for job in plan_jobs(config, size, random.Random(0))][:3]
-    [('fw-gw200-2-4-0', 0.0), ('cert-rotation-2024', 120.0), ('fw-gw100-1-10-0', 600.0)]
+    [('fw-gw200-2-4-0', 0.0), ('cert-rotation-2024', 120.0), ('maintenance-gw100', 300.0)]
     """
     models = [model for model in config.models if size.get(model_group(model.name))]
     regions = [region for region in config.regions if size.get(region_group(region))]
@@ -219,7 +253,29 @@ def plan_jobs(config: FleetConfig, size: dict[str, int], rng: random.Random) -> 
         )
     )
     jobs.append(firmware(first, 35 * _MINUTE, hotfix=True))
+    # Planned last, so that it draws nothing from ``rng`` before the other jobs do.
+    smallest = min(models, key=lambda model: size[model_group(model.name)])
+    group = model_group(smallest.name)
+    jobs.insert(
+        2,
+        PlannedJob(
+            f"maintenance-{smallest.name}",
+            "apply_config",
+            (group,),
+            "SNAPSHOT",
+            5 * _MINUTE,
+            _document(operation="apply_config", config={"log_level": "warning"}),
+            f"Quieter logs for {smallest.name}, in its daily maintenance window",
+            rollout_config=rate(size[group], 20),
+            start_after=50 * _MINUTE,
+            window_after=60 * _MINUTE,
+        ),
+    )
     return jobs
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _next_version(version: str, hotfix: bool) -> str:

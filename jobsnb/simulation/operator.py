@@ -62,6 +62,7 @@ class FleetOperator:
 
     def __init__(self, service: LocalJobsService) -> None:
         self.backend = service.backend
+        self.clock = service.clock  # a scheduled job's startTime counts from the service's now
         self.iot = make_client(CONTROL_PLANE, make_session(), endpoint_url=service.url)
         self.group_arn = (
             f"arn:aws:iot:{self.backend.region}:{self.backend.account_id}:thinggroup/{{}}"
@@ -99,14 +100,14 @@ class FleetOperator:
             self.backend.add_thing_to_thing_group(group, device.name)
 
     def launch(self, job: PlannedJob) -> None:
-        """CreateJob for a planned job, on the thing groups it targets.
+        """CreateJob for a planned job, on the thing groups it targets (scheduled from now).
 
         Parameters
         ----------
         job
             The planned job.
         """
-        self.iot.create_job(**job.create_job_kwargs(self.group_arn))
+        self.iot.create_job(**job.create_job_kwargs(self.group_arn, self.clock.now()))
 
     def cancel(self, job_id: str) -> None:
         """CancelJob (reason SUPERSEDED): its QUEUED executions become CANCELED.

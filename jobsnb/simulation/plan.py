@@ -207,7 +207,7 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
     --------
     >>> plan = plan_fleet(60, seed=1)
     >>> [job.operation for job in plan.jobs][:3]
-    ['firmware_update', 'rotate_certificate', 'firmware_update']
+    ['firmware_update', 'rotate_certificate', 'apply_config']
     """
     if isinstance(things, bool) or not isinstance(things, int) or not 1 <= things <= MAX_THINGS:
         raise InvalidParameterError("things", f"must be an integer from 1 to {MAX_THINGS}", things)

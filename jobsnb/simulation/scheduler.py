@@ -126,7 +126,7 @@ class Fleet:
     >>> with LocalJobsService(clock=ManualClock(1_700_000_000)) as service:
     ...     fleet = Fleet(service, plan_fleet(10, seed=1))
     ...     fleet.populate()
-    ...     fleet.advance(300)  # five minutes: the first two jobs are out
+    ...     fleet.advance(240)  # four minutes: the first two jobs are out
     ...     fleet.close()
     ...     len(fleet.enrolled), service.backend.job_ids()
     (10, ['fw-gw200-2-4-0', 'cert-rotation-2024'])

@@ -261,7 +261,6 @@ UNSUPPORTED = {
     "namespaceId": "ns",
     "jobTemplateArn": "arn:aws:iot:us-east-1:123456789012:jobtemplate/t",
     "documentParameters": {"k": "v"},
-    "schedulingConfig": {"endBehavior": "CANCEL"},
     "destinationPackageVersions": ["arn:aws:iot:us-east-1:123456789012:package/p/version/1"],
 }
 

@@ -1,5 +1,6 @@
 """Where the code lives: the service depends on nothing of jobsnb but limits and exceptions (and
-no AWS SDK), nothing outside it reaches into the backend's state, and modules stay readable."""
+no AWS SDK; its libraries are its HTTP server and croniter), nothing outside it reaches into the
+backend's state, and modules stay readable."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "jobsnb"
 SERVICE = PACKAGE / "service"
 #: What the emulator may import besides the standard library and itself.
-SERVICE_MAY_IMPORT = {"jobsnb.limits", "jobsnb.exceptions", "uvicorn", "uvloop"}
+SERVICE_MAY_IMPORT = {"jobsnb.limits", "jobsnb.exceptions", "uvicorn", "uvloop", "croniter"}
 #: The backend's state: only the service's own modules touch it.
 INTERNALS = re.compile(r"backend\.lock|\bby_thing\b|\bmember_order\b|\.counts\[|backend\.jobs\b")
 MAX_LINES = 400

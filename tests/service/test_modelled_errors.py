@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 
 from jobsnb.service.errors import ThrottlingException
 from jobsnb.service.routes import DATA, ROUTES, Route
@@ -73,3 +76,29 @@ def test_every_error_a_route_answers_is_modelled(route: Route) -> None:
     model = botocore.session.get_session().get_service_model(service)
     modelled = {shape.name for shape in model.operation_model(route.operation).error_shapes}
     assert _answerable(route) <= modelled, _answerable(route) - modelled
+
+
+def test_schedulingconfig_refusals_are_createjobs_modelled_invalid_request(iot: Any) -> None:
+    """Every schedulingConfig rule answers CreateJob's InvalidRequestException (and a scheduled
+    job's UpdateJob, CancelJob and DeleteJob answer no error at all)."""
+    model = botocore.session.get_session().get_service_model("iot")
+    modelled = {shape.name for shape in model.operation_model("CreateJob").error_shapes}
+    iot.create_thing(thingName="t1")
+    target = ["arn:aws:iot:us-east-1:123456789012:thing/t1"]
+    for scheduling in (
+        {"startTime": "2023-11-14T22:20"},
+        {"endTime": "2030-01-01T00:00", "startTime": "2030-01-01T00:10"},
+        {"endBehavior": "PAUSE"},
+        {"maintenanceWindows": [{"startTime": "cron(0 2 * * * *)", "durationInMinutes": 5}]},
+        {"maintenanceWindows": [{"startTime": "cron(0 2 ? * * *)", "durationInMinutes": 1431}]},
+    ):
+        with pytest.raises(ClientError) as caught:
+            iot.create_job(jobId="j", targets=target, document="{}", schedulingConfig=scheduling)
+        code = caught.value.response["Error"]["Code"]
+        assert code == "InvalidRequestException", scheduling
+        assert code in modelled
+    later = {"startTime": "2023-11-15T00:00"}
+    iot.create_job(jobId="j", targets=target, document="{}", schedulingConfig=later)
+    iot.update_job(jobId="j", description="later")
+    iot.cancel_job(jobId="j")
+    iot.delete_job(jobId="j")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -175,7 +176,7 @@ def test_same_seed_same_history_whatever_the_steps() -> None:
     with jobsnb.sandbox(things=60, seed=6, warm_up="3h") as other:
         third = snapshot(other)
     assert first == second
-    assert len(first["jobs"]) == 6
+    assert len(first["jobs"]) == 7
     assert first["things"] != third["things"]
     assert first["jobs"] != third["jobs"]
 
@@ -348,3 +349,22 @@ def test_the_garbage_collector_runs_less_often_only_while_the_fleet_runs() -> No
     assert gc.get_threshold() == raised
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_the_scheduled_job_waits_then_rolls_out_in_its_maintenance_window() -> None:
+    with jobsnb.sandbox(things=60, seed=4, warm_up="40min") as sb:
+        iot = control(sb)
+        job_id = next(j for j in sb.service.backend.job_ids() if j.startswith("maintenance-"))
+        job = iot.describe_job(jobId=job_id)["job"]
+        assert job["status"] == "SCHEDULED"
+        window = job["schedulingConfig"]["maintenanceWindows"][0]
+        opens = datetime.fromisoformat(job["scheduledJobRollouts"][0]["startTime"] + "+00:00")
+        assert iot.list_job_executions_for_job(jobId=job_id)["executionSummaries"] == []
+        sb.advance("1h")
+        job = iot.describe_job(jobId=job_id)["job"]
+        assert job["status"] in ("IN_PROGRESS", "COMPLETED")
+        summaries = iot.list_job_executions_for_job(jobId=job_id)["executionSummaries"]
+        queued = [s["jobExecutionSummary"]["queuedAt"] for s in summaries]
+        assert queued, "the window released nothing"
+        closes = opens + timedelta(minutes=window["durationInMinutes"])
+        assert all(opens <= at < closes for at in queued), (opens, queued)
