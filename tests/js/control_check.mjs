@@ -1,6 +1,7 @@
 // The AWS SDK for JavaScript v3's IoT control-plane client against the local IoT Jobs service:
 // a job created, changed while it rolls out (UpdateJob), given a target (AssociateTargetsWithJob),
-// listed and described, and two refusals. Prints one JSON object on stdout.
+// listed and described; a scheduled job with a maintenance window (its startTime and endTime
+// from JOBSNB_START_TIME / JOBSNB_END_TIME); and two refusals. Prints one JSON object on stdout.
 //
 //   JOBSNB_SERVICE_URL=http://127.0.0.1:PORT node tests/js/control_check.mjs
 //
@@ -63,6 +64,21 @@ const associated = await client.send(
 );
 const after = (await client.send(new DescribeJobCommand({ jobId: "js-rollout" }))).job;
 const listed = await client.send(new ListJobsCommand({ status: "IN_PROGRESS" }));
+await client.send(
+  new CreateJobCommand({
+    jobId: "js-scheduled",
+    targets: [arns[0]],
+    document: "{}",
+    schedulingConfig: {
+      startTime: process.env.JOBSNB_START_TIME,
+      endTime: process.env.JOBSNB_END_TIME,
+      endBehavior: "CANCEL",
+      maintenanceWindows: [{ startTime: "cron(0 2 ? * * *)", durationInMinutes: 60 }],
+    },
+  }),
+);
+const scheduled = (await client.send(new DescribeJobCommand({ jobId: "js-scheduled" }))).job;
+const waiting = await client.send(new ListJobsCommand({ status: "SCHEDULED" }));
 
 console.log(
   JSON.stringify({
@@ -82,6 +98,12 @@ console.log(
     },
     associated: { jobId: associated.jobId, jobArn: associated.jobArn },
     listed: listed.jobs.map((job) => ({ jobId: job.jobId, status: job.status, isConcurrent: job.isConcurrent })),
+    scheduled: {
+      status: scheduled.status,
+      schedulingConfig: scheduled.schedulingConfig,
+      scheduledJobRollouts: scheduled.scheduledJobRollouts,
+      listed: waiting.jobs.map((job) => job.jobId),
+    },
     missing: await refusal(new UpdateJobCommand({ jobId: "nope", description: "x" })),
     unsupported: await refusal(
       new UpdateJobCommand({ jobId: "js-rollout", namespaceId: "factory" }),

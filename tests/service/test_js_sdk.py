@@ -87,8 +87,9 @@ def test_the_js_sdk_runs_a_device_and_reads_execution_state(
     assert service.request_counts["UpdateJobExecution"] == 2
 
 
-def test_the_js_sdk_changes_a_job_as_it_rolls_out(service: LocalJobsService, clock: Any) -> None:
-    out = run_script("control_check.mjs", service)
+def test_the_js_sdk_changes_a_job_as_it_rolls_out(service: LocalJobsService, iot: Any) -> None:
+    times = {"JOBSNB_START_TIME": "2023-11-14T23:00", "JOBSNB_END_TIME": "2023-11-20T00:00"}
+    out = run_script("control_check.mjs", service, **times)
 
     arn = "arn:aws:iot:us-east-1:123456789012:job/js-rollout"
     assert out["created"] == {"jobId": "js-rollout", "jobArn": arn}
@@ -108,6 +109,16 @@ def test_the_js_sdk_changes_a_job_as_it_rolls_out(service: LocalJobsService, clo
     }
     assert out["associated"] == {"jobId": "js-rollout", "jobArn": arn}
     assert out["listed"] == [{"jobId": "js-rollout", "status": "IN_PROGRESS", "isConcurrent": True}]
+    scheduled = iot.describe_job(jobId="js-scheduled")["job"]
+    assert out["scheduled"] == {
+        "status": "SCHEDULED",
+        "schedulingConfig": scheduled["schedulingConfig"],
+        "scheduledJobRollouts": scheduled["scheduledJobRollouts"],
+        "listed": ["js-scheduled"],
+    }
+    assert [r["startTime"] for r in scheduled["scheduledJobRollouts"]] == [
+        f"2023-11-{day}T02:00" for day in range(15, 20)
+    ]
     assert out["missing"]["thrown"] is True
     assert out["missing"]["name"] == "ResourceNotFoundException"
     assert out["missing"]["httpStatusCode"] == 404
