@@ -110,7 +110,7 @@ class Execution:
         if deadline is not None:
             shape["approximateSecondsBeforeTimedOut"] = max(0, int(deadline - now))
         if include_document:
-            shape["jobDocument"] = self.job.document
+            shape["jobDocument"] = self.job.device_document(now)
         return shape
 
     def state_shape(self) -> dict[str, object]:

@@ -19,6 +19,7 @@ from jobsnb.limits import (
 from jobsnb.service import strict_json
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.executions import Execution
+from jobsnb.service.presigned import PresignedDocument
 
 __all__ = [
     "AbortCriterion",
@@ -149,6 +150,11 @@ class Job:
     retry_config: dict[str, Any] | None = None
     rollout_config: dict[str, Any] | None = None
     abort_config: dict[str, Any] | None = None
+    presigned_url_config: dict[str, Any] | None = None
+    job_template_arn: str | None = None
+    document_parameters: dict[str, str] | None = None
+    # The document's presigned-URL placeholders, parsed once: None (the rule) costs nothing.
+    presigned: PresignedDocument | None = None
     in_progress_minutes: int | None = None
     retries: dict[str, int] = field(default_factory=dict)
     abort_criteria: list[AbortCriterion] = field(default_factory=list)
@@ -187,6 +193,12 @@ class Job:
         runs = self.executions.get(thing_name)
         return runs[-1] if runs else None
 
+    def device_document(self, now: float) -> str:
+        """The document as a device receives it now: presigned URLs issued at ``now``."""
+        if self.presigned is None or self.presigned_url_config is None:
+            return self.document
+        return self.presigned.render(now, self.presigned_url_config["expiresInSec"])
+
     def retries_allowed(self, failure: str) -> int:
         """How many retries a failure of this type gets: its own criterion first, then ALL."""
         if failure in self.retries:
@@ -224,6 +236,9 @@ class Job:
             "jobExecutionsRetryConfig": self.retry_config,
             "jobExecutionsRolloutConfig": self.rollout_config,
             "abortConfig": self.abort_config,
+            "presignedUrlConfig": self.presigned_url_config,
+            "jobTemplateArn": self.job_template_arn,
+            "documentParameters": self.document_parameters,
         }
         shape.update({key: value for key, value in optional.items() if value is not None})
         return shape

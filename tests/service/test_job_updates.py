@@ -142,7 +142,6 @@ def test_update_job_of_an_unknown_or_deleted_job_is_not_found(iot: Any) -> None:
 @pytest.mark.parametrize(
     ("field", "kwargs"),
     [
-        ("presignedUrlConfig", {"presignedUrlConfig": {"expiresInSec": 600}}),
         ("namespaceId", {"namespaceId": "ns"}),
     ],
 )
@@ -256,11 +255,8 @@ def test_a_canceled_rollout_is_not_concurrent(iot: Any) -> None:
 # ---------------------------------------------------------------------------- CreateJob
 UNSUPPORTED = {
     "documentSource": "https://s3.us-east-1.amazonaws.com/bucket/doc.json",
-    "presignedUrlConfig": {"expiresInSec": 600},
     "tags": [{"Key": "k", "Value": "v"}],
     "namespaceId": "ns",
-    "jobTemplateArn": "arn:aws:iot:us-east-1:123456789012:jobtemplate/t",
-    "documentParameters": {"k": "v"},
     "schedulingConfig": {"endBehavior": "CANCEL"},
     "destinationPackageVersions": ["arn:aws:iot:us-east-1:123456789012:package/p/version/1"],
 }
@@ -300,5 +296,11 @@ def test_create_job_takes_every_field_it_implements(iot: Any) -> None:
         },
         timeoutConfig={"inProgressTimeoutInMinutes": 5},
         jobExecutionsRetryConfig={"criteriaList": [{"failureType": "ALL", "numberOfRetries": 1}]},
+        presignedUrlConfig={"roleArn": "arn:aws:iam::123456789012:role/jobs-s3"},
     )
-    assert job_of(iot, "j1")["status"] == "IN_PROGRESS"
+    job = job_of(iot, "j1")
+    assert job["status"] == "IN_PROGRESS"
+    assert job["presignedUrlConfig"] == {
+        "roleArn": "arn:aws:iam::123456789012:role/jobs-s3",
+        "expiresInSec": 3600,
+    }
