@@ -295,8 +295,9 @@ class JobTemplates(ThingRegistry, Engine):
                 managed.group("name"), managed.group("version")
             )
             return template.render(document_parameters), template.description, {}
-        if managed is None and template_arn.startswith(self._arn("jobtemplate", "")):
-            custom = self.describe_job_template(template_arn.rpartition("/")[2])
+        prefix = self._arn("jobtemplate", "")
+        if managed is None and template_arn.startswith(prefix):
+            custom = self.describe_job_template(template_arn[len(prefix) :])
             if document_parameters is not None:
                 raise InvalidRequestException(
                     "documentParameters can only be used with AWS managed templates, not with "

@@ -6,23 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from jobsnb.service import ManualClock
-from tests.helpers import GROUP_ARN, MINUTE, START, THING_ARN, make_job, make_things
+from tests.helpers import GROUP_ARN, MINUTE, START, THING_ARN, error_of, make_job, make_things
 
 ROLLOUT_1 = {"maximumPerMinute": 1}
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def job_of(iot: Any, job_id: str) -> dict[str, Any]:
