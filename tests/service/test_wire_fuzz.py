@@ -77,7 +77,8 @@ members = st.sampled_from(
      "includeJobExecutionState", "includeJobDocument", "targets", "document", "description",
      "targetSelection", "timeoutConfig", "jobExecutionsRetryConfig", "jobExecutionsRolloutConfig",
      "abortConfig", "attributePayload", "thingGroupProperties", "targetArn", "commandArn",
-     "parameters", "executionTimeoutSeconds", "clientToken", "force", "comment"]
+     "parameters", "executionTimeoutSeconds", "clientToken", "force", "comment",
+     "jobTemplateArn", "documentParameters", "presignedUrlConfig", "jobArn"]
 )  # fmt: skip
 
 
