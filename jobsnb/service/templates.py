@@ -102,15 +102,32 @@ def job_configs(job: Job) -> dict[str, Any]:
 
 
 class JobTemplates(ThingRegistry, Engine):
-    """Custom and managed job templates, and the presigned URLs of job documents."""
+    """Custom and managed job templates, and the presigned URLs of job documents.
+
+    Examples
+    --------
+    >>> from jobsnb.service import JobsBackend, ManualClock
+    >>> backend = JobsBackend(ManualClock(1_700_000_000))
+    >>> target = [backend.create_thing("sensor-1").arn]
+    >>> template = backend.create_job_template("reboot", "Reboot", document='{"op": "reboot"}')
+    >>> job = backend.create_job("r1", target, job_template_arn=template.arn)
+    >>> job.document, job.description
+    ('{"op": "reboot"}', 'Reboot')
+    >>> managed = backend.describe_managed_job_template("AWS-Run-Command").arn(backend.region)
+    >>> job = backend.create_job(
+    ...     "ls", target, job_template_arn=managed, document_parameters={"command": "ls,-l"}
+    ... )
+    >>> job.document
+    '{"version":"1.0","steps":[{"action":{"name":"Run-Command","type":"runCommand","input":{"command":"ls,-l"},"runAsUser":""}}]}'
+    """
+
+    endpoint_address: str
 
     def _init_templates(self) -> None:
         self.job_templates: dict[str, JobTemplate] = {}
         self._template_order: list[str] = []
         self._former_templates: set[str] = set()
         self.url_signer = UrlSigner(lambda: self.endpoint_address)
-
-    endpoint_address: str
 
     # ----------------------------------------------------------------- presigned URLs
     def presigned_document(
