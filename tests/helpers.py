@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 import boto3
 import pandas as pd
+import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 import jobsnb
 from jobsnb.client import FleetClient
@@ -50,6 +52,18 @@ REBOOT = {"operation": "reboot"}
 #: The things of the chart tests' fleet.
 CHART_THINGS = [f"t-{i}" for i in range(6)]
 MINUTE = 60
+
+
+def error_of(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str, int]:
+    """The (code, message, HTTP status) of the ClientError ``call(**kwargs)`` raises."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    response = caught.value.response
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 def utc(seconds: float) -> pd.Timestamp:

@@ -30,18 +30,21 @@ from jobsnb.service.errors import (
 )
 from jobsnb.service.execution_operations import ExecutionOperations
 from jobsnb.service.executions import Execution
+from jobsnb.service.job_configs import check_description, check_document, parse_job_configs
 from jobsnb.service.job_updates import JobUpdates
-from jobsnb.service.jobs import Job, check_description, check_document, parse_job_configs
+from jobsnb.service.jobs import Job
 from jobsnb.service.locking import locked, operation
 from jobsnb.service.paging import page
+from jobsnb.service.presigned import check_presigned_url_config
 from jobsnb.service.registry import Thing, ThingGroup
 from jobsnb.service.scheduling import parse_scheduling_config
+from jobsnb.service.templates import CONFIGS, JobTemplates
 from jobsnb.service.things import ThingRegistry
 
 __all__ = ["JobsBackend"]
 
 
-class JobsBackend(JobUpdates, ExecutionOperations):
+class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations):
     """Things, thing groups, jobs and executions of one account in one region.
 
     Examples
@@ -66,6 +69,7 @@ class JobsBackend(JobUpdates, ExecutionOperations):
         self.job_order: list[str] = []
         self.continuous_by_group: dict[str, list[Job]] = {}
         self.command_executions = CommandExecutions()
+        self._init_templates()
 
     # ----------------------------------------------------------------- registry hooks
     def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
@@ -98,7 +102,7 @@ class JobsBackend(JobUpdates, ExecutionOperations):
         self,
         job_id: str,
         targets: list[str],
-        document: str,
+        document: str | None = None,
         description: str | None = None,
         target_selection: str = "SNAPSHOT",
         timeout_config: dict[str, Any] | None = None,
@@ -106,21 +110,27 @@ class JobsBackend(JobUpdates, ExecutionOperations):
         rollout_config: dict[str, Any] | None = None,
         abort_config: dict[str, Any] | None = None,
         scheduling_config: dict[str, Any] | None = None,
+        presigned_url_config: dict[str, Any] | None = None,
+        job_template_arn: str | None = None,
+        document_parameters: dict[str, str] | None = None,
     ) -> Job:
         """Create a job and queue its executions, at once or through its rollout; return it.
 
         ``targets`` are ARNs of things and thing groups of this account and region. A group
         stands for its members at creation, not its child groups'; a CONTINUOUS job also queues
         for things that join it later, and a thing that leaves has its pending execution REMOVED.
+        With ``job_template_arn`` the job takes its template's document, description and configs
+        (those given here win; :mod:`~jobsnb.service.templates`).
 
         Raises
         ------
         ResourceAlreadyExistsException
             When a job with ``job_id`` exists.
         ResourceNotFoundException
-            When a target thing or thing group does not exist.
+            When a target thing or thing group, or the template, does not exist.
         InvalidRequestException
-            When the id, targets, document, description or a config breaks AWS's rules.
+            When the id, targets, document, description, a config or a document parameter
+            breaks AWS's rules.
         """
         check_job_id(job_id)
         if job_id in self.jobs:
@@ -129,8 +139,26 @@ class JobsBackend(JobUpdates, ExecutionOperations):
             raise InvalidRequestException(f"targets must list 1 to {MAX_TARGETS} ARNs")
         if target_selection not in TARGET_SELECTIONS:
             raise InvalidRequestException("targetSelection must be SNAPSHOT or CONTINUOUS")
-        check_document(document)
+        if job_template_arn is not None or document_parameters is not None:
+            document, basis, configs = self.job_basis(
+                job_template_arn, document, document_parameters
+            )
+            description = basis if description is None else description
+            given = (
+                timeout_config,
+                retry_config,
+                rollout_config,
+                abort_config,
+                presigned_url_config,
+            )
+            timeout_config, retry_config, rollout_config, abort_config, presigned_url_config = (
+                configs.get(name) if value is None else value
+                for name, value in zip(CONFIGS, given, strict=True)
+            )
+        document = check_document(document)
         check_description(description)
+        presigned_url_config = check_presigned_url_config(presigned_url_config)
+        presigned = self.presigned_document(document, presigned_url_config)
         now = self.now()
         job = Job(
             job_id,
@@ -140,6 +168,10 @@ class JobsBackend(JobUpdates, ExecutionOperations):
             target_selection,
             now,
             description,
+            presigned_url_config=presigned_url_config,
+            job_template_arn=job_template_arn,
+            document_parameters=document_parameters,
+            presigned=presigned,
             last_updated_at=now,
         )
         parse_job_configs(job, timeout_config, retry_config, rollout_config, abort_config)

@@ -110,7 +110,11 @@ class Execution:
         if deadline is not None:
             shape["approximateSecondsBeforeTimedOut"] = max(0, int(deadline - now))
         if include_document:
-            shape["jobDocument"] = self.job.document
+            job = self.job
+            # Only a document with presigned-URL placeholders costs a call (decided at CreateJob).
+            shape["jobDocument"] = (
+                job.document if job.presigned is None else job.device_document(now)
+            )
         return shape
 
     def state_shape(self) -> dict[str, object]:

@@ -26,11 +26,8 @@ Body = dict[str, Any]
 #: CreateJob's members the service does not implement (the rest it does).
 CREATE_JOB_UNSUPPORTED = (
     "documentSource",
-    "presignedUrlConfig",
     "tags",
     "namespaceId",
-    "jobTemplateArn",
-    "documentParameters",
     "destinationPackageVersions",
 )
 
@@ -54,7 +51,7 @@ def _job_reference(job: Job) -> Body:
 
 def update_job(backend: JobsBackend, req: Request) -> Body:
     """UpdateJob: no output members."""
-    refuse_unsupported(req, ("presignedUrlConfig",), ("namespaceId",))
+    refuse_unsupported(req, (), ("namespaceId",))
     backend.update_job(
         req.path["jobId"],
         description=req.string("description"),
@@ -62,6 +59,7 @@ def update_job(backend: JobsBackend, req: Request) -> Body:
         retry_config=req.struct("jobExecutionsRetryConfig"),
         rollout_config=req.struct("jobExecutionsRolloutConfig"),
         abort_config=req.struct("abortConfig"),
+        presigned_url_config=req.struct("presignedUrlConfig"),
     )
     return {}
 

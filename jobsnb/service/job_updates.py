@@ -3,7 +3,8 @@
 Decisions where AWS is silent:
 
 * UpdateJob changes only the configs it is given; each is validated by CreateJob's rules, all
-  before any is applied. A new rollout config governs the things not yet released (from the next
+  before any is applied. A new presignedUrlConfig applies to documents devices receive from then
+  on. A new rollout config governs the things not yet released (from the next
   release on; a job whose executions were all released has nothing left for it to pace). A new
   timeout config applies to executions started afterwards (those in progress keep their
   deadline). New retry and abort configs apply to failures from then on.
@@ -24,8 +25,10 @@ from jobsnb.service.errors import (
     LimitExceededException,
     ResourceNotFoundException,
 )
-from jobsnb.service.jobs import Job, check_description, parse_job_configs
+from jobsnb.service.job_configs import check_description, parse_job_configs
+from jobsnb.service.jobs import Job
 from jobsnb.service.locking import operation
+from jobsnb.service.presigned import check_presigned_url_config
 from jobsnb.service.things import ThingRegistry
 
 __all__ = ["JobUpdates"]
@@ -77,6 +80,7 @@ class JobUpdates(ThingRegistry, Engine):
         retry_config: dict[str, Any] | None = None,
         rollout_config: dict[str, Any] | None = None,
         abort_config: dict[str, Any] | None = None,
+        presigned_url_config: dict[str, Any] | None = None,
     ) -> Job:
         """Change the job's description and the configs given (None leaves one as it is).
 
@@ -94,6 +98,7 @@ class JobUpdates(ThingRegistry, Engine):
         # Check every config on a scratch job first, so a bad one changes nothing.
         scratch = Job(job.job_id, job.arn, "", [], job.target_selection, job.created_at)
         parse_job_configs(scratch, timeout_config, retry_config, rollout_config, abort_config)
+        presigned_url_config = check_presigned_url_config(presigned_url_config)
         if description is not None:
             job.description = description
         if timeout_config is not None:
@@ -107,6 +112,8 @@ class JobUpdates(ThingRegistry, Engine):
             job.rollout_config, job.rollout = rollout_config, scratch.rollout
         if abort_config is not None:
             job.abort_config, job.abort_criteria = abort_config, scratch.abort_criteria
+        if presigned_url_config is not None:
+            job.presigned_url_config = presigned_url_config
         job.last_updated_at = self.now()
         return job
 

@@ -107,7 +107,7 @@ def update_job_execution(backend: JobsBackend, req: Request) -> Body:
     if include_state:
         body["executionState"] = execution.state_shape()
     if include_document:
-        body["jobDocument"] = execution.job.document
+        body["jobDocument"] = execution.job.device_document(backend.now())
     return body
 
 
@@ -259,12 +259,10 @@ def create_job(backend: JobsBackend, req: Request) -> Body:
     targets = req.string_list("targets")
     if targets is None:
         raise req.fail("targets is required.")
-    document = req.string("document", required=True)
-    assert document is not None
     job = backend.create_job(
         req.path["jobId"],
         targets,
-        document,
+        req.string("document"),
         description=req.string("description"),
         target_selection=req.string("targetSelection") or "SNAPSHOT",
         timeout_config=req.struct("timeoutConfig"),
@@ -272,6 +270,9 @@ def create_job(backend: JobsBackend, req: Request) -> Body:
         rollout_config=req.struct("jobExecutionsRolloutConfig"),
         abort_config=req.struct("abortConfig"),
         scheduling_config=req.struct("schedulingConfig"),
+        presigned_url_config=req.struct("presignedUrlConfig"),
+        job_template_arn=req.string("jobTemplateArn"),
+        document_parameters=req.string_map("documentParameters"),
     )
     body: Body = {"jobArn": job.arn, "jobId": job.job_id}
     if job.description is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from jobsnb.service import job_update_responses, responses
+from jobsnb.service import job_update_responses, responses, template_responses
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.errors import (
     AwsError,
@@ -61,6 +61,9 @@ class Route:
     quota
         The quota bucket that throttles it, ``"read"`` or ``"write"``; None for the control
         plane (never throttled).
+    aws
+        False for the service's own route (the presigned URLs it hands out), which no botocore
+        model describes.
     """
 
     plane: str
@@ -71,6 +74,7 @@ class Route:
     invalid: type[AwsError] = InvalidRequestException
     unavailable: type[AwsError] = ServiceUnavailableException
     quota: str | None = None
+    aws: bool = True
 
 
 def _route(
@@ -100,6 +104,8 @@ ROUTES: tuple[Route, ...] = (
     _route(DATA, "POST", "/command-executions", "StartCommandExecution",
            responses.start_command_execution, quota="write", invalid=ValidationException,
            unavailable=InternalServerException),
+    _route(DATA, "GET", "/presigned-urls/{bucket}/{key}", "GetPresignedUrlObject",
+           template_responses.get_presigned_url_object, aws=False),
     # control plane
     _route(CONTROL, "PUT", "/thing-groups/addThingToThingGroup", "AddThingToThingGroup",
            responses.add_thing_to_thing_group, unavailable=_FAILURE),
@@ -143,6 +149,19 @@ ROUTES: tuple[Route, ...] = (
            "DeleteJobExecution", responses.delete_job_execution),
     _route(CONTROL, "GET", "/endpoint", "DescribeEndpoint", responses.describe_endpoint,
            unavailable=_FAILURE),
+    _route(CONTROL, "PUT", "/job-templates/{jobTemplateId}", "CreateJobTemplate",
+           template_responses.create_job_template, unavailable=_FAILURE),
+    _route(CONTROL, "GET", "/job-templates/{jobTemplateId}", "DescribeJobTemplate",
+           template_responses.describe_job_template, unavailable=_FAILURE),
+    _route(CONTROL, "DELETE", "/job-templates/{jobTemplateId}", "DeleteJobTemplate",
+           template_responses.delete_job_template, unavailable=_FAILURE),
+    _route(CONTROL, "GET", "/job-templates", "ListJobTemplates",
+           template_responses.list_job_templates, unavailable=_FAILURE),
+    _route(CONTROL, "GET", "/managed-job-templates", "ListManagedJobTemplates",
+           template_responses.list_managed_job_templates, unavailable=InternalServerException),
+    _route(CONTROL, "GET", "/managed-job-templates/{templateName}", "DescribeManagedJobTemplate",
+           template_responses.describe_managed_job_template,
+           unavailable=InternalServerException),
 )  # fmt: skip
 
 _BY_SHAPE: dict[tuple[str, str, int], list[Route]] = {}

@@ -6,23 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from jobsnb.service import ManualClock
-from tests.helpers import GROUP_ARN, MINUTE, START, THING_ARN, make_job, make_things
+from tests.helpers import GROUP_ARN, MINUTE, START, THING_ARN, error_of, make_job, make_things
 
 ROLLOUT_1 = {"maximumPerMinute": 1}
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def job_of(iot: Any, job_id: str) -> dict[str, Any]:
@@ -142,7 +130,6 @@ def test_update_job_of_an_unknown_or_deleted_job_is_not_found(iot: Any) -> None:
 @pytest.mark.parametrize(
     ("field", "kwargs"),
     [
-        ("presignedUrlConfig", {"presignedUrlConfig": {"expiresInSec": 600}}),
         ("namespaceId", {"namespaceId": "ns"}),
     ],
 )
@@ -256,11 +243,8 @@ def test_a_canceled_rollout_is_not_concurrent(iot: Any) -> None:
 # ---------------------------------------------------------------------------- CreateJob
 UNSUPPORTED = {
     "documentSource": "https://s3.us-east-1.amazonaws.com/bucket/doc.json",
-    "presignedUrlConfig": {"expiresInSec": 600},
     "tags": [{"Key": "k", "Value": "v"}],
     "namespaceId": "ns",
-    "jobTemplateArn": "arn:aws:iot:us-east-1:123456789012:jobtemplate/t",
-    "documentParameters": {"k": "v"},
     "destinationPackageVersions": ["arn:aws:iot:us-east-1:123456789012:package/p/version/1"],
 }
 
@@ -299,5 +283,11 @@ def test_create_job_takes_every_field_it_implements(iot: Any) -> None:
         },
         timeoutConfig={"inProgressTimeoutInMinutes": 5},
         jobExecutionsRetryConfig={"criteriaList": [{"failureType": "ALL", "numberOfRetries": 1}]},
+        presignedUrlConfig={"roleArn": "arn:aws:iam::123456789012:role/jobs-s3"},
     )
-    assert job_of(iot, "j1")["status"] == "IN_PROGRESS"
+    job = job_of(iot, "j1")
+    assert job["status"] == "IN_PROGRESS"
+    assert job["presignedUrlConfig"] == {
+        "roleArn": "arn:aws:iam::123456789012:role/jobs-s3",
+        "expiresInSec": 3600,
+    }

@@ -53,7 +53,15 @@ RAISED: dict[tuple[str, str], set[str]] = {
     ("control", "CancelJobExecution"): {_NOT_FOUND, _VERSION, _STATE},
     ("control", "DeleteJobExecution"): {_NOT_FOUND, _STATE},
     ("control", "DescribeEndpoint"): set(),
+    ("control", "CreateJobTemplate"): {"ConflictException", _NOT_FOUND},
+    ("control", "DescribeJobTemplate"): {_NOT_FOUND},
+    ("control", "ListJobTemplates"): set(),
+    ("control", "DeleteJobTemplate"): {_NOT_FOUND},
+    ("control", "ListManagedJobTemplates"): {_NOT_FOUND},
+    ("control", "DescribeManagedJobTemplate"): {_NOT_FOUND},
 }
+#: The service's own routes (the presigned URLs it hands out), which no model describes.
+AWS_ROUTES = [route for route in ROUTES if route.aws]
 
 
 def _answerable(route: Route) -> set[str]:
@@ -67,10 +75,10 @@ def _answerable(route: Route) -> set[str]:
 
 
 def test_the_list_covers_every_route() -> None:
-    assert set(RAISED) == {(route.plane, route.operation) for route in ROUTES}
+    assert set(RAISED) == {(route.plane, route.operation) for route in AWS_ROUTES}
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.plane}-{r.operation}")
+@pytest.mark.parametrize("route", AWS_ROUTES, ids=lambda r: f"{r.plane}-{r.operation}")
 def test_every_error_a_route_answers_is_modelled(route: Route) -> None:
     service = "iot-jobs-data" if route.plane == DATA else "iot"
     model = botocore.session.get_session().get_service_model(service)

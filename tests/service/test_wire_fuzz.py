@@ -77,7 +77,8 @@ members = st.sampled_from(
      "includeJobExecutionState", "includeJobDocument", "targets", "document", "description",
      "targetSelection", "timeoutConfig", "jobExecutionsRetryConfig", "jobExecutionsRolloutConfig",
      "abortConfig", "attributePayload", "thingGroupProperties", "targetArn", "commandArn",
-     "parameters", "executionTimeoutSeconds", "clientToken", "force", "comment"]
+     "parameters", "executionTimeoutSeconds", "clientToken", "force", "comment",
+     "jobTemplateArn", "documentParameters", "presignedUrlConfig", "jobArn"]
 )  # fmt: skip
 
 
@@ -99,7 +100,8 @@ bodies = st.one_of(
 
 @st.composite
 def requests(draw: st.DrawFn) -> tuple[Route, str, str, bytes | None]:
-    route = draw(st.sampled_from(ROUTES))
+    # The service's own presigned-URL route answers 403 as S3 would; test_templates covers it.
+    route = draw(st.sampled_from([route for route in ROUTES if route.aws]))
     segments = [
         quote(draw(names), safe="") if part.startswith("{") else part for part in route.template
     ]
