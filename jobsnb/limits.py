@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Final
@@ -25,6 +26,12 @@ from jobsnb.exceptions import InvalidParameterError
 __all__ = [
     "BREAKER_COOLDOWN_SECONDS",
     "BREAKER_FAILURES",
+    "COMMAND_ARN_PATTERN",
+    "COMMAND_ID_PATTERN",
+    "COMMAND_PAGE_SIZE",
+    "COMMAND_PARAMETER_NAME_PATTERN",
+    "COMMAND_STATUSES",
+    "COMMAND_VALUE_TYPES",
     "CONNECT_MAX_DELAY_SECONDS",
     "CONNECT_TIMEOUT_SECONDS",
     "CONTROL_CHARACTERS",
@@ -47,6 +54,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
     "MAX_TARGETS",
+    "MAX_TARGET_ARN_LENGTH",
     "NAME_RULE",
     "PENDING_STATUSES",
     "PROCESS_COUNTERS",
@@ -56,12 +64,17 @@ __all__ = [
     "TERMINAL_STATUSES",
     "THING_NAME_PATTERN",
     "VERSION_MISMATCH",
+    "check_command",
+    "check_command_parameters",
+    "check_command_status",
     "check_execution_number",
+    "check_execution_timeout_seconds",
     "check_expected_version",
     "check_job_id",
     "check_status_details",
     "check_step_timeout",
     "check_thing_name",
+    "command_parameter",
 ]
 
 #: Every job execution status, in the order a rollout moves through them (the categorical order).
@@ -98,7 +111,13 @@ MAX_PAGE_SIZE: Final = 250
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT_ID: Final = "123456789012"
 #: AWS's data-plane quotas per account, requests per second (reads: GetPending + Describe;
-#: writes: StartNext + Update + StartCommandExecution), and the control-plane job APIs'.
+#: writes: StartNext + Update), and the control-plane job APIs' (spec section 7: AWS's 2019
+#: figures). Commands: StartCommandExecution (data plane) counts against the writes budget and
+#: GetCommand, ListCommands, GetCommandExecution, ListCommandExecutions against the control one,
+#: as the local service groups them. UNCONFIRMED: AWS's quota table for Commands (General
+#: Reference, "AWS IoT Device Management endpoints and quotas") was not in the sources reachable
+#: here; an account that meets 429s slows down by itself (RequestBudget), or pass
+#: ``writes_per_second=`` / ``control_per_second=`` to connect().
 DEFAULT_READS_PER_SECOND: Final = 200.0
 DEFAULT_WRITES_PER_SECOND: Final = 200.0
 DEFAULT_CONTROL_PER_SECOND: Final = 10.0
@@ -122,6 +141,155 @@ MAX_DESCRIPTION_LENGTH: Final = 2028
 #: How deep the local service lets JSON nest (a request body, a job document): objects and
 #: arrays inside one another, the outermost counting 1. Deeper is refused with a 400.
 MAX_JSON_DEPTH: Final = 64
+
+
+# --- Commands (the iot model 2015-05-28 and iot-jobs-data 2017-09-29 of botocore 1.43.117) ------
+
+#: Every command execution status, in the model's order (CommandExecutionStatus): not yet done
+#: (CREATED, IN_PROGRESS), then the outcomes. A TIMED_OUT the cloud set is not final: the device
+#: may still report another status.
+COMMAND_STATUSES: Final = (
+    "CREATED",
+    "IN_PROGRESS",
+    "SUCCEEDED",
+    "FAILED",
+    "REJECTED",
+    "TIMED_OUT",
+)
+#: CommandId: 1-64 of ``[a-zA-Z0-9_-]``; a command ARN ends in ``:command/<id>``.
+COMMAND_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+COMMAND_ARN_PATTERN: Final = re.compile(
+    r"arn:(?P<partition>[a-z0-9-]+):iot:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12})"
+    r":command/(?P<id>[a-zA-Z0-9_-]{1,64})"
+)
+#: CommandParameterName: 1-192 of ``[.$a-zA-Z0-9_-]``.
+COMMAND_PARAMETER_NAME_PATTERN: Final = re.compile(r"[.$a-zA-Z0-9_-]{1,192}")
+#: CommandParameterValue's members: each value sets exactly one.
+COMMAND_VALUE_TYPES: Final = ("S", "B", "I", "L", "D", "BIN", "UL")
+#: ListCommands' and ListCommandExecutions' largest ``maxResults`` (the page jobsnb asks for).
+COMMAND_PAGE_SIZE: Final = 100
+#: TargetArn's longest.
+MAX_TARGET_ARN_LENGTH: Final = 2048
+_INT32: Final = (-(2**31), 2**31 - 1)
+_INT64: Final = (-(2**63), 2**63 - 1)
+_UNSIGNED_LONG: Final = re.compile(r"[0-9]{1,20}")
+
+
+def check_command(value: object, field: str = "command") -> str:
+    """Return ``value`` if it is a command id (1-64 of ``[a-zA-Z0-9_-]``) or a command ARN.
+
+    Examples
+    --------
+    >>> check_command("reboot"), check_command("arn:aws:iot:eu-west-1:123456789012:command/reboot")
+    ('reboot', 'arn:aws:iot:eu-west-1:123456789012:command/reboot')
+    """
+    if isinstance(value, str) and (
+        COMMAND_ID_PATTERN.fullmatch(value) or COMMAND_ARN_PATTERN.fullmatch(value)
+    ):
+        return value
+    rule = (
+        "must be a command id (1-64 characters, each a letter, a digit, '_' or '-') or a "
+        "command ARN (arn:aws:iot:<region>:<account>:command/<id>)"
+    )
+    raise InvalidParameterError(field, rule, value)
+
+
+def check_command_status(value: object, field: str = "status") -> str:
+    """Return ``value`` if it is a command execution status (:data:`COMMAND_STATUSES`)."""
+    if not isinstance(value, str) or value not in COMMAND_STATUSES:
+        raise InvalidParameterError(field, f"must be one of {', '.join(COMMAND_STATUSES)}", value)
+    return value
+
+
+def check_execution_timeout_seconds(value: object, field: str = "executionTimeoutSeconds") -> int:
+    """Return ``value`` if it is an execution timeout: a whole number of seconds, at least 1."""
+    seconds = _check_int(value, field)
+    if not 1 <= seconds <= _INT64[1]:
+        raise InvalidParameterError(field, "must be at least 1 (seconds)", value)
+    return seconds
+
+
+def command_parameter(value: object, field: str) -> dict[str, object]:
+    """One parameter value as StartCommandExecution sends it: ``{"S": ...}``, ``{"I": ...}``...
+
+    A typed value (a dict with one of :data:`COMMAND_VALUE_TYPES`) is checked and kept; a plain
+    one is typed: str → ``S``, bool → ``B``, int → ``I`` (``L`` outside 32 bits), float →
+    ``D``, bytes → ``BIN``. Strings and binaries are not empty, ``UL`` is 1-20 digits.
+
+    Examples
+    --------
+    >>> command_parameter(30, "parameters['delay']"), command_parameter(2**40, "p")
+    ({'I': 30}, {'L': 1099511627776})
+    >>> command_parameter({"UL": "18446744073709551615"}, "p")
+    {'UL': '18446744073709551615'}
+    """
+    if isinstance(value, Mapping):
+        if len(value) != 1 or next(iter(value)) not in COMMAND_VALUE_TYPES:
+            rule = f"must set exactly one of {', '.join(COMMAND_VALUE_TYPES)}"
+            raise InvalidParameterError(field, rule, dict(value))
+        kind, item = next(iter(value.items()))
+    elif isinstance(value, bool):
+        kind, item = "B", value
+    elif isinstance(value, int):
+        kind, item = ("I" if _INT32[0] <= value <= _INT32[1] else "L"), value
+    elif isinstance(value, float):
+        kind, item = "D", value
+    elif isinstance(value, bytes | bytearray):
+        kind, item = "BIN", bytes(value)
+    elif isinstance(value, str):
+        kind, item = "S", value
+    else:
+        rule = "must be a str, bool, int, float, bytes or a typed value such as {'L': 5}"
+        raise InvalidParameterError(field, rule, value)
+    _check_typed(kind, item, f"{field}.{kind}")
+    return {kind: item}
+
+
+def _check_typed(kind: str, item: object, field: str) -> None:
+    if kind == "B":
+        if not isinstance(item, bool):
+            raise InvalidParameterError(field, "must be a bool", item)
+    elif kind in ("I", "L"):
+        low, high = _INT32 if kind == "I" else _INT64
+        if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+            bits = 32 if kind == "I" else 64
+            raise InvalidParameterError(field, f"must be a {bits}-bit integer", item)
+    elif kind == "D":
+        if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item):
+            raise InvalidParameterError(field, "must be a finite number", item)
+    elif kind == "UL":
+        if not isinstance(item, str) or not _UNSIGNED_LONG.fullmatch(item):
+            raise InvalidParameterError(field, "must be a string of 1-20 digits", item)
+    elif kind == "S":
+        if not isinstance(item, str) or not item:
+            raise InvalidParameterError(field, "must be a non-empty string", item)
+    elif not isinstance(item, bytes | bytearray) or not item:
+        raise InvalidParameterError(field, "must be non-empty bytes", item)
+
+
+def check_command_parameters(
+    value: object, field: str = "parameters"
+) -> dict[str, dict[str, object]]:
+    """Return StartCommandExecution's ``parameters``: at least one, names of the model's pattern.
+
+    Each value goes through :func:`command_parameter`.
+
+    Examples
+    --------
+    >>> check_command_parameters({"delay": 30, "mode": "safe"})
+    {'delay': {'I': 30}, 'mode': {'S': 'safe'}}
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(field, "must be a map of parameter names to values", value)
+    if not value:
+        raise InvalidParameterError(field, "must name at least one parameter (or be None)", {})
+    checked: dict[str, dict[str, object]] = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or not COMMAND_PARAMETER_NAME_PATTERN.fullmatch(name):
+            rule = "must be 1-192 characters, each a letter, a digit, '.', '$', '_' or '-'"
+            raise InvalidParameterError(f"{field} key", rule, name)
+        checked[name] = command_parameter(item, f"{field}[{name!r}]")
+    return checked
 
 
 def check_thing_name(value: object, field: str = "thingName") -> str:
