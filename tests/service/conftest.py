@@ -63,6 +63,32 @@ def make_things(iot: Any) -> Callable[..., list[str]]:
 
 
 @pytest.fixture
+def make_command(iot: Any) -> Callable[..., str]:
+    """``make_command("reboot")`` creates a command and returns its ARN.
+
+    With ``parameters=("delay",)`` it is a dynamic command whose payload template has those
+    mandatory parameters (any type, no default); without, a static JSON payload.
+    """
+
+    def make(command_id: str = "reboot", parameters: tuple[str, ...] = (), **kwargs: Any) -> str:
+        if parameters:
+            template = {
+                name: "${aws:iot:commandexecution::parameter:" + name + "}" for name in parameters
+            }
+            kwargs.setdefault("payloadTemplate", json.dumps(template))
+            kwargs.setdefault("preprocessor", {"awsJsonSubstitution": {"outputFormat": "JSON"}})
+            kwargs.setdefault("mandatoryParameters", [{"name": name} for name in parameters])
+        else:
+            kwargs.setdefault(
+                "payload",
+                {"content": json.dumps(REBOOT).encode(), "contentType": "application/json"},
+            )
+        return str(iot.create_command(commandId=command_id, **kwargs)["commandArn"])
+
+    return make
+
+
+@pytest.fixture
 def make_job(iot: Any) -> Callable[..., str]:
     """``make_job("j1", ["t1"], timeoutConfig=...)`` creates a job on existing things."""
 
