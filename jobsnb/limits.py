@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Final
@@ -29,6 +28,7 @@ __all__ = [
     "COMMAND_ARN_PATTERN",
     "COMMAND_ID_PATTERN",
     "COMMAND_PAGE_SIZE",
+    "COMMAND_PARAMETER_MEMBERS",
     "COMMAND_PARAMETER_NAME_PATTERN",
     "COMMAND_STATUSES",
     "COMMAND_VALUE_TYPES",
@@ -42,6 +42,8 @@ __all__ = [
     "DEFAULT_WRITES_PER_SECOND",
     "DETAILS_KEY_PATTERN",
     "DEVICE_STATUSES",
+    "INT32_RANGE",
+    "INT64_RANGE",
     "INTERRUPT_GRACE_SECONDS",
     "IN_PROGRESS_TIMEOUT_RANGE",
     "JOB_ID_PATTERN",
@@ -63,9 +65,9 @@ __all__ = [
     "STEP_TIMEOUT_RANGE",
     "TERMINAL_STATUSES",
     "THING_NAME_PATTERN",
+    "UNSIGNED_LONG_PATTERN",
     "VERSION_MISMATCH",
     "check_command",
-    "check_command_parameters",
     "check_command_status",
     "check_execution_number",
     "check_execution_timeout_seconds",
@@ -74,7 +76,6 @@ __all__ = [
     "check_status_details",
     "check_step_timeout",
     "check_thing_name",
-    "command_parameter",
 ]
 
 #: Every job execution status, in the order a rollout moves through them (the categorical order).
@@ -166,13 +167,25 @@ COMMAND_ARN_PATTERN: Final = re.compile(
 COMMAND_PARAMETER_NAME_PATTERN: Final = re.compile(r"[.$a-zA-Z0-9_-]{1,192}")
 #: CommandParameterValue's members: each value sets exactly one.
 COMMAND_VALUE_TYPES: Final = ("S", "B", "I", "L", "D", "BIN", "UL")
+#: A mandatory parameter's declared ``type`` (CommandParameterType) → the member that carries it.
+COMMAND_PARAMETER_MEMBERS: Final = {
+    "STRING": "S",
+    "INTEGER": "I",
+    "DOUBLE": "D",
+    "LONG": "L",
+    "UNSIGNEDLONG": "UL",
+    "BOOLEAN": "B",
+    "BINARY": "BIN",
+}
 #: ListCommands' and ListCommandExecutions' largest ``maxResults`` (the page jobsnb asks for).
 COMMAND_PAGE_SIZE: Final = 100
 #: TargetArn's longest.
 MAX_TARGET_ARN_LENGTH: Final = 2048
-_INT32: Final = (-(2**31), 2**31 - 1)
-_INT64: Final = (-(2**63), 2**63 - 1)
-_UNSIGNED_LONG: Final = re.compile(r"[0-9]{1,20}")
+#: The model's integer (``I``) and long (``L``, and the execution timeout) ranges.
+INT32_RANGE: Final = (-(2**31), 2**31 - 1)
+INT64_RANGE: Final = (-(2**63), 2**63 - 1)
+#: An unsigned long (``UL``) is sent as a string of 1-20 digits.
+UNSIGNED_LONG_PATTERN: Final = re.compile(r"[0-9]{1,20}")
 
 
 def check_command(value: object, field: str = "command") -> str:
@@ -204,92 +217,9 @@ def check_command_status(value: object, field: str = "status") -> str:
 def check_execution_timeout_seconds(value: object, field: str = "executionTimeoutSeconds") -> int:
     """Return ``value`` if it is an execution timeout: a whole number of seconds, at least 1."""
     seconds = _check_int(value, field)
-    if not 1 <= seconds <= _INT64[1]:
+    if not 1 <= seconds <= INT64_RANGE[1]:
         raise InvalidParameterError(field, "must be at least 1 (seconds)", value)
     return seconds
-
-
-def command_parameter(value: object, field: str) -> dict[str, object]:
-    """One parameter value as StartCommandExecution sends it: ``{"S": ...}``, ``{"I": ...}``...
-
-    A typed value (a dict with one of :data:`COMMAND_VALUE_TYPES`) is checked and kept; a plain
-    one is typed: str → ``S``, bool → ``B``, int → ``I`` (``L`` outside 32 bits), float →
-    ``D``, bytes → ``BIN``. Strings and binaries are not empty, ``UL`` is 1-20 digits.
-
-    Examples
-    --------
-    >>> command_parameter(30, "parameters['delay']"), command_parameter(2**40, "p")
-    ({'I': 30}, {'L': 1099511627776})
-    >>> command_parameter({"UL": "18446744073709551615"}, "p")
-    {'UL': '18446744073709551615'}
-    """
-    if isinstance(value, Mapping):
-        if len(value) != 1 or next(iter(value)) not in COMMAND_VALUE_TYPES:
-            rule = f"must set exactly one of {', '.join(COMMAND_VALUE_TYPES)}"
-            raise InvalidParameterError(field, rule, dict(value))
-        kind, item = next(iter(value.items()))
-    elif isinstance(value, bool):
-        kind, item = "B", value
-    elif isinstance(value, int):
-        kind, item = ("I" if _INT32[0] <= value <= _INT32[1] else "L"), value
-    elif isinstance(value, float):
-        kind, item = "D", value
-    elif isinstance(value, bytes | bytearray):
-        kind, item = "BIN", bytes(value)
-    elif isinstance(value, str):
-        kind, item = "S", value
-    else:
-        rule = "must be a str, bool, int, float, bytes or a typed value such as {'L': 5}"
-        raise InvalidParameterError(field, rule, value)
-    _check_typed(kind, item, f"{field}.{kind}")
-    return {kind: item}
-
-
-def _check_typed(kind: str, item: object, field: str) -> None:
-    if kind == "B":
-        if not isinstance(item, bool):
-            raise InvalidParameterError(field, "must be a bool", item)
-    elif kind in ("I", "L"):
-        low, high = _INT32 if kind == "I" else _INT64
-        if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
-            bits = 32 if kind == "I" else 64
-            raise InvalidParameterError(field, f"must be a {bits}-bit integer", item)
-    elif kind == "D":
-        if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item):
-            raise InvalidParameterError(field, "must be a finite number", item)
-    elif kind == "UL":
-        if not isinstance(item, str) or not _UNSIGNED_LONG.fullmatch(item):
-            raise InvalidParameterError(field, "must be a string of 1-20 digits", item)
-    elif kind == "S":
-        if not isinstance(item, str) or not item:
-            raise InvalidParameterError(field, "must be a non-empty string", item)
-    elif not isinstance(item, bytes | bytearray) or not item:
-        raise InvalidParameterError(field, "must be non-empty bytes", item)
-
-
-def check_command_parameters(
-    value: object, field: str = "parameters"
-) -> dict[str, dict[str, object]]:
-    """Return StartCommandExecution's ``parameters``: at least one, names of the model's pattern.
-
-    Each value goes through :func:`command_parameter`.
-
-    Examples
-    --------
-    >>> check_command_parameters({"delay": 30, "mode": "safe"})
-    {'delay': {'I': 30}, 'mode': {'S': 'safe'}}
-    """
-    if not isinstance(value, Mapping):
-        raise InvalidParameterError(field, "must be a map of parameter names to values", value)
-    if not value:
-        raise InvalidParameterError(field, "must name at least one parameter (or be None)", {})
-    checked: dict[str, dict[str, object]] = {}
-    for name, item in value.items():
-        if not isinstance(name, str) or not COMMAND_PARAMETER_NAME_PATTERN.fullmatch(name):
-            rule = "must be 1-192 characters, each a letter, a digit, '.', '$', '_' or '-'"
-            raise InvalidParameterError(f"{field} key", rule, name)
-        checked[name] = command_parameter(item, f"{field}[{name!r}]")
-    return checked
 
 
 def check_thing_name(value: object, field: str = "thingName") -> str:
