@@ -117,6 +117,19 @@ def data_unchecked(service: Any) -> Any:
     )
 
 
+@pytest.fixture
+def iot_unchecked(service: Any) -> Any:
+    """An iot client without botocore's client-side parameter checks."""
+    return boto3.client(
+        "iot",
+        endpoint_url=service.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
+    )
+
+
 #: A SigV4 Authorization header whose credential scope names the control plane (the service
 #: reads the scope, not the signature).
 CONTROL_AUTH = (
