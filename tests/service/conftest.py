@@ -104,30 +104,27 @@ def make_job(iot: Any) -> Callable[..., str]:
     return make
 
 
-@pytest.fixture
-def data_unchecked(service: Any) -> Any:
-    """An iot-jobs-data client without botocore's client-side parameter checks."""
+def _unchecked(service: Any, service_name: str) -> Any:
     return boto3.client(
-        "iot-jobs-data",
+        service_name,
         endpoint_url=service.url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
     )
+
+
+@pytest.fixture
+def data_unchecked(service: Any) -> Any:
+    """An iot-jobs-data client without botocore's client-side parameter checks."""
+    return _unchecked(service, "iot-jobs-data")
 
 
 @pytest.fixture
 def iot_unchecked(service: Any) -> Any:
     """An iot client without botocore's client-side parameter checks."""
-    return boto3.client(
-        "iot",
-        endpoint_url=service.url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
-    )
+    return _unchecked(service, "iot")
 
 
 #: A SigV4 Authorization header whose credential scope names the control plane (the service
