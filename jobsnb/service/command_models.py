@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobsnb.service.command_conditions import failed
 from jobsnb.service.command_values import PARAMETER_TYPES, json_value
 from jobsnb.service.errors import ValidationException
 
@@ -110,8 +111,8 @@ class Command:
         """The execution's parameters: ``given`` checked against the mandatory parameters.
 
         A parameter the command does not declare is refused; a declared one not given takes
-        its ``defaultValue`` (ValidationException without one); a given value must carry the
-        member its declared ``type`` names.
+        its ``defaultValue`` (ValidationException without one); the value must carry the member
+        its declared ``type`` names and meet its ``valueConditions``.
         """
         declared = {p["name"]: p for p in self.mandatory_parameters or ()}
         given = given or {}
@@ -132,6 +133,11 @@ class Command:
             if kind is not None and PARAMETER_TYPES[kind] not in value:
                 raise ValidationException(
                     f"parameters.{name} must be of type {kind} ({PARAMETER_TYPES[kind]})."
+                )
+            unmet = failed(value, spec.get("valueConditions", ()))
+            if unmet is not None:
+                raise ValidationException(
+                    f"parameters.{name} does not meet its valueConditions ({unmet})."
                 )
             resolved[name] = value
         return resolved

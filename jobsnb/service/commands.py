@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from jobsnb.limits import COMMAND_PARAMETER_NAME_PATTERN
+from jobsnb.service.command_conditions import check_conditions
 from jobsnb.service.command_models import (
     PLACEHOLDER,
     TIMEOUT_PLACEHOLDER,
@@ -120,12 +121,11 @@ def _mandatory_parameters(value: object) -> list[dict[str, Any]]:
         where = f"mandatoryParameters[{index}]"
         if not isinstance(item, dict):
             raise ValidationException(f"{where} must be an object.")
-        for unsupported in ("value", "valueConditions"):
-            if item.get(unsupported) is not None:
-                raise ValidationException(
-                    f"The local service does not support mandatoryParameters.{unsupported}."
-                )
-        unknown = set(item) - {"name", "type", "defaultValue", "description"}
+        if item.get("value") is not None:
+            raise ValidationException(
+                "The local service does not support mandatoryParameters.value."
+            )
+        unknown = set(item) - {"name", "type", "defaultValue", "description", "valueConditions"}
         if unknown:
             raise ValidationException(f"{where} has unknown member {sorted(unknown)[0]}.")
         name = item.get("name")
@@ -146,6 +146,8 @@ def _mandatory_parameters(value: object) -> list[dict[str, Any]]:
             spec["defaultValue"] = check_parameter_value(default, f"{where}.defaultValue")
             if kind is not None and PARAMETER_TYPES[kind] not in spec["defaultValue"]:
                 raise ValidationException(f"{where}.defaultValue must be of type {kind}.")
+        if item.get("valueConditions") is not None:
+            spec["valueConditions"] = check_conditions(item["valueConditions"], kind, where)
         description = check_text(item.get("description"), f"{where}.description", 2028)
         if description is not None:
             spec["description"] = description

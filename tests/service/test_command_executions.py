@@ -302,3 +302,50 @@ def test_delete_only_final_executions(iot: Any, start: Any, service: Any) -> Non
         get(iot, execution_id)
     assert iot.list_command_executions(targetArn=T1)["commandExecutions"] == []
     iot.delete_command_execution(executionId=execution_id, targetArn=T1)  # gone: success
+
+
+def test_value_conditions_are_checked_on_the_resolved_value(
+    iot: Any, data: Any, make_things: Any
+) -> None:
+    make_things("t1")
+    arn = iot.create_command(
+        commandId="thermostat",
+        payloadTemplate=json.dumps(
+            {
+                "t": "${aws:iot:commandexecution::parameter:temperature}",
+                "mode": "${aws:iot:commandexecution::parameter:mode}",
+            }
+        ),
+        preprocessor={"awsJsonSubstitution": {"outputFormat": "JSON"}},
+        mandatoryParameters=[
+            {
+                "name": "temperature",
+                "type": "INTEGER",
+                "defaultValue": {"I": 72},
+                "valueConditions": [
+                    {
+                        "comparisonOperator": "IN_RANGE",
+                        "operand": {"numberRange": {"min": "60", "max": "80"}},
+                    }
+                ],
+            },
+            {
+                "name": "mode",
+                "type": "STRING",
+                "defaultValue": {"S": "ON"},
+                "valueConditions": [
+                    {"comparisonOperator": "IN_SET", "operand": {"strings": ["ON", "OFF"]}}
+                ],
+            },
+        ],
+    )["commandArn"]
+    for parameters in ({}, {"temperature": {"I": 80}, "mode": {"S": "OFF"}}):
+        kwargs = {"parameters": parameters} if parameters else {}
+        assert data.start_command_execution(targetArn=T1, commandArn=arn, **kwargs)
+    for parameters, words in (
+        ({"temperature": {"I": 81}}, ["parameters.temperature", "IN_RANGE 60 to 80"]),
+        ({"mode": {"S": "DIM"}}, ["parameters.mode", "IN_SET ON, OFF"]),
+    ):
+        with pytest.raises(data.exceptions.ValidationException) as excinfo:
+            data.start_command_execution(targetArn=T1, commandArn=arn, parameters=parameters)
+        refused(excinfo, "ValidationException", 400, "valueConditions", *words)

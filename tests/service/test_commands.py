@@ -86,6 +86,14 @@ def test_an_unknown_command_is_not_found(iot: Any) -> None:
 STATIC = {"payload": {"content": b"{}"}}
 
 
+def _conditions(kind: str | None, operator: str, operand: dict[str, Any]) -> dict[str, Any]:
+    parameter: dict[str, Any] = {"name": "lines"}
+    if kind is not None:
+        parameter["type"] = kind
+    parameter["valueConditions"] = [{"comparisonOperator": operator, "operand": operand}]
+    return {**DYNAMIC, "mandatoryParameters": [parameter]}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
@@ -119,20 +127,16 @@ STATIC = {"payload": {"content": b"{}"}}
             },
             ["defaultValue", "INTEGER"],
         ),
+        (_conditions(None, "EQUALS", {"number": "1"}), ["valueConditions", "type"]),
+        (_conditions("BOOLEAN", "EQUALS", {"number": "1"}), ["valueConditions", "type"]),
+        (_conditions("STRING", "LESS_THAN", {"string": "a"}), ["comparisonOperator"]),
+        (_conditions("INTEGER", "EQUALS", {"number": "ten"}), ["operand.number"]),
         (
-            {
-                **DYNAMIC,
-                "mandatoryParameters": [
-                    {
-                        "name": "lines",
-                        "valueConditions": [
-                            {"comparisonOperator": "EQUALS", "operand": {"number": "1"}}
-                        ],
-                    }
-                ],
-            },
-            ["does not support mandatoryParameters.valueConditions"],
+            _conditions("INTEGER", "IN_RANGE", {"numberRange": {"min": "9", "max": "1"}}),
+            ["numberRange.min"],
         ),
+        (_conditions("STRING", "IN_SET", {"strings": ["a"] * 11}), ["operand.strings", "10"]),
+        ({**DYNAMIC, "mandatoryParameters": [{"name": "lines", "value": {"I": 1}}]}, ["value"]),
         ({**STATIC, "displayName": "d" * 65}, ["displayName", "64"]),
         ({**STATIC, "description": "line\nbreak"}, ["description", "control"]),
     ],
@@ -153,7 +157,13 @@ STATIC = {"payload": {"content": b"{}"}}
         "undeclared-placeholder",
         "duplicate-name",
         "default-type",
-        "value-conditions",
+        "conditions-untyped",
+        "conditions-boolean",
+        "string-operator",
+        "operand-number",
+        "range-order",
+        "set-size",
+        "value",
         "display-name",
         "description",
     ],
