@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobsnb.limits import COMMAND_PARAMETER_MEMBERS
 from jobsnb.service.command_conditions import failed
-from jobsnb.service.command_values import PARAMETER_TYPES, json_value
+from jobsnb.service.command_values import json_value
 from jobsnb.service.errors import ValidationException
 
 __all__ = [
@@ -130,9 +131,9 @@ class Command:
                     "(it has no defaultValue)."
                 )
             kind = spec.get("type")
-            if kind is not None and PARAMETER_TYPES[kind] not in value:
+            if kind is not None and COMMAND_PARAMETER_MEMBERS[kind] not in value:
                 raise ValidationException(
-                    f"parameters.{name} must be of type {kind} ({PARAMETER_TYPES[kind]})."
+                    f"parameters.{name} must be of type {kind} ({COMMAND_PARAMETER_MEMBERS[kind]})."
                 )
             unmet = failed(value, spec.get("valueConditions", ()))
             if unmet is not None:

@@ -20,7 +20,6 @@ from jobsnb.limits import COMMAND_ID_PATTERN, COMMAND_PARAMETER_NAME_PATTERN
 from jobsnb.service.errors import ValidationException
 
 __all__ = [
-    "PARAMETER_TYPES",
     "check_command_id",
     "check_parameter_value",
     "check_parameters",
@@ -34,17 +33,6 @@ __all__ = [
 _RESULT_NAME = re.compile(r"[a-zA-Z0-9_-]{1,32}")
 _REASON_CODE = re.compile(r"[A-Z0-9_-]{1,64}")
 _UNSIGNED = re.compile(r"[0-9]{1,20}")
-
-#: A mandatory parameter's ``type`` → the value member that carries it.
-PARAMETER_TYPES = {
-    "STRING": "S",
-    "INTEGER": "I",
-    "DOUBLE": "D",
-    "LONG": "L",
-    "UNSIGNEDLONG": "UL",
-    "BOOLEAN": "B",
-    "BINARY": "BIN",
-}
 
 _INT32 = 2**31
 _INT64 = 2**63

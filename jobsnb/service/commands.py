@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from jobsnb.limits import COMMAND_PARAMETER_NAME_PATTERN
+from jobsnb.limits import COMMAND_PARAMETER_MEMBERS, COMMAND_PARAMETER_NAME_PATTERN
 from jobsnb.service.command_conditions import check_conditions
 from jobsnb.service.command_models import (
     PLACEHOLDER,
@@ -36,7 +36,6 @@ from jobsnb.service.command_models import (
     CommandExecution,
 )
 from jobsnb.service.command_values import (
-    PARAMETER_TYPES,
     check_command_id,
     check_parameter_value,
     check_text,
@@ -136,15 +135,15 @@ def _mandatory_parameters(value: object) -> list[dict[str, Any]]:
         spec: dict[str, Any] = {"name": name}
         kind = item.get("type")
         if kind is not None:
-            if kind not in PARAMETER_TYPES:
+            if kind not in COMMAND_PARAMETER_MEMBERS:
                 raise ValidationException(
-                    f"{where}.type must be one of {', '.join(PARAMETER_TYPES)}."
+                    f"{where}.type must be one of {', '.join(COMMAND_PARAMETER_MEMBERS)}."
                 )
             spec["type"] = kind
         default = item.get("defaultValue")
         if default is not None:
             spec["defaultValue"] = check_parameter_value(default, f"{where}.defaultValue")
-            if kind is not None and PARAMETER_TYPES[kind] not in spec["defaultValue"]:
+            if kind is not None and COMMAND_PARAMETER_MEMBERS[kind] not in spec["defaultValue"]:
                 raise ValidationException(f"{where}.defaultValue must be of type {kind}.")
         if item.get("valueConditions") is not None:
             spec["valueConditions"] = check_conditions(item["valueConditions"], kind, where)
