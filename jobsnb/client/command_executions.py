@@ -167,7 +167,7 @@ class CommandExecutions:
             ordered ``CREATED < IN_PROGRESS < SUCCEEDED < FAILED < REJECTED < TIMED_OUT``, times
             UTC): those asked for in their order, each failed read (an unknown thing or
             execution) a row of ``frame.jobsnb.errors`` instead; or a command's executions as
-            the service lists them (newest first), the listing's missing fields NA unless
+            the service lists them (AWS: newest first), the listing's missing fields NA unless
             ``describe``.
 
         Raises
