@@ -168,20 +168,16 @@ def _template(
     names = _PLACEHOLDERS.findall(template)
     if not names and TIMEOUT_PLACEHOLDER not in template:
         raise ValidationException("payloadTemplate must contain at least one placeholder.")
-    substitution = (
-        preprocessor.get("awsJsonSubstitution") if isinstance(preprocessor, dict) else None
-    )
-    if not isinstance(substitution, dict) or substitution.get("outputFormat") not in (
-        "JSON",
-        "CBOR",
-    ):
+    substitution = preprocessor.get("awsJsonSubstitution") if isinstance(preprocessor, dict) else {}
+    output = substitution.get("outputFormat") if isinstance(substitution, dict) else None
+    if output == "CBOR":
+        raise ValidationException(
+            "The local service does not support preprocessor.awsJsonSubstitution.outputFormat CBOR."
+        )
+    if output != "JSON":
         raise ValidationException(
             "preprocessor is required with a payloadTemplate: "
             "{awsJsonSubstitution: {outputFormat: JSON}}."
-        )
-    if substitution["outputFormat"] == "CBOR":
-        raise ValidationException(
-            "The local service does not support preprocessor.awsJsonSubstitution.outputFormat CBOR."
         )
     declared = _mandatory_parameters(parameters)
     for name in names:
