@@ -7,6 +7,8 @@ Decisions where AWS is silent:
 
 * DeleteCommandExecution of an execution that does not exist succeeds (the model lists no
   ResourceNotFoundException); one not final (a cloud TIMED_OUT included) is a ConflictException.
+* GetCommandExecution leaves ``result`` out unless ``includeResult=true`` (the model gives no
+  default).
 * ListCommandExecutions by ``commandArn`` needs the command to exist (ResourceNotFoundException);
   by ``targetArn`` it does not. Time filters take ``after`` inclusive and ``before`` exclusive, in
   UTC; the list is ordered by creation, or with ``completedTimeFilter`` by completion.
