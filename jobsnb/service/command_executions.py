@@ -10,7 +10,8 @@ The status rules, from AWS's developer guide: a device may report IN_PROGRESS (a
 SUCCEEDED, FAILED, REJECTED or TIMED_OUT; the last four are final. When the timer expires first
 the cloud sets TIMED_OUT with reason ``$NO_RESPONSE_FROM_DEVICE``, and that is not final: the
 device may still report SUCCEEDED, FAILED, REJECTED, or TIMED_OUT (which keeps the status and
-takes the device's reason). ``completedAt`` is the time of the device's final report.
+takes the device's reason), not IN_PROGRESS. ``completedAt`` is the time of the device's final
+report. A refused report raises InvalidStateTransitionException (MQTT's ``response/rejected``).
 
 Decisions where AWS is silent:
 
@@ -18,7 +19,8 @@ Decisions where AWS is silent:
 * Execution ids are UUIDs drawn from a counter, so that a seeded simulation replays the same ids.
 * A device's report replaces ``statusReason`` and ``result`` when it gives them and keeps them
   when it does not, except the cloud's ``$NO_RESPONSE_FROM_DEVICE``, which any report replaces.
-  After a cloud TIMED_OUT, IN_PROGRESS is refused.
+* ``startedAt`` is ``createdAt`` (the timer runs from creation; AWS's ListCommandExecutions
+  example shows them equal) and ``timeToLive`` is 180 days after it (AWS: "six months").
 """
 
 from __future__ import annotations
