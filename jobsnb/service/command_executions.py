@@ -65,7 +65,22 @@ _IDS = uuid.UUID("6c1f2f5e-4b1a-4f0e-9a57-0c6d3c3f1d2a")
 
 
 class CommandExecutions(CommandExecutionQueries):
-    """The executions of the registry's commands, their timers and their devices' reports."""
+    """The executions of the registry's commands, their timers and their devices' reports.
+
+    Examples
+    --------
+    >>> from jobsnb.service import JobsBackend, ManualClock
+    >>> backend = JobsBackend(ManualClock(1_700_000_000))
+    >>> _ = backend.create_thing("t1")
+    >>> command = backend.create_command("reboot", payload=b'{"op": "reboot"}')
+    >>> sent = []
+    >>> _ = backend.on_command(sent.append)
+    >>> execution_id = backend.start_command_execution(backend.thing_arn("t1"), command.arn)
+    >>> sent[0].topic == f"$aws/commands/things/t1/executions/{execution_id}/request"
+    True
+    >>> backend.update_command_execution("t1", execution_id, "SUCCEEDED").status
+    'SUCCEEDED'
+    """
 
     def __init__(self) -> None:
         CommandRegistry.__init__(self)

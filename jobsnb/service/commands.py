@@ -189,7 +189,17 @@ def _template(
 
 
 class CommandRegistry(ThingRegistry, Engine):
-    """The commands of one account and region, with the timers their deletions set."""
+    """The commands of one account and region, with the timers their deletions set.
+
+    Examples
+    --------
+    >>> from jobsnb.service import JobsBackend, ManualClock
+    >>> backend = JobsBackend(ManualClock(1_700_000_000))
+    >>> backend.create_command("reboot", payload=b"{}").arn
+    'arn:aws:iot:us-east-1:123456789012:command/reboot'
+    >>> backend.delete_command("reboot"), backend.get_command("reboot").pending_deletion
+    (202, True)
+    """
 
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
