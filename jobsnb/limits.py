@@ -25,6 +25,13 @@ from jobsnb.exceptions import InvalidParameterError
 __all__ = [
     "BREAKER_COOLDOWN_SECONDS",
     "BREAKER_FAILURES",
+    "COMMAND_ARN_PATTERN",
+    "COMMAND_ID_PATTERN",
+    "COMMAND_PAGE_SIZE",
+    "COMMAND_PARAMETER_MEMBERS",
+    "COMMAND_PARAMETER_NAME_PATTERN",
+    "COMMAND_STATUSES",
+    "COMMAND_VALUE_TYPES",
     "CONNECT_MAX_DELAY_SECONDS",
     "CONNECT_TIMEOUT_SECONDS",
     "CONTROL_CHARACTERS",
@@ -35,6 +42,8 @@ __all__ = [
     "DEFAULT_WRITES_PER_SECOND",
     "DETAILS_KEY_PATTERN",
     "DEVICE_STATUSES",
+    "INT32_RANGE",
+    "INT64_RANGE",
     "INTERRUPT_GRACE_SECONDS",
     "IN_PROGRESS_TIMEOUT_RANGE",
     "JOB_END_BEHAVIORS",
@@ -50,6 +59,7 @@ __all__ = [
     "MAX_PENDING_SUMMARIES",
     "MAX_PENDING_SUMMARIES_SCHEDULED",
     "MAX_TARGETS",
+    "MAX_TARGET_ARN_LENGTH",
     "NAME_RULE",
     "PENDING_STATUSES",
     "PROCESS_COUNTERS",
@@ -60,8 +70,12 @@ __all__ = [
     "TARGET_SELECTIONS",
     "TERMINAL_STATUSES",
     "THING_NAME_PATTERN",
+    "UNSIGNED_LONG_PATTERN",
     "VERSION_MISMATCH",
+    "check_command",
+    "check_command_status",
     "check_execution_number",
+    "check_execution_timeout_seconds",
     "check_expected_version",
     "check_job_id",
     "check_status_details",
@@ -122,7 +136,13 @@ MAX_PAGE_SIZE: Final = 250
 DEFAULT_REGION: Final = "us-east-1"
 DEFAULT_ACCOUNT_ID: Final = "123456789012"
 #: AWS's data-plane quotas per account, requests per second (reads: GetPending + Describe;
-#: writes: StartNext + Update + StartCommandExecution), and the control-plane job APIs'.
+#: writes: StartNext + Update), and the control-plane job APIs' (spec section 7: AWS's 2019
+#: figures). Commands: StartCommandExecution (data plane) counts against the writes budget and
+#: GetCommand, ListCommands, GetCommandExecution, ListCommandExecutions against the control one,
+#: as the local service groups them. UNCONFIRMED: AWS's quota table for Commands (General
+#: Reference, "AWS IoT Device Management endpoints and quotas") was not in the sources reachable
+#: here; an account that meets 429s slows down by itself (RequestBudget), or pass
+#: ``writes_per_second=`` / ``control_per_second=`` to connect().
 DEFAULT_READS_PER_SECOND: Final = 200.0
 DEFAULT_WRITES_PER_SECOND: Final = 200.0
 DEFAULT_CONTROL_PER_SECOND: Final = 10.0
@@ -146,6 +166,84 @@ MAX_DESCRIPTION_LENGTH: Final = 2028
 #: How deep the local service lets JSON nest (a request body, a job document): objects and
 #: arrays inside one another, the outermost counting 1. Deeper is refused with a 400.
 MAX_JSON_DEPTH: Final = 64
+
+
+# --- Commands (the iot model 2015-05-28 and iot-jobs-data 2017-09-29 of botocore 1.43.117) ------
+
+#: Every command execution status, in the model's order (CommandExecutionStatus): not yet done
+#: (CREATED, IN_PROGRESS), then the outcomes. A TIMED_OUT the cloud set is not final: the device
+#: may still report another status.
+COMMAND_STATUSES: Final = (
+    "CREATED",
+    "IN_PROGRESS",
+    "SUCCEEDED",
+    "FAILED",
+    "REJECTED",
+    "TIMED_OUT",
+)
+#: CommandId: 1-64 of ``[a-zA-Z0-9_-]``; a command ARN ends in ``:command/<id>``.
+COMMAND_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+COMMAND_ARN_PATTERN: Final = re.compile(
+    r"arn:(?P<partition>[a-z0-9-]+):iot:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12})"
+    r":command/(?P<id>[a-zA-Z0-9_-]{1,64})"
+)
+#: CommandParameterName: 1-192 of ``[.$a-zA-Z0-9_-]``.
+COMMAND_PARAMETER_NAME_PATTERN: Final = re.compile(r"[.$a-zA-Z0-9_-]{1,192}")
+#: CommandParameterValue's members: each value sets exactly one.
+COMMAND_VALUE_TYPES: Final = ("S", "B", "I", "L", "D", "BIN", "UL")
+#: A mandatory parameter's declared ``type`` (CommandParameterType) → the member that carries it.
+COMMAND_PARAMETER_MEMBERS: Final = {
+    "STRING": "S",
+    "INTEGER": "I",
+    "DOUBLE": "D",
+    "LONG": "L",
+    "UNSIGNEDLONG": "UL",
+    "BOOLEAN": "B",
+    "BINARY": "BIN",
+}
+#: ListCommands' and ListCommandExecutions' largest ``maxResults`` (the page jobsnb asks for).
+COMMAND_PAGE_SIZE: Final = 100
+#: TargetArn's longest.
+MAX_TARGET_ARN_LENGTH: Final = 2048
+#: The model's integer (``I``) and long (``L``, and the execution timeout) ranges.
+INT32_RANGE: Final = (-(2**31), 2**31 - 1)
+INT64_RANGE: Final = (-(2**63), 2**63 - 1)
+#: An unsigned long (``UL``) is sent as a string of 1-20 digits.
+UNSIGNED_LONG_PATTERN: Final = re.compile(r"[0-9]{1,20}")
+
+
+def check_command(value: object, field: str = "command") -> str:
+    """Return ``value`` if it is a command id (1-64 of ``[a-zA-Z0-9_-]``) or a command ARN.
+
+    Examples
+    --------
+    >>> check_command("reboot"), check_command("arn:aws:iot:eu-west-1:123456789012:command/reboot")
+    ('reboot', 'arn:aws:iot:eu-west-1:123456789012:command/reboot')
+    """
+    if isinstance(value, str) and (
+        COMMAND_ID_PATTERN.fullmatch(value) or COMMAND_ARN_PATTERN.fullmatch(value)
+    ):
+        return value
+    rule = (
+        "must be a command id (1-64 characters, each a letter, a digit, '_' or '-') or a "
+        "command ARN (arn:aws:iot:<region>:<account>:command/<id>)"
+    )
+    raise InvalidParameterError(field, rule, value)
+
+
+def check_command_status(value: object, field: str = "status") -> str:
+    """Return ``value`` if it is a command execution status (:data:`COMMAND_STATUSES`)."""
+    if not isinstance(value, str) or value not in COMMAND_STATUSES:
+        raise InvalidParameterError(field, f"must be one of {', '.join(COMMAND_STATUSES)}", value)
+    return value
+
+
+def check_execution_timeout_seconds(value: object, field: str = "executionTimeoutSeconds") -> int:
+    """Return ``value`` if it is an execution timeout: a whole number of seconds, at least 1."""
+    seconds = _check_int(value, field)
+    if not 1 <= seconds <= INT64_RANGE[1]:
+        raise InvalidParameterError(field, "must be at least 1 (seconds)", value)
+    return seconds
 
 
 def check_thing_name(value: object, field: str = "thingName") -> str:

@@ -20,15 +20,19 @@ from typing import Any, Final
 
 import pandas as pd
 
-from jobsnb.limits import JOB_STATUSES, PROCESS_COUNTERS, STATUSES
+from jobsnb.limits import COMMAND_STATUSES, JOB_STATUSES, PROCESS_COUNTERS, STATUSES
 
 __all__ = [
+    "COMMAND_COLUMNS",
+    "COMMAND_EXECUTION_COLUMNS",
+    "COMMAND_STATUS_DTYPE",
     "ERROR_COLUMNS",
     "EXECUTION_COLUMNS",
     "EXECUTION_OPTIONAL_COLUMNS",
     "JOB_EXECUTION_COLUMNS",
     "JOB_SUMMARY_COLUMNS",
     "PENDING_COLUMNS",
+    "STARTED_COMMAND_COLUMNS",
     "STATUS_DTYPE",
     "THING_ATTRIBUTE_COLUMNS",
     "Column",
@@ -38,20 +42,28 @@ __all__ = [
 
 #: The ordered categorical every ``status`` column has: all eight statuses, in rollout order.
 STATUS_DTYPE: Final = pd.CategoricalDtype(list(STATUSES), ordered=True)
+#: The ordered categorical of command execution ``status`` columns: the model's six statuses.
+COMMAND_STATUS_DTYPE: Final = pd.CategoricalDtype(list(COMMAND_STATUSES), ordered=True)
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column of a frame: its name, its pandas dtype string and what it means."""
+    """One column of a frame: its name, its pandas dtype string and what it means.
+
+    ``categories`` are an ordered categorical's, when they are not :data:`STATUS_DTYPE`'s.
+    """
 
     name: str
     dtype: str
     description: str
+    categories: tuple[str, ...] | None = None
 
     @property
     def pandas_dtype(self) -> Any:
-        """The dtype object (``"category"`` columns are statuses: :data:`STATUS_DTYPE`)."""
+        """The dtype object (``"category"``: :data:`STATUS_DTYPE`, or ``categories``, ordered)."""
         if self.dtype == "category":
+            if self.categories is not None:
+                return pd.CategoricalDtype(list(self.categories), ordered=True)
             return STATUS_DTYPE
         if self.dtype == "string":
             # Built at call time so that pandas' ``mode.string_storage`` option is honoured.
@@ -213,6 +225,89 @@ THING_ATTRIBUTE_COLUMNS: Final = (
     ),
 )
 
+_COMMAND_ORDER = " < ".join(COMMAND_STATUSES)
+
+
+def _command_ids() -> tuple[Column, ...]:
+    return (
+        Column("command_id", "string", "The command's id (the end of its ARN)."),
+        Column("command_arn", "string", "The command's ARN."),
+    )
+
+
+def _target() -> tuple[Column, ...]:
+    return (
+        _thing(),
+        Column(
+            "target_arn",
+            "string",
+            "The thing's ARN (`thing_name` is NA for a target that is not a thing).",
+        ),
+    )
+
+
+_EXECUTION_ID = Column("execution_id", "string", "The command execution's id.")
+
+#: ``client.start_command()``: one row per thing a command execution was started on.
+STARTED_COMMAND_COLUMNS: Final = (
+    *_target(),
+    _EXECUTION_ID,
+    *_command_ids(),
+)
+
+#: ``client.command_executions()``: GetCommandExecution's fields, or ListCommandExecutions'
+#: (those the summary lacks are NA, `{}` for the maps, unless ``describe=True``).
+COMMAND_EXECUTION_COLUMNS: Final = (
+    *_target(),
+    _EXECUTION_ID,
+    *_command_ids(),
+    Column(
+        "status",
+        "category",
+        f"Ordered categorical: {_COMMAND_ORDER} (the model's order: not yet done, then the "
+        "outcomes). TIMED_OUT set by the cloud is not final: the device may still report.",
+        COMMAND_STATUSES,
+    ),
+    Column("status_reason_code", "string", "statusReason.reasonCode, from the device; NA if none."),
+    Column(
+        "status_reason_description",
+        "string",
+        "statusReason.reasonDescription, from the device; NA if none.",
+    ),
+    Column(
+        "result",
+        "object",
+        "The device's result map as a dict of plain values (S → str, B → bool, BIN → bytes); "
+        "`{}` when absent, never NA.",
+    ),
+    Column(
+        "parameters",
+        "object",
+        "The parameters the execution was started with, as a dict of plain values (S → str, "
+        "B → bool, I/L/UL → int, D → float, BIN → bytes); `{}` when absent, never NA.",
+    ),
+    Column(
+        "execution_timeout_seconds",
+        "Int64",
+        "Seconds the device has from creation before the cloud sets TIMED_OUT.",
+    ),
+    Column("created_at", _UTC, "When the execution was created (its timer starts then)."),
+    Column("started_at", _UTC, "When it started on the device; NaT if it has not."),
+    Column("completed_at", _UTC, "When it reached an outcome; NaT if it has not."),
+    Column("last_updated_at", _UTC, "Its last change."),
+    Column("time_to_live", _UTC, "When AWS stops keeping the execution."),
+)
+
+#: ``client.commands()``: ListCommands, one row per command.
+COMMAND_COLUMNS: Final = (
+    *_command_ids(),
+    Column("display_name", "string", "The console's name for it; NA if none."),
+    Column("deprecated", "boolean", "Deprecated commands start no new executions."),
+    Column("pending_deletion", "boolean", "Being deleted."),
+    Column("created_at", _UTC, "When it was created."),
+    Column("last_updated_at", _UTC, "Its last change."),
+)
+
 _TABLES: Final = (
     ("Pending executions: one row per (thing, pending execution)", PENDING_COLUMNS),
     ("Executions: one row per (thing, execution) asked for", EXECUTION_COLUMNS),
@@ -220,6 +315,9 @@ _TABLES: Final = (
     ("Job summaries: one row per job", JOB_SUMMARY_COLUMNS),
     ("Errors: one row per call that failed for good", ERROR_COLUMNS),
     ("Thing attributes: one row per thing", THING_ATTRIBUTE_COLUMNS),
+    ("Started commands: one row per thing a command was started on", STARTED_COMMAND_COLUMNS),
+    ("Command executions: one row per command execution", COMMAND_EXECUTION_COLUMNS),
+    ("Commands: one row per command", COMMAND_COLUMNS),
 )
 
 

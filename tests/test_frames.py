@@ -8,7 +8,7 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -17,20 +17,27 @@ import pytest
 import jobsnb.frames
 import jobsnb.frames._display
 import jobsnb.frames.calls
+import jobsnb.frames.commands
 import jobsnb.frames.executions
 import jobsnb.frames.jobs
 from benchmarks.frames import fleet_input, naive_pending_frame
 from jobsnb.client.fanout import CallError
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames import (
+    COMMAND_COLUMNS,
+    COMMAND_EXECUTION_COLUMNS,
+    COMMAND_STATUS_DTYPE,
     ERROR_COLUMNS,
     EXECUTION_COLUMNS,
     JOB_EXECUTION_COLUMNS,
     JOB_SUMMARY_COLUMNS,
     PENDING_COLUMNS,
+    STARTED_COMMAND_COLUMNS,
     STATUS_DTYPE,
     THING_ATTRIBUTE_COLUMNS,
     Column,
+    command_executions_frame,
+    commands_frame,
     empty_frame,
     errors_frame,
     executions_frame,
@@ -39,15 +46,17 @@ from jobsnb.frames import (
     job_summary_frame,
     pending_frame,
     schema_markdown,
+    started_commands_frame,
     styled,
     summaries_frame,
 )
-from jobsnb.limits import STATUSES
+from jobsnb.limits import COMMAND_STATUSES, STATUSES
 
 T0 = 1_700_000_000  # the clock fixture's start: 2023-11-14 22:13:20 UTC
 ARN = "arn:aws:iot:us-east-1:123456789012:thing/{}"
 SCHEMAS = [PENDING_COLUMNS, EXECUTION_COLUMNS, JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS]
 SCHEMAS += [ERROR_COLUMNS, THING_ATTRIBUTE_COLUMNS]
+SCHEMAS += [STARTED_COMMAND_COLUMNS, COMMAND_EXECUTION_COLUMNS, COMMAND_COLUMNS]
 
 
 def utc(seconds: float) -> pd.Timestamp:
@@ -64,8 +73,12 @@ def assert_typed(frame: pd.DataFrame, columns: tuple[Column, ...] | list[Column]
     assert list(frame.columns) == [c.name for c in columns]
     assert isinstance(frame.index, pd.RangeIndex)
     if "status" in frame:
-        assert frame["status"].dtype == STATUS_DTYPE
-        assert frame["status"].cat.categories.tolist() == list(STATUSES)
+        commands = any(c.name == "command_id" for c in columns)
+        expected, statuses = (
+            (COMMAND_STATUS_DTYPE, COMMAND_STATUSES) if commands else (STATUS_DTYPE, STATUSES)
+        )
+        assert frame["status"].dtype == expected
+        assert frame["status"].cat.categories.tolist() == list(statuses)
         assert frame["status"].cat.ordered
     for name, dtype in frame.dtypes.items():
         if isinstance(dtype, pd.DatetimeTZDtype):
@@ -130,6 +143,7 @@ def test_docstring_examples_run() -> None:
         jobsnb.frames,
         jobsnb.frames._display,
         jobsnb.frames.calls,
+        jobsnb.frames.commands,
         jobsnb.frames.executions,
         jobsnb.frames.jobs,
     ]
@@ -147,6 +161,9 @@ def test_docstring_examples_run() -> None:
         (lambda: job_executions_frame("j1", []), JOB_EXECUTION_COLUMNS),
         (lambda: job_summary_frame([]), JOB_SUMMARY_COLUMNS),
         (lambda: errors_frame([]), ERROR_COLUMNS),
+        (lambda: started_commands_frame([]), STARTED_COMMAND_COLUMNS),
+        (lambda: command_executions_frame([]), COMMAND_EXECUTION_COLUMNS),
+        (lambda: commands_frame([]), COMMAND_COLUMNS),
     ],
 )
 def test_empty_input_gives_the_empty_frame(build: Any, columns: tuple[Column, ...]) -> None:
@@ -388,6 +405,61 @@ def test_executions_frame_from_update_execution_state(iot: Any, data: Any) -> No
 def test_executions_frame_refuses_an_unknown_status() -> None:
     with pytest.raises(InvalidParameterError, match="QUEUED, IN_PROGRESS"):
         executions_frame([("t1", {"status": "PAUSED"})])
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def test_command_status_dtype_is_the_models_six_in_order() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("iot")
+    assert list(COMMAND_STATUSES) == model.shape_for("CommandExecutionStatus").enum
+    assert COMMAND_STATUS_DTYPE.categories.tolist() == list(COMMAND_STATUSES)
+    assert COMMAND_STATUS_DTYPE.ordered
+
+
+def test_command_executions_frame_reads_typed_values_and_any_zone() -> None:
+    eastern = timezone(timedelta(hours=-5))
+    full = {
+        "executionId": "e-1",
+        "commandArn": "arn:aws:iot:us-east-1:123456789012:command/reboot",
+        "targetArn": ARN.format("t1"),
+        "status": "FAILED",
+        "statusReason": {"reasonCode": "DISK_FULL", "reasonDescription": "no room"},
+        "result": {"out": {"S": "x"}, "ok": {"B": False}, "raw": {"BIN": b"\x00"}},
+        "parameters": {"n": {"I": 1}, "big": {"L": 2**40}, "u": {"UL": "7"}, "d": {"D": 0.5}},
+        "executionTimeoutSeconds": 30,
+        "createdAt": datetime(2023, 11, 14, 17, 13, 20, tzinfo=eastern),
+        "completedAt": datetime(2023, 11, 14, 22, 13, 50),  # naive: read as UTC
+    }
+    summary = {"executionId": "e-2", "targetArn": "arn:aws:iot:us-east-1:1:client/c1"}
+    frame = command_executions_frame([full, summary])
+    assert_typed(frame, COMMAND_EXECUTION_COLUMNS)
+    first, second = frame.iloc[0], frame.iloc[1]
+    assert (first["thing_name"], first["command_id"], first["status"]) == ("t1", "reboot", "FAILED")
+    assert (first["status_reason_code"], first["status_reason_description"]) == (
+        "DISK_FULL",
+        "no room",
+    )
+    assert first["result"] == {"out": "x", "ok": False, "raw": b"\x00"}
+    assert first["parameters"] == {"n": 1, "big": 2**40, "u": 7, "d": 0.5}
+    assert first["created_at"] == utc(T0)
+    assert first["completed_at"] == utc(T0 + 30)
+    assert pd.isna(first["started_at"])
+    # A summary (ListCommandExecutions) lacks most fields; a client target has no thing name.
+    assert pd.isna(second["thing_name"])
+    assert pd.isna(second["status"])
+    assert second["target_arn"] == "arn:aws:iot:us-east-1:1:client/c1"
+    assert second["result"] == {}
+    assert second["parameters"] == {}
+    assert frame["status"].cat.categories.tolist() == list(COMMAND_STATUSES)
+    assert (frame["status"] > "IN_PROGRESS").tolist() == [True, False]
+
+
+def test_command_executions_frame_refuses_an_unknown_status() -> None:
+    with pytest.raises(InvalidParameterError, match="CREATED, IN_PROGRESS"):
+        command_executions_frame([{"status": "QUEUED"}])
 
 
 # --- control plane ------------------------------------------------------------------------------

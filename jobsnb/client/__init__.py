@@ -15,7 +15,10 @@
     control_plane.py  executions, job_summary, paging
     listings.py       things, groups, jobs: the names the account lists
     registry.py       thing_attributes; which asked-for things the account does not know
+    commands.py       start_command (StartCommandExecution, a clientToken per thing), commands
+    command_executions.py  command_executions (GetCommandExecution, ListCommandExecutions)
     _arguments.py     every argument checked before any call
+    _command_arguments.py  StartCommandExecution's parameters, checked and typed
 
 Each operation is implemented and documented once, in its part; the facade's methods are those
 methods, called on the part.
@@ -46,6 +49,8 @@ from jobsnb.client._boto import (
 )
 from jobsnb.client._calls import Calls, delegate
 from jobsnb.client.breaker import CircuitBreaker
+from jobsnb.client.command_executions import CommandExecutions
+from jobsnb.client.commands import Commands
 from jobsnb.client.control_plane import ControlPlane
 from jobsnb.client.data_plane import DataPlane
 from jobsnb.client.fanout import RequestBudget, RetryPolicy
@@ -96,7 +101,8 @@ def connect(
         same as ``endpoint_url`` for the local service).
     reads_per_second, writes_per_second, control_per_second
         Request budgets shared by all calls of this client: data-plane reads (pending,
-        describe), writes (start next, update), control-plane calls; AWS's quotas by default.
+        describe), writes (start next, update, start command), control-plane calls (command
+        executions too); AWS's quotas by default.
     workers
         Threads making calls at once; the connection pool is sized to match.
     retry
@@ -196,6 +202,8 @@ class FleetClient:
         self._control_plane = ControlPlane(self._calls, self._data_plane)
         self._registry = Registry(self._control_plane)
         self._listings = Listings(self._control_plane)
+        self._commands = Commands(self._calls, self._control_plane)
+        self._command_executions = CommandExecutions(self._calls, self._commands)
 
     @property
     def data(self) -> Any:
@@ -214,7 +222,7 @@ class FleetClient:
 
     @property
     def write_budget(self) -> RequestBudget:
-        """The request budget of start_next and update."""
+        """The request budget of start_next, update and start_command."""
         return self._calls.write_budget
 
     @property
@@ -260,6 +268,10 @@ class FleetClient:
     groups = delegate("_listings", Listings.groups)
     jobs = delegate("_listings", Listings.jobs)
     thing_attributes = delegate("_registry", Registry.thing_attributes)
+    # AWS IoT Commands (jobsnb.client.commands, .command_executions).
+    start_command = delegate("_commands", Commands.start_command)
+    commands = delegate("_commands", Commands.commands)
+    command_executions = delegate("_command_executions", CommandExecutions.command_executions)
 
     def snapshot(
         self,

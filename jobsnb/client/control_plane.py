@@ -226,12 +226,17 @@ class ControlPlane:
         return self.calls.report(summary.joined(summary.frame, executions), on_error)
 
     def pages_or_raise(
-        self, operation: Callable[..., Any], kwargs: dict[str, Any], key: str, limit: int | None
+        self,
+        operation: Callable[..., Any],
+        kwargs: dict[str, Any],
+        key: str,
+        limit: int | None,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> list[Any]:
         """:meth:`each_page`, as a list, outside a fan-out: a call that failed for good raises."""
         arguments.check_limit(limit)
         try:
-            return list(self.each_page(operation, kwargs, key, limit))
+            return list(self.each_page(operation, kwargs, key, limit, page_size))
         except CallFailed as failed:
             raise failed.error from None
 
@@ -241,15 +246,17 @@ class ControlPlane:
         kwargs: dict[str, Any],
         key: str = "",
         limit: int | None = None,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[Any]:
         """The pages of a paginated control-plane list, one call each, within the control budget.
 
-        Pages of :data:`~jobsnb.limits.MAX_PAGE_SIZE` entries are read until the last one, or
-        until ``limit`` entries of ``key`` came. Each page is retried on its own; one that fails
-        for good raises :class:`~jobsnb.client.fanout.CallFailed`, which a surrounding fan-out
-        records without listing again from the first page.
+        Pages of ``page_size`` entries (:data:`~jobsnb.limits.MAX_PAGE_SIZE`: the jobs APIs'
+        largest) are read until the last one, or until ``limit`` entries of ``key`` came. Each
+        page is retried on its own; one that fails for good raises
+        :class:`~jobsnb.client.fanout.CallFailed`, which a surrounding fan-out records without
+        listing again from the first page.
         """
-        kwargs = {**kwargs, "maxResults": MAX_PAGE_SIZE}
+        kwargs = {**kwargs, "maxResults": page_size}
         listed = 0
         while True:
             page = call_with_retries(

@@ -11,13 +11,17 @@ dicts, with no network, and follows the same rules so that frames can be trusted
   (``QUEUED < IN_PROGRESS < SUCCEEDED < ... < REMOVED``, the order of
   :data:`jobsnb.limits.STATUSES`), even when only two occur, so ``frame.status.value_counts()``
   always has eight rows and ``frame[frame.status > "IN_PROGRESS"]`` selects the terminal ones.
+  A command execution's ``status`` is :data:`COMMAND_STATUS_DTYPE`, the model's six
+  (``CREATED < IN_PROGRESS < SUCCEEDED < FAILED < REJECTED < TIMED_OUT``).
 * **Integers** are nullable ``Int64``; **text** is the ``string`` dtype; a missing value is
   ``<NA>``. Nothing is silently dropped: a thing with no execution still gets a row.
 * **Empty input** gives an empty frame with the same columns and dtypes (:func:`empty_frame`).
 * Column names are snake_case versions of the wire names (``queuedAt`` → ``queued_at``).
 
 The schemas (``PENDING_COLUMNS``, ``EXECUTION_COLUMNS``, ``JOB_EXECUTION_COLUMNS``,
-``JOB_SUMMARY_COLUMNS``, ``ERROR_COLUMNS``) are defined in :mod:`jobsnb.schema` and re-exported
+``JOB_SUMMARY_COLUMNS``, ``ERROR_COLUMNS``, the Commands' ``STARTED_COMMAND_COLUMNS``,
+``COMMAND_EXECUTION_COLUMNS`` and ``COMMAND_COLUMNS``, whose ``status`` is
+:data:`COMMAND_STATUS_DTYPE`) are defined in :mod:`jobsnb.schema` and re-exported
 here; the README's tables are :func:`~jobsnb.schema.schema_markdown`'s output.
 
 To show a frame to a person, ``frame.jobsnb.styled()`` (:func:`styled`) writes durations as
@@ -46,16 +50,25 @@ from __future__ import annotations
 
 from jobsnb.frames._display import format_duration, format_value, styled
 from jobsnb.frames.calls import JobsnbAccessor, errors_frame
+from jobsnb.frames.commands import (
+    command_executions_frame,
+    commands_frame,
+    started_commands_frame,
+)
 from jobsnb.frames.executions import executions_frame, pending_frame, summaries_frame
 from jobsnb.frames.jobs import job_executions_frame, job_summary_frame
 from jobsnb.frames.things import thing_attributes_frame, with_attributes
 from jobsnb.schema import (
+    COMMAND_COLUMNS,
+    COMMAND_EXECUTION_COLUMNS,
+    COMMAND_STATUS_DTYPE,
     ERROR_COLUMNS,
     EXECUTION_COLUMNS,
     EXECUTION_OPTIONAL_COLUMNS,
     JOB_EXECUTION_COLUMNS,
     JOB_SUMMARY_COLUMNS,
     PENDING_COLUMNS,
+    STARTED_COMMAND_COLUMNS,
     STATUS_DTYPE,
     THING_ATTRIBUTE_COLUMNS,
     Column,
@@ -64,16 +77,22 @@ from jobsnb.schema import (
 )
 
 __all__ = [
+    "COMMAND_COLUMNS",
+    "COMMAND_EXECUTION_COLUMNS",
+    "COMMAND_STATUS_DTYPE",
     "ERROR_COLUMNS",
     "EXECUTION_COLUMNS",
     "EXECUTION_OPTIONAL_COLUMNS",
     "JOB_EXECUTION_COLUMNS",
     "JOB_SUMMARY_COLUMNS",
     "PENDING_COLUMNS",
+    "STARTED_COMMAND_COLUMNS",
     "STATUS_DTYPE",
     "THING_ATTRIBUTE_COLUMNS",
     "Column",
     "JobsnbAccessor",
+    "command_executions_frame",
+    "commands_frame",
     "empty_frame",
     "errors_frame",
     "executions_frame",
@@ -83,6 +102,7 @@ __all__ = [
     "job_summary_frame",
     "pending_frame",
     "schema_markdown",
+    "started_commands_frame",
     "styled",
     "summaries_frame",
     "thing_attributes_frame",

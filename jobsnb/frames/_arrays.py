@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import numpy as np
@@ -20,7 +21,9 @@ __all__ = [
     "STATUS_CODE",
     "Int64s",
     "Record",
+    "datetimes_ns",
     "elapsed",
+    "epoch_ns",
     "frame_of",
     "int64_array",
     "int_field",
@@ -36,6 +39,8 @@ NS: Final = 1_000_000_000
 # Stands for an absent integer while pulling a field; it is also NaT's int64 value.
 ABSENT: Final = np.iinfo(np.int64).min
 STATUS_CODE: Final = {status: code for code, status in enumerate(STATUSES)}
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 Record = Mapping[str, Any]
 Int64s = npt.NDArray[np.int64]
@@ -63,6 +68,24 @@ def seconds_field(records: Sequence[Record], key: str) -> Int64s:
     """An epoch-seconds field as int64 nanoseconds, ``ABSENT`` where the record lacks it."""
     values, mask = int_field(records, key)
     return np.where(mask, ABSENT, values * NS)
+
+
+def epoch_ns(value: datetime | None) -> int:
+    """A control-plane datetime (any zone; naive is UTC) as int64 nanoseconds, None as ``ABSENT``.
+
+    Subtracting the epoch is exact and ~5x faster than ``pd.to_datetime`` over boto3's
+    datetimes, which hashes each one and so asks dateutil's ``tzlocal`` for its offset repeatedly.
+    """
+    if value is None:
+        return ABSENT
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _MICROSECOND * 1000
+
+
+def datetimes_ns(records: Sequence[Record], key: str) -> Int64s:
+    """A datetime field of every record (boto3's control-plane times) as int64 nanoseconds."""
+    return np.fromiter((epoch_ns(r.get(key)) for r in records), np.int64, len(records))
 
 
 def elapsed(snapshot_ns: int, ns: Int64s, keep: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:

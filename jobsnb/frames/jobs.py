@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import numpy as np
@@ -17,6 +16,7 @@ from jobsnb.frames._arrays import (
     ABSENT,
     Int64s,
     Record,
+    datetimes_ns,
     frame_of,
     int64_array,
     int_field,
@@ -30,8 +30,6 @@ from jobsnb.schema import JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS, STATUS_DTY
 __all__ = ["JobExecutionColumns", "job_executions_frame", "job_summary_frame"]
 
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND: Final = timedelta(microseconds=1)
 # The fields a page adds to the columns, and the dtype each is kept in until the frame is made.
 _PAGE_FIELDS: Final = {
     "status": np.int8,
@@ -41,23 +39,6 @@ _PAGE_FIELDS: Final = {
     "startedAt": np.int64,
     "lastUpdatedAt": np.int64,
 }
-
-
-def _epoch_ns(value: datetime | None) -> int:
-    """A control-plane datetime (any zone; naive is UTC) as int64 nanoseconds, None as ``ABSENT``.
-
-    Subtracting the epoch is exact and ~5x faster than ``pd.to_datetime`` over boto3's
-    datetimes, which hashes each one and so asks dateutil's ``tzlocal`` for its offset repeatedly.
-    """
-    if value is None:
-        return ABSENT
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (value - _EPOCH) // _MICROSECOND * 1000
-
-
-def _times_ns(rows: Sequence[Record], key: str) -> Int64s:
-    return np.fromiter((_epoch_ns(row.get(key)) for row in rows), np.int64, len(rows))
 
 
 class JobExecutionColumns:
@@ -96,7 +77,7 @@ class JobExecutionColumns:
         for key in ("executionNumber", "retryAttempt"):
             chunks[key].append(int_field(rows, key)[0])
         for key in ("queuedAt", "startedAt", "lastUpdatedAt"):
-            chunks[key].append(_times_ns(rows, key))
+            chunks[key].append(datetimes_ns(rows, key))
 
     def frame(self) -> pd.DataFrame:
         """The frame of every page added, in the order they came."""

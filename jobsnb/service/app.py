@@ -212,6 +212,9 @@ class JobsApp:
             (b"date", self._date()),
             (b"x-content-type-options", b"nosniff"),
         ]
+        if answer.status == 204:
+            # A 204 has no body, and HTTP forbids it a Content-Length (DeleteCommand sends one).
+            del headers[1]
         if answer.error_type is not None:
             headers.append((b"x-amzn-errortype", answer.error_type.encode()))
         if close:
@@ -267,8 +270,10 @@ class JobsApp:
             # serialisation consistent with the operation's state.
             with self.backend.lock:
                 result = route.handler(self.backend, request)
-            payload = _JSON.encode(result).encode()
-            return Answer(200, payload, _request_id())
+            # A handler answering another 2xx (DeleteCommand's 202/204) says so in ``status``.
+            status = getattr(result, "status", 200)
+            payload = b"" if status == 204 else _JSON.encode(result).encode()
+            return Answer(status, payload, _request_id())
         except InvalidRequestException as error:
             # The backend's input rules speak InvalidRequestException; an operation whose model
             # names another validation shape (StartCommandExecution) answers with that one.

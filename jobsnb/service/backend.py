@@ -5,8 +5,9 @@ Methods are named like the boto3 operations they serve and return model objects;
 itself and first applies what fell due (:mod:`jobsnb.service.locking`), so the backend is safe to
 call from any thread while the service runs: bulk-loading a fleet through ``service.backend`` is
 as safe as a request. The read-only views (``status_counts``, ``group_members``, ...) and the
-:meth:`~jobsnb.service.engine.Engine.on_queued` hook are what code outside the service may use;
-the attributes behind them are the service's own.
+:meth:`~jobsnb.service.engine.Engine.on_queued` and
+:meth:`~jobsnb.service.command_executions.CommandExecutions.on_command` hooks are what code
+outside the service may use; the attributes behind them are the service's own.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from jobsnb.limits import (
     check_thing_name,
 )
 from jobsnb.service.clock import Clock, SystemClock
-from jobsnb.service.commands import CommandExecutions
+from jobsnb.service.command_executions import CommandExecutions
 from jobsnb.service.errors import (
     InvalidRequestException,
     InvalidStateTransitionException,
     ResourceAlreadyExistsException,
-    ValidationException,
 )
 from jobsnb.service.execution_operations import ExecutionOperations
 from jobsnb.service.executions import Execution
@@ -44,8 +44,8 @@ from jobsnb.service.things import ThingRegistry
 __all__ = ["JobsBackend"]
 
 
-class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations):
-    """Things, thing groups, jobs and executions of one account in one region.
+class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutions):
+    """Things, thing groups, jobs, commands and their executions of one account in one region.
 
     Examples
     --------
@@ -68,7 +68,7 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations):
         self.endpoint_address = "http://127.0.0.1"
         self.job_order: list[str] = []
         self.continuous_by_group: dict[str, list[Job]] = {}
-        self.command_executions = CommandExecutions()
+        CommandExecutions.__init__(self)
         self._init_templates()
 
     # ----------------------------------------------------------------- registry hooks
@@ -318,28 +318,6 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations):
         # and skips deleted jobs, so tokens handed out before the deletion stay valid.
         job.status = "DELETION_IN_PROGRESS"
         del self.jobs[job_id]
-
-    # ----------------------------------------------------------------- commands
-    @operation
-    def start_command_execution(
-        self,
-        target_arn: str,
-        command_arn: str,
-        parameters: dict[str, Any] | None = None,
-        execution_timeout_seconds: int | None = None,
-        client_token: str | None = None,
-    ) -> str:
-        """Start a command on a thing; the same clientToken with the same request is idempotent."""
-        prefix = self._arn("command", "")
-        if not command_arn.startswith(prefix) or len(command_arn) <= len(prefix):
-            raise ValidationException(f"commandArn {command_arn!r} is not a command ARN")
-        thing_name = self._name_from_arn(target_arn, "thing")
-        if thing_name is None:
-            raise ValidationException(f"targetArn {target_arn!r} is not a thing ARN")
-        self.describe_thing(thing_name)
-        return self.command_executions.start(
-            target_arn, command_arn, parameters, execution_timeout_seconds, client_token
-        )
 
     # ----------------------------------------------------------------- read-only views
     @locked

@@ -128,9 +128,22 @@ class VersionConflictException(AwsError):
 
 
 class ConflictException(AwsError):
-    """HTTP 409: StartCommandExecution reuses a ``clientToken`` with a different request."""
+    """HTTP 409: the commands' conflict with the state of a resource.
+
+    StartCommandExecution reusing a ``clientToken`` with a different request, CreateCommand with
+    an id in use, UpdateCommand on a command pending deletion, DeleteCommandExecution of an
+    execution not yet terminal. ``resource_id`` is the model's ``resourceId`` member.
+    """
 
     status = 409
+
+    def __init__(self, message: str, resource_id: str | None = None) -> None:
+        super().__init__(message)
+        self.resource_id = resource_id
+
+    def members(self) -> dict[str, object]:
+        """``resourceId`` when the conflict names a resource."""
+        return {} if self.resource_id is None else {"resourceId": self.resource_id}
 
 
 class LimitExceededException(AwsError):

@@ -43,7 +43,6 @@ __all__ = [
     "list_things",
     "list_things_in_thing_group",
     "remove_thing_from_thing_group",
-    "start_command_execution",
     "start_next_pending_job_execution",
     "update_job_execution",
     "update_thing",
@@ -109,28 +108,6 @@ def update_job_execution(backend: JobsBackend, req: Request) -> Body:
     if include_document:
         body["jobDocument"] = execution.job.device_document(backend.now())
     return body
-
-
-def start_command_execution(backend: JobsBackend, req: Request) -> Body:
-    target = req.string("targetArn", required=True)
-    command = req.string("commandArn", required=True)
-    assert target is not None
-    assert command is not None
-    parameters = req.struct("parameters")
-    timeout = req.integer("executionTimeoutSeconds")
-    token = req.string("clientToken")
-    if len(target) > 2048:
-        raise req.fail("targetArn must be at most 2048 characters.")
-    if parameters is not None and not parameters:
-        raise req.fail("parameters must not be empty when given.")
-    if timeout is not None and timeout < 1:
-        raise req.fail("executionTimeoutSeconds must be at least 1.")
-    if token is not None and not (
-        1 <= len(token) <= 64 and all("\x21" <= ch <= "\x7e" for ch in token)
-    ):
-        raise req.fail("clientToken must be 1-64 printable ASCII characters.")
-    execution_id = backend.start_command_execution(target, command, parameters, timeout, token)
-    return {"executionId": execution_id}
 
 
 # ---------------------------------------------------------------------------- things, groups

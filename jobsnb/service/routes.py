@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from jobsnb.service import job_update_responses, responses, template_responses
+from jobsnb.service import (
+    command_responses,
+    job_update_responses,
+    responses,
+    template_responses,
+)
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.errors import (
     AwsError,
@@ -57,7 +62,7 @@ class Route:
         What an unexpected failure (and on the data plane a simulated fault) answers: the 5xx
         shape the operation's model lists. ServiceUnavailableException unless told; the
         control plane's thing and thing-group operations and DescribeEndpoint list only
-        InternalFailureException, StartCommandExecution only InternalServerException.
+        InternalFailureException, the commands operations only InternalServerException.
     quota
         The quota bucket that throttles it, ``"read"`` or ``"write"``; None for the control
         plane (never throttled).
@@ -90,6 +95,8 @@ def _route(
 
 # What the operations whose model lists no ServiceUnavailableException answer when they fail.
 _FAILURE = InternalFailureException
+# The commands operations' models name ValidationException and InternalServerException.
+_COMMANDS: dict[str, Any] = {"invalid": ValidationException, "unavailable": InternalServerException}
 
 ROUTES: tuple[Route, ...] = (
     # data plane; literal segments before placeholders so $next wins for StartNext
@@ -102,8 +109,7 @@ ROUTES: tuple[Route, ...] = (
     _route(DATA, "POST", "/things/{thingName}/jobs/{jobId}", "UpdateJobExecution",
            responses.update_job_execution, quota="write"),
     _route(DATA, "POST", "/command-executions", "StartCommandExecution",
-           responses.start_command_execution, quota="write", invalid=ValidationException,
-           unavailable=InternalServerException),
+           command_responses.start_command_execution, quota="write", **_COMMANDS),
     _route(DATA, "GET", "/presigned-urls/{bucket}/{key}", "GetPresignedUrlObject",
            template_responses.get_presigned_url_object, aws=False),
     # control plane
@@ -162,6 +168,23 @@ ROUTES: tuple[Route, ...] = (
     _route(CONTROL, "GET", "/managed-job-templates/{templateName}", "DescribeManagedJobTemplate",
            template_responses.describe_managed_job_template,
            unavailable=InternalServerException),
+    # commands (control plane)
+    _route(CONTROL, "PUT", "/commands/{commandId}", "CreateCommand",
+           command_responses.create_command, **_COMMANDS),
+    _route(CONTROL, "GET", "/commands/{commandId}", "GetCommand",
+           command_responses.get_command, **_COMMANDS),
+    _route(CONTROL, "PATCH", "/commands/{commandId}", "UpdateCommand",
+           command_responses.update_command, **_COMMANDS),
+    _route(CONTROL, "DELETE", "/commands/{commandId}", "DeleteCommand",
+           command_responses.delete_command, **_COMMANDS),
+    _route(CONTROL, "GET", "/commands", "ListCommands", command_responses.list_commands,
+           **_COMMANDS),
+    _route(CONTROL, "GET", "/command-executions/{executionId}", "GetCommandExecution",
+           command_responses.get_command_execution, **_COMMANDS),
+    _route(CONTROL, "DELETE", "/command-executions/{executionId}", "DeleteCommandExecution",
+           command_responses.delete_command_execution, **_COMMANDS),
+    _route(CONTROL, "POST", "/command-executions", "ListCommandExecutions",
+           command_responses.list_command_executions, **_COMMANDS),
 )  # fmt: skip
 
 _BY_SHAPE: dict[tuple[str, str, int], list[Route]] = {}

@@ -26,6 +26,14 @@ __all__ = [
 ]
 
 
+_COMMAND_RATES = (
+    "command_failure_rate",
+    "command_rejection_rate",
+    "command_silence_rate",
+    "command_late_rate",
+)
+
+
 def _check_probability(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise InvalidParameterError(name, "must be between 0 and 1", value)
@@ -121,6 +129,12 @@ class FleetConfig:
     enroll_share, regroup_share
         Shares of the fleet that enrol later (picked up by the CONTINUOUS job) and that the
         operator moves out of their region group mid-rollout (their executions become REMOVED).
+    command_share
+        The share of the fleet each of the operator's command runs targets (1 to 100 devices).
+    command_failure_rate, command_rejection_rate, command_silence_rate, command_late_rate
+        Probabilities per command execution that the device answers FAILED, REJECTED, not at
+        all (the cloud times it out) or SUCCEEDED only after the cloud's TIMED_OUT; together at
+        most 1. The rest succeed in time.
     step_seconds
         The devices' resolution in simulated time: every device action due within a step is
         taken at its end, the calls of the step sent together (pipelined on one connection).
@@ -155,6 +169,11 @@ class FleetConfig:
     enroll_share: float = 0.03
     regroup_share: float = 0.02
     step_seconds: float = 10.0
+    command_share: float = 0.03
+    command_failure_rate: float = 0.06
+    command_rejection_rate: float = 0.03
+    command_silence_rate: float = 0.1
+    command_late_rate: float = 0.04
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -165,8 +184,14 @@ class FleetConfig:
             raise InvalidParameterError(
                 "regions", "must list one or more distinct regions", self.regions
             )
-        for name in ("flaky_share", "flaky_failure_rate", "enroll_share", "regroup_share"):
+        for name in ("flaky_share", "flaky_failure_rate", "enroll_share", "regroup_share",
+                     "command_share", *_COMMAND_RATES):  # fmt: skip
             _check_probability(name, getattr(self, name))
+        if sum(getattr(self, name) for name in _COMMAND_RATES) > 1:
+            raise InvalidParameterError(
+                "FleetConfig", "the command failure, rejection, silence and late rates must "
+                "sum to <= 1", self,
+            )  # fmt: skip
         for name in ("start_delay_seconds", "rollout_minutes", "offline_minutes", "step_seconds"):
             _check_positive(name, getattr(self, name))
 

@@ -6,7 +6,8 @@ the service's backend, which is as safe as a request (each backend operation tak
 lock): a 100,000-thing fleet is 300,000 CreateThing and AddThingToThingGroup calls, minutes over
 HTTP, ~2 s this way. The operator's jobs go over HTTP through one boto3 ``iot`` client, as an
 operator's script would: CreateJob, CancelJob, ListJobExecutionsForJob, and the group moves
-(AddThingToThingGroup, RemoveThingFromThingGroup) that quarantine devices.
+(AddThingToThingGroup, RemoveThingFromThingGroup) that quarantine devices; so do its commands
+(CreateCommand, GetCommand, and StartCommandExecution through an ``iot-jobs-data`` client).
 
 A group's member order is the order a job's rollout releases executions in, so members are
 added in the plan's order.
@@ -26,9 +27,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobsnb.client._boto import CONTROL_PLANE, make_client, make_session
+from jobsnb.client._boto import CONTROL_PLANE, DATA_PLANE, make_client, make_session
 from jobsnb.limits import MAX_PAGE_SIZE
 from jobsnb.service import LocalJobsService
+from jobsnb.simulation.commands import CommandRun
 from jobsnb.simulation.jobs import PlannedJob
 from jobsnb.simulation.plan import QUARANTINE_GROUP, Device, FleetPlan
 
@@ -63,7 +65,10 @@ class FleetOperator:
     def __init__(self, service: LocalJobsService) -> None:
         self.backend = service.backend
         self.clock = service.clock  # a scheduled job's startTime counts from the service's now
-        self.iot = make_client(CONTROL_PLANE, make_session(), endpoint_url=service.url)
+        session = make_session()
+        self.iot = make_client(CONTROL_PLANE, session, endpoint_url=service.url)
+        self._data = make_client(DATA_PLANE, session, endpoint_url=service.url)
+        self.thing_arn = f"arn:aws:iot:{self.backend.region}:{self.backend.account_id}:thing/{{}}"
         self.group_arn = (
             f"arn:aws:iot:{self.backend.region}:{self.backend.account_id}:thinggroup/{{}}"
         )
@@ -98,6 +103,43 @@ class FleetOperator:
             self.backend.create_thing(device.name, device.attributes)
         for group in device.groups:
             self.backend.add_thing_to_thing_group(group, device.name)
+
+    def create_commands(self, plan: FleetPlan) -> None:
+        """CreateCommand for each of the plan's commands (``reboot``, ``collect-logs``).
+
+        Parameters
+        ----------
+        plan
+            The plan: its ``commands``.
+        """
+        for command in plan.commands:
+            self.iot.create_command(**command.create_command_kwargs())
+
+    def start_commands(self, run: CommandRun) -> list[str]:
+        """StartCommandExecution of the run's command on each of its devices.
+
+        Parameters
+        ----------
+        run
+            The planned run.
+
+        Returns
+        -------
+        list of str
+            The execution ids, in the run's target order.
+        """
+        command_arn = self.iot.get_command(commandId=run.command_id)["commandArn"]
+        started = []
+        for thing in run.targets:
+            kwargs: dict[str, Any] = {
+                "targetArn": self.thing_arn.format(thing),
+                "commandArn": command_arn,
+                "executionTimeoutSeconds": run.timeout_seconds,
+            }
+            if run.parameters:
+                kwargs["parameters"] = run.parameters
+            started.append(self._data.start_command_execution(**kwargs)["executionId"])
+        return started
 
     def launch(self, job: PlannedJob) -> None:
         """CreateJob for a planned job, on the thing groups it targets (scheduled from now).
@@ -156,8 +198,9 @@ class FleetOperator:
         return moved
 
     def close(self) -> None:
-        """Close the boto3 client's connections."""
+        """Close the boto3 clients' connections."""
         self.iot.close()
+        self._data.close()
 
 
 def _group_properties(group: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass, field
 
 from jobsnb.exceptions import InvalidParameterError
+from jobsnb.simulation.commands import CommandRun, PlannedCommand, plan_commands
 from jobsnb.simulation.config import FleetConfig, model_group, region_group
 from jobsnb.simulation.jobs import PlannedJob, plan_jobs
 
@@ -126,6 +127,9 @@ class FleetPlan:
         The thing groups to create: one per region and per model, and the quarantine.
     jobs, events
         The jobs, and the operator's actions in time order.
+    commands, command_runs
+        The commands the operator creates in the registry at the start, and its runs of them
+        (:mod:`~jobsnb.simulation.commands`), in time order.
 
     Examples
     --------
@@ -140,6 +144,8 @@ class FleetPlan:
     groups: tuple[str, ...]
     jobs: tuple[PlannedJob, ...]
     events: tuple[FleetEvent, ...] = field(default=())
+    commands: tuple[PlannedCommand, ...] = field(default=())
+    command_runs: tuple[CommandRun, ...] = field(default=())
 
     @property
     def later(self) -> int:
@@ -254,6 +260,7 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
         *(model_group(model.name) for model in config.models),
         QUARANTINE_GROUP,
     )
+    commands, runs = plan_commands(config, [d.name for d in devices[:things]], seed)
     return FleetPlan(
         seed,
         config,
@@ -261,4 +268,6 @@ def plan_fleet(things: int, seed: int = 0, config: FleetConfig | None = None) ->
         groups,
         tuple(jobs),
         tuple(sorted(events, key=lambda event: event.at)),
+        commands,
+        tuple(sorted(runs, key=lambda run: run.at)),
     )

@@ -15,7 +15,9 @@ a group per region and per hardware model) and runs the seeded plan of
 CONTINUOUS certificate rotation, a reboot, a risky config push with an abort config, and a hotfix
 the operator cancels, creating the jobs over HTTP. Devices act only through the data plane, over
 HTTP (:mod:`jobsnb.simulation.scheduler`): 100,000 of them roll the whole plan out in about a
-minute (``benchmarks/sandbox.py``).
+minute (``benchmarks/sandbox.py``). The command registry holds ``reboot`` and ``collect-logs``
+(:mod:`jobsnb.simulation.commands`), which the operator runs on a few devices 20 to 90 minutes
+in; the devices answer them, and any command started on them, after seeded delays.
 """
 
 from __future__ import annotations
@@ -190,6 +192,16 @@ class Sandbox:
             per attempt); statuses with none are left out.
         """
         return self.service.backend.status_counts()
+
+    def command_status_counts(self) -> dict[str, int]:
+        """Command executions per status (``reboot``, ``collect-logs`` and any you started).
+
+        Returns
+        -------
+        dict of str to int
+            Executions per status; statuses with none are left out.
+        """
+        return self.service.backend.command_status_counts()
 
     # ----------------------------------------------------------------- time
     def advance(self, duration: Duration) -> Sandbox:

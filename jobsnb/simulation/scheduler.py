@@ -14,7 +14,9 @@ backend's ``on_queued`` hook, which records every execution the service queues (
 rollout release, retry, a thing joining a CONTINUOUS job's group) in queue order, and after a
 clock move or an operator action it wakes the idle devices those executions are for, after a
 seeded notification delay. A busy device is not woken: it asks ``has_pending`` when it finishes.
-Every change of state is an HTTP request to the service.
+Every change of state of a job is an HTTP request to the service. Commands, which AWS sends and
+devices answer over MQTT only, go through the backend's ``on_command`` hook and
+``update_command_execution`` (:class:`~jobsnb.simulation.commands.CommandAnswers`).
 
 The scheduler keeps a heap of (simulated time, action) and moves the clock from one due step to
 the next on an absolute grid of ``config.step_seconds`` (10 s): the devices' actions due within
@@ -57,6 +59,7 @@ from botocore.exceptions import ClientError
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service import LocalJobsService, ManualClock
+from jobsnb.simulation.commands import CommandAnswers
 from jobsnb.simulation.devices import ABSENT, IDLE, WAKE, DeviceAgent
 from jobsnb.simulation.operator import FleetOperator
 from jobsnb.simulation.plan import FleetEvent, FleetPlan
@@ -64,8 +67,10 @@ from jobsnb.simulation.wire import DeviceDataPlane
 
 __all__ = ["Fleet", "fewer_collections"]
 
-#: An operator action in the heap, beside the devices' WAKE, PROGRESS and FINISH.
+#: An operator action in the heap, beside the devices' WAKE, PROGRESS and FINISH; and the
+#: operator's command runs, which queue no job execution (so they wake no device).
 _EVENT = 3
+_COMMAND = 4
 #: The cyclic garbage collector's thresholds while the fleet runs (at least these).
 _GC_THRESHOLDS = (50_000, 20, 20)
 
@@ -164,7 +169,15 @@ class Fleet:
         self._halt = threading.Event()
         for index, event in enumerate(plan.events):
             self._push(self.start + event.at, _EVENT, str(index))
-        self._stop_listening = backend.on_queued(self._queued)
+        for index, run in enumerate(plan.command_runs):
+            self._push(self.start + run.at, _COMMAND, str(index))
+        self.commands = CommandAnswers(
+            plan.seed, plan.config, set(self.agents), backend.update_command_execution
+        )
+        self._stop_listening = (
+            backend.on_queued(self._queued),
+            backend.on_command(self.commands.received),
+        )
 
     # ----------------------------------------------------------------- set-up
     def populate(self) -> None:
@@ -177,6 +190,7 @@ class Fleet:
         """
         with fewer_collections():
             self.operator.build(self.plan)
+        self.operator.create_commands(self.plan)
         now = self.clock.now()
         for device in self.plan.initial_devices():
             agent = self.agents[device.name]
@@ -217,6 +231,7 @@ class Fleet:
             self._notify(self.clock.now())
             while True:
                 due_action = self._heap[0][0] if self._heap else math.inf
+                due_action = min(due_action, self.commands.next_due())
                 due_service = backend.next_due()
                 due = min(due_action, math.inf if due_service is None else due_service)
                 # Everything due within a step runs at its end, the devices' calls in one batch:
@@ -232,6 +247,7 @@ class Fleet:
 
     def _run_due(self, now: float) -> None:
         """Run every action due by ``now``: device calls batched, operator actions in between."""
+        self.commands.answer_due(now)
         batch: list[tuple[str, int]] = []
         while self._heap and self._heap[0][0] <= now:
             _, _, kind, key = heapq.heappop(self._heap)
@@ -242,7 +258,10 @@ class Fleet:
                 self._operate(self.plan.events[int(key)])
                 self._notify(now)
                 continue
-            batch.append((key, kind))
+            if kind == _COMMAND:
+                self._start_commands(int(key))
+            else:
+                batch.append((key, kind))
             if not self._heap or self._heap[0][0] > now:
                 self._call(batch, now)  # its answers may make some device act again at once
                 batch = []
@@ -294,7 +313,8 @@ class Fleet:
     def close(self) -> None:
         """Stop a background run, stop listening to the service and close the boto3 clients."""
         self.pause()
-        self._stop_listening()
+        for stop in self._stop_listening:
+            stop()
         self.data.close()
         self.operator.close()
 
@@ -349,6 +369,13 @@ class Fleet:
                 agent.looked = seen
             else:
                 self._push(after[0], after[1], key)
+
+    def _start_commands(self, index: int) -> None:
+        run = self.plan.command_runs[index]
+        try:
+            self.operator.start_commands(run)
+        except ClientError as error:  # e.g. the user deprecated or deleted the command
+            self.errors.append(f"command {run.command_id}: {error}")
 
     def _operate(self, event: FleetEvent) -> None:
         try:

@@ -63,6 +63,32 @@ def make_things(iot: Any) -> Callable[..., list[str]]:
 
 
 @pytest.fixture
+def make_command(iot: Any) -> Callable[..., str]:
+    """``make_command("reboot")`` creates a command and returns its ARN.
+
+    With ``parameters=("delay",)`` it is a dynamic command whose payload template has those
+    mandatory parameters (any type, no default); without, a static JSON payload.
+    """
+
+    def make(command_id: str = "reboot", parameters: tuple[str, ...] = (), **kwargs: Any) -> str:
+        if parameters:
+            template = {
+                name: "${aws:iot:commandexecution::parameter:" + name + "}" for name in parameters
+            }
+            kwargs.setdefault("payloadTemplate", json.dumps(template))
+            kwargs.setdefault("preprocessor", {"awsJsonSubstitution": {"outputFormat": "JSON"}})
+            kwargs.setdefault("mandatoryParameters", [{"name": name} for name in parameters])
+        else:
+            kwargs.setdefault(
+                "payload",
+                {"content": json.dumps(REBOOT).encode(), "contentType": "application/json"},
+            )
+        return str(iot.create_command(commandId=command_id, **kwargs)["commandArn"])
+
+    return make
+
+
+@pytest.fixture
 def make_job(iot: Any) -> Callable[..., str]:
     """``make_job("j1", ["t1"], timeoutConfig=...)`` creates a job on existing things."""
 
@@ -78,17 +104,27 @@ def make_job(iot: Any) -> Callable[..., str]:
     return make
 
 
-@pytest.fixture
-def data_unchecked(service: Any) -> Any:
-    """An iot-jobs-data client without botocore's client-side parameter checks."""
+def _unchecked(service: Any, service_name: str) -> Any:
     return boto3.client(
-        "iot-jobs-data",
+        service_name,
         endpoint_url=service.url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
     )
+
+
+@pytest.fixture
+def data_unchecked(service: Any) -> Any:
+    """An iot-jobs-data client without botocore's client-side parameter checks."""
+    return _unchecked(service, "iot-jobs-data")
+
+
+@pytest.fixture
+def iot_unchecked(service: Any) -> Any:
+    """An iot client without botocore's client-side parameter checks."""
+    return _unchecked(service, "iot")
 
 
 #: A SigV4 Authorization header whose credential scope names the control plane (the service

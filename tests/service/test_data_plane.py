@@ -968,8 +968,11 @@ def test_invalid_step_timeout_rejected_by_start_next(minutes: int, data: Any, on
 # --- StartCommandExecution ----------------------------------------------------------------------
 
 
-def test_start_command_execution_returns_an_execution_id(data: Any, make_things: Any) -> None:
+def test_start_command_execution_returns_an_execution_id(
+    data: Any, make_things: Any, make_command: Any
+) -> None:
     (arn,) = make_things("t1")
+    make_command("reboot")
     resp = data.start_command_execution(targetArn=arn, commandArn=COMMAND_ARN)
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert set(payload(resp)) == {"executionId"}
@@ -978,16 +981,20 @@ def test_start_command_execution_returns_an_execution_id(data: Any, make_things:
 
 
 def test_start_command_execution_without_token_makes_new_executions(
-    data: Any, make_things: Any
+    data: Any, make_things: Any, make_command: Any
 ) -> None:
     (arn,) = make_things("t1")
+    make_command("reboot")
     first = data.start_command_execution(targetArn=arn, commandArn=COMMAND_ARN)["executionId"]
     second = data.start_command_execution(targetArn=arn, commandArn=COMMAND_ARN)["executionId"]
     assert first != second
 
 
-def test_start_command_execution_same_token_is_idempotent(data: Any, make_things: Any) -> None:
+def test_start_command_execution_same_token_is_idempotent(
+    data: Any, make_things: Any, make_command: Any
+) -> None:
     (arn,) = make_things("t1")
+    make_command("reboot", parameters=("delay",))
     kwargs = {
         "targetArn": arn,
         "commandArn": COMMAND_ARN,
@@ -1012,9 +1019,11 @@ def test_start_command_execution_same_token_is_idempotent(data: Any, make_things
     ],
 )
 def test_start_command_execution_same_token_different_params_conflicts(
-    change: dict[str, Any], data: Any, make_things: Any
+    change: dict[str, Any], data: Any, make_things: Any, make_command: Any
 ) -> None:
     (arn, _) = make_things("t1", "t2")
+    make_command("reboot", parameters=("delay",))
+    make_command("other", parameters=("delay",))
     kwargs = {
         "targetArn": arn,
         "commandArn": COMMAND_ARN,
@@ -1028,7 +1037,8 @@ def test_start_command_execution_same_token_different_params_conflicts(
     assert_error(excinfo, "ConflictException", 409)
 
 
-def test_start_command_execution_unknown_target_is_404(data: Any) -> None:
+def test_start_command_execution_unknown_target_is_404(data: Any, make_command: Any) -> None:
+    make_command("reboot")
     with pytest.raises(data.exceptions.ResourceNotFoundException) as excinfo:
         data.start_command_execution(targetArn=THING_ARN.format("ghost"), commandArn=COMMAND_ARN)
     assert_error(excinfo, "ResourceNotFoundException", 404)
@@ -1047,9 +1057,10 @@ def test_start_command_execution_unknown_target_is_404(data: Any) -> None:
     ids=["target", "command", "timeout", "token-length", "token-chars", "empty-parameters"],
 )
 def test_start_command_execution_bad_input_is_validation_exception(
-    change: dict[str, Any], data_unchecked: Any, make_things: Any
+    change: dict[str, Any], data_unchecked: Any, make_things: Any, make_command: Any
 ) -> None:
     (arn,) = make_things("t1")
+    make_command("reboot")
     kwargs = {"targetArn": arn, "commandArn": COMMAND_ARN, **change}
     with pytest.raises(data_unchecked.exceptions.ValidationException) as excinfo:
         data_unchecked.start_command_execution(**kwargs)

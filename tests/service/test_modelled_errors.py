@@ -16,17 +16,19 @@ _NOT_FOUND = "ResourceNotFoundException"
 _STATE = "InvalidStateTransitionException"
 _EXISTS = "ResourceAlreadyExistsException"
 _VERSION = "VersionConflictException"
+_CONFLICT = "ConflictException"
 
 #: What each operation's backend call raises besides the route's ``invalid`` (read from
-#: backend.py, things.py, execution_operations.py and commands.py: a ``describe_*`` or
-#: ``find_execution`` lookup raises ResourceNotFoundException, an ``expected_version`` check
-#: VersionConflictException, a status check InvalidStateTransitionException).
+#: backend.py, things.py, execution_operations.py, commands.py and command_executions.py: a
+#: ``describe_*``, ``find_execution`` or ``_command`` lookup raises ResourceNotFoundException,
+#: an ``expected_version`` check VersionConflictException, a status check
+#: InvalidStateTransitionException, a commands' state check ConflictException).
 RAISED: dict[tuple[str, str], set[str]] = {
     (DATA, "GetPendingJobExecutions"): set(),
     (DATA, "StartNextPendingJobExecution"): set(),
     (DATA, "DescribeJobExecution"): {_NOT_FOUND},
     (DATA, "UpdateJobExecution"): {_NOT_FOUND, _STATE},
-    (DATA, "StartCommandExecution"): {_NOT_FOUND, "ConflictException"},
+    (DATA, "StartCommandExecution"): {_NOT_FOUND, _CONFLICT},
     ("control", "AddThingToThingGroup"): {_NOT_FOUND},
     ("control", "RemoveThingFromThingGroup"): {_NOT_FOUND},
     ("control", "CreateThing"): {_EXISTS},
@@ -59,6 +61,14 @@ RAISED: dict[tuple[str, str], set[str]] = {
     ("control", "DeleteJobTemplate"): {_NOT_FOUND},
     ("control", "ListManagedJobTemplates"): {_NOT_FOUND},
     ("control", "DescribeManagedJobTemplate"): {_NOT_FOUND},
+    ("control", "CreateCommand"): {_CONFLICT},
+    ("control", "GetCommand"): {_NOT_FOUND},
+    ("control", "ListCommands"): set(),
+    ("control", "UpdateCommand"): {_NOT_FOUND, _CONFLICT},
+    ("control", "DeleteCommand"): set(),  # an unknown command is success (204)
+    ("control", "GetCommandExecution"): {_NOT_FOUND},
+    ("control", "ListCommandExecutions"): {_NOT_FOUND},
+    ("control", "DeleteCommandExecution"): {_CONFLICT},  # an unknown one is success
 }
 #: The service's own routes (the presigned URLs it hands out), which no model describes.
 AWS_ROUTES = [route for route in ROUTES if route.aws]

@@ -64,9 +64,14 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def seeded(make_things: Callable[..., list[str]], make_job: Callable[..., str]) -> None:
+def seeded(
+    make_things: Callable[..., list[str]],
+    make_job: Callable[..., str],
+    make_command: Callable[..., str],
+) -> None:
     make_things("dev")
     make_job("job1", ["dev"])
+    make_command("reboot", parameters=("p", "name"))
 
 
 def _state(iot: Any, data: Any) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def assert_boto_error(excinfo: pytest.ExceptionInfo[Any], shape: str, status: in
 
 @pytest.fixture
 def seeded(iot: Any) -> None:
-    """Thing t1 with one QUEUED execution of job j1; thing t2 with nothing."""
+    """Thing t1 with one QUEUED execution of job j1; thing t2 with nothing; command c."""
     for name in ("t1", "t2"):
         iot.create_thing(thingName=name)
     iot.create_job(
@@ -100,6 +100,7 @@ def seeded(iot: Any) -> None:
         targets=["arn:aws:iot:us-east-1:123456789012:thing/t1"],
         document='{"op": "x"}',
     )
+    iot.create_command(commandId="c", payload={"content": b'{"op": "x"}'})
 
 
 # --- x-amzn-RequestId on every response ---------------------------------------------------------

@@ -8,8 +8,9 @@ from pathlib import Path
 import jobsnb.simulation
 
 SIMULATION = Path(jobsnb.simulation.__file__).parent
-#: What the simulation may use of the backend besides HTTP: the MQTT-like hook, the views, and
-#: the control-plane operations that bulk-load the initial fleet.
+#: What the simulation may use of the backend besides HTTP: the MQTT-like hooks (notify-next,
+#: the commands' request topic) and the commands' response topic, the views, and the
+#: control-plane operations that bulk-load the initial fleet.
 BACKEND_MEMBERS = {
     "create_thing_group",
     "create_thing",
@@ -17,6 +18,9 @@ BACKEND_MEMBERS = {
     "tick",
     "next_due",
     "on_queued",
+    "on_command",
+    "update_command_execution",
+    "command_status_counts",
     "status_counts",
     "group_members",
     "has_pending",
