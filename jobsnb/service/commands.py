@@ -22,12 +22,12 @@ from __future__ import annotations
 import base64
 import heapq
 import itertools
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from jobsnb.limits import COMMAND_PARAMETER_MEMBERS, COMMAND_PARAMETER_NAME_PATTERN
+from jobsnb.service import strict_json
 from jobsnb.service.command_conditions import check_conditions
 from jobsnb.service.command_models import (
     PLACEHOLDER,
@@ -162,9 +162,10 @@ def _template(
             f"payloadTemplate must be a string of at most {MAX_PAYLOAD} bytes."
         )
     try:
-        json.loads(template)
-    except ValueError:
-        raise ValidationException("payloadTemplate must be valid JSON.") from None
+        # The request body's own rules: a template nested past them would fail its rendering.
+        strict_json.loads(template)
+    except strict_json.JsonRefused as error:
+        raise ValidationException(f"payloadTemplate must be valid JSON: {error}") from None
     names = _PLACEHOLDERS.findall(template)
     if not names and TIMEOUT_PLACEHOLDER not in template:
         raise ValidationException("payloadTemplate must contain at least one placeholder.")

@@ -1,0 +1,50 @@
+"""Hostile input for the round-two operations (scheduling, templates, presigned URLs, commands):
+each answers its modelled 4xx naming the field, never a 5xx, over real boto3 or raw HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.helpers import THING_ARN, error_of
+
+COMMAND_ARN = "arn:aws:iot:us-east-1:123456789012:command/{}"
+JSON_OUT = {"awsJsonSubstitution": {"outputFormat": "JSON"}}
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + '"${aws:iot:commandexecution::parameter:a}"' + "]" * depth
+
+
+def test_a_payload_template_nested_too_deep_is_refused_naming_it(iot: Any) -> None:
+    for depth in (65, 990, 16_000):
+        code, message, status = error_of(
+            iot.create_command,
+            commandId=f"deep-{depth}",
+            payloadTemplate=_nested(depth),
+            preprocessor=JSON_OUT,
+            mandatoryParameters=[{"name": "a"}],
+        )
+        assert (code, status) == ("ValidationException", 400)
+        assert "payloadTemplate" in message, message
+        assert "64" in message, message
+
+
+def test_a_payload_template_at_the_nesting_bound_runs(iot: Any, data: Any) -> None:
+    iot.create_thing(thingName="t1")
+    iot.create_command(
+        commandId="deep",
+        payloadTemplate=_nested(64),
+        preprocessor=JSON_OUT,
+        mandatoryParameters=[{"name": "a"}],
+    )
+    started = data.start_command_execution(
+        targetArn=THING_ARN.format("t1"),
+        commandArn=COMMAND_ARN.format("deep"),
+        parameters={"a": {"S": "x"}},
+    )
+    execution = iot.get_command_execution(
+        executionId=started["executionId"], targetArn=THING_ARN.format("t1")
+    )
+    assert execution["status"] == "CREATED"
+    assert json.loads(json.dumps(execution["parameters"])) == {"a": {"S": "x"}}
