@@ -171,7 +171,9 @@ class UrlSigner:
         """
         date, expires = query.get("X-Amz-Date", ""), query.get("X-Amz-Expires", "")
         expected = self._signature(bucket, key, date, expires)
-        if not hmac.compare_digest(expected, query.get("X-Amz-Signature", "")):
+        given = query.get("X-Amz-Signature", "").encode()
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 5xx).
+        if not hmac.compare_digest(expected.encode(), given):
             raise AccessDeniedException(
                 "The request signature we calculated does not match the signature you provided."
             )

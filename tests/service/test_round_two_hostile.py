@@ -48,3 +48,10 @@ def test_a_payload_template_at_the_nesting_bound_runs(iot: Any, data: Any) -> No
     )
     assert execution["status"] == "CREATED"
     assert json.loads(json.dumps(execution["parameters"])) == {"a": {"S": "x"}}
+
+
+def test_a_presigned_url_with_a_non_ascii_signature_is_denied(raw: Any) -> None:
+    for query in ("X-Amz-Signature=%C3%A9", "X-Amz-Date=%E2%80%A8&X-Amz-Signature=%F0%9F%94%91"):
+        reply = raw("GET", f"/presigned-urls/fw/a.bin?{query}")
+        assert reply.status == 403, reply.body
+        assert reply.json()["__type"] == "AccessDeniedException"
