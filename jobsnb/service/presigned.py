@@ -52,6 +52,9 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _VIRTUAL_HOST = re.compile(
     r"(?P<bucket>[a-z0-9][a-z0-9.-]*)\.s3[.-](?:[a-z0-9-]+\.)*amazonaws\.com"
 )
+# S3's bucket naming rules: 3-63 lowercase letters, digits, dots and hyphens, a letter or
+# digit at either end.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PATH_HOST = re.compile(r"s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com")
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -102,20 +105,20 @@ def s3_object(url: str) -> tuple[str, str]:
     >>> s3_object("https://s3.amazonaws.com/firmware/fw.bin")
     ('firmware', 'fw.bin')
     """
-    parts = urlsplit(url)
-    if parts.scheme:
+    bucket = key = ""
+    try:
+        parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        path = parts.path.lstrip("/")
-        virtual = _VIRTUAL_HOST.fullmatch(host)
-        if virtual is not None and not _PATH_HOST.fullmatch(host):
-            bucket, key = virtual.group("bucket"), path
-        elif _PATH_HOST.fullmatch(host):
-            bucket, _, key = path.partition("/")
-        else:
-            bucket, key = "", ""
+    except ValueError:  # a malformed authority ("http://[::1/x") names no object
+        pass
     else:
-        bucket, _, key = url.partition("/")
-    if not bucket or not key:
+        if not parts.scheme:
+            bucket, _, key = url.partition("/")
+        elif _PATH_HOST.fullmatch(host):
+            bucket, _, key = parts.path.lstrip("/").partition("/")
+        elif virtual := _VIRTUAL_HOST.fullmatch(host):
+            bucket, key = virtual.group("bucket"), parts.path.lstrip("/")
+    if not _BUCKET.fullmatch(bucket) or not key:
         raise InvalidRequestException(
             f"The presigned URL placeholder's {url!r} is not an S3 object URL "
             "(https://BUCKET.s3.amazonaws.com/KEY)"
@@ -187,10 +190,10 @@ class PresignedDocument:
 
     Examples
     --------
-    >>> document = '{"url": "${aws:iot:s3-presigned-url:https://fw.s3.amazonaws.com/a.bin}"}'
+    >>> document = '{"url": "${aws:iot:s3-presigned-url:https://fw-1.s3.amazonaws.com/a.bin}"}'
     >>> parsed = PresignedDocument.parse(document, UrlSigner(lambda: "http://local"))
     >>> parsed.objects
-    [('fw', 'a.bin')]
+    [('fw-1', 'a.bin')]
     >>> PresignedDocument.parse("{}", UrlSigner(lambda: "http://local")) is None
     True
     """

@@ -55,3 +55,20 @@ def test_a_presigned_url_with_a_non_ascii_signature_is_denied(raw: Any) -> None:
         reply = raw("GET", f"/presigned-urls/fw/a.bin?{query}")
         assert reply.status == 403, reply.body
         assert reply.json()["__type"] == "AccessDeniedException"
+
+
+def test_a_presigned_placeholder_naming_no_s3_object_is_refused(iot: Any) -> None:
+    iot.create_thing(thingName="t1")
+    config = {"roleArn": "arn:aws:iam::123456789012:role/jobs-s3", "expiresInSec": 60}
+    urls = ("http://[::1/x", "https://[bad/k", "../x", "bü/k", "b/k", "B_UCKET/k", "-b-/k", "a\0/k")
+    for index, url in enumerate(urls):
+        document = json.dumps({"url": "${aws:iot:s3-presigned-url:" + url + "}"})
+        for call, kwargs in (
+            (iot.create_job, {"jobId": f"p{index}", "targets": [THING_ARN.format("t1")]}),
+            (iot.create_job_template, {"jobTemplateId": f"p{index}", "description": "d"}),
+        ):
+            code, message, status = error_of(
+                call, document=document, presignedUrlConfig=config, **kwargs
+            )
+            assert (code, status) == ("InvalidRequestException", 400), (url, message)
+            assert "presigned URL placeholder" in message, message
