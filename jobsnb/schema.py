@@ -175,9 +175,10 @@ JOB_SUMMARY_COLUMNS: Final = (
     _job(),
     Column(
         "job_status",
-        "string",
-        f"{', '.join(JOB_STATUSES[:-1])} or {JOB_STATUSES[-1]} (SCHEDULED: waiting for its "
-        "schedulingConfig's startTime, with no executions yet).",
+        "category",
+        f"Ordered categorical: {' < '.join(JOB_STATUSES)} (a job's life order; SCHEDULED: "
+        "waiting for its schedulingConfig's startTime, with no executions yet).",
+        categories=JOB_STATUSES,
     ),
     Column("target_selection", "string", "SNAPSHOT or CONTINUOUS."),
     Column("things", "Int64", "Distinct things with an execution of the job."),
@@ -199,6 +200,24 @@ JOB_SUMMARY_COLUMNS: Final = (
             f"Executions (attempts) that are {status}: DescribeJob's {PROCESS_COUNTERS[status]}.",
         )
         for status in STATUSES
+    ),
+    Column(
+        "scheduled_start_at",
+        _UTC,
+        "schedulingConfig's startTime: the job is SCHEDULED until then; NaT without one.",
+    ),
+    Column(
+        "next_window_at",
+        _UTC,
+        "The next maintenance window's start (DescribeJob's first scheduledJobRollouts): with "
+        "windows the job rolls out only inside them; NaT when no window is to come.",
+    ),
+    Column("scheduled_end_at", _UTC, "schedulingConfig's endTime; NaT without one."),
+    Column(
+        "end_behavior",
+        "string",
+        "What happens at scheduled_end_at: STOP_ROLLOUT, CANCEL or FORCE_CANCEL; NA without "
+        "an endTime.",
     ),
 )
 

@@ -125,7 +125,9 @@ def test_job_summary_columns_cover_every_status() -> None:
     names = [c.name for c in JOB_SUMMARY_COLUMNS]
     assert names[:5] == ["job_id", "job_status", "target_selection", "things", "attempts"]
     assert names[5:13] == [f"things_{s.lower()}" for s in STATUSES]
-    assert names[13:] == [f"attempts_{s.lower()}" for s in STATUSES]
+    assert names[13:21] == [f"attempts_{s.lower()}" for s in STATUSES]
+    schedule = ["scheduled_start_at", "next_window_at", "scheduled_end_at", "end_behavior"]
+    assert names[21:] == schedule
 
 
 def test_schema_markdown_has_a_row_per_column() -> None:
@@ -525,7 +527,9 @@ def test_job_summary_frame_counts_things_and_attempts(iot: Any, data: Any, clock
     ]
     frame = job_summary_frame(jobs)
     assert_typed(frame, JOB_SUMMARY_COLUMNS)
-    j1, j2 = (frame.iloc[i].to_dict() for i in (0, 1))
+    schedule = ["scheduled_start_at", "next_window_at", "scheduled_end_at", "end_behavior"]
+    assert frame[schedule].isna().all().all()  # jobs without a schedulingConfig
+    j1, j2 = (frame.drop(columns=schedule).iloc[i].to_dict() for i in (0, 1))
     expected_things = {"queued": 1, "in_progress": 1, "succeeded": 1, "rejected": 1}
     expected_attempts = {**expected_things, "failed": 1}
     assert j1 == {

@@ -142,6 +142,14 @@ def job_executions_frame(job_id: str, summaries: Sequence[Mapping[str, Any]]) ->
     return columns.frame()
 
 
+def _schedule_time(text: str | None) -> pd.Timestamp:
+    """A schedulingConfig time (``YYYY-MM-DDTHH:MM``, UTC unless it names a zone), or NaT."""
+    if not text:
+        return pd.NaT
+    stamp = pd.Timestamp(text)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def _job_summary_row(job: Mapping[str, Any], executions: pd.DataFrame) -> dict[str, Any]:
     job_id = job.get("jobId")
     others = executions.job_id[executions.job_id != job_id].dropna().unique().tolist()
@@ -164,6 +172,12 @@ def _job_summary_row(job: Mapping[str, Any], executions: pd.DataFrame) -> dict[s
         "things": len(latest),
         "attempts": None if None in attempts else sum(attempts),
     }
+    schedule = job.get("schedulingConfig") or {}
+    windows = job.get("scheduledJobRollouts") or [{}]
+    row["scheduled_start_at"] = _schedule_time(schedule.get("startTime"))
+    row["next_window_at"] = _schedule_time(windows[0].get("startTime"))
+    row["scheduled_end_at"] = _schedule_time(schedule.get("endTime"))
+    row["end_behavior"] = schedule.get("endBehavior") if schedule.get("endTime") else None
     row.update({f"things_{s.lower()}": int(things[s]) for s in STATUSES})
     row.update({f"attempts_{s.lower()}": n for s, n in zip(STATUSES, attempts, strict=True)})
     return row
@@ -205,4 +219,6 @@ def job_summary_frame(jobs: Sequence[tuple[Mapping[str, Any], pd.DataFrame]]) ->
         return empty_frame(JOB_SUMMARY_COLUMNS)
     rows = [_job_summary_row(job, executions) for job, executions in jobs]
     frame = pd.DataFrame(rows, columns=[c.name for c in JOB_SUMMARY_COLUMNS])
+    for column in ("scheduled_start_at", "next_window_at", "scheduled_end_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame.astype({c.name: c.pandas_dtype for c in JOB_SUMMARY_COLUMNS})
