@@ -36,6 +36,8 @@ _YEAR_PART = re.compile(r"(\*|\d{4})(?:-(\d{4}))?(?:/(\d+))?")
 # A day's number, not a step's (in 2/2 the second 2 is "every other day").
 _DAY_NUMBER = re.compile(r"(?<!/)\d+")
 _YEARS = (1970, 2199)
+# croniter's extensions (R: a random value, H: a hashed one) stand alone, not inside THU or MAR.
+_CRONITER_ONLY = re.compile(r"(?<![A-Za-z])[RrHh](?![A-Za-z])")
 
 
 class CronError(ValueError):
@@ -53,8 +55,9 @@ class AwsCron:
     Raises
     ------
     CronError
-        Not six fields in ``cron(...)``, a field croniter or AWS refuses, neither or both of the
-        day fields ``?``, a year outside 1970-2199.
+        Not six fields in ``cron(...)``, a field croniter or AWS refuses, croniter's own ``R``
+        and ``H``, a character outside ASCII, neither or both of the day fields ``?``, a year
+        outside 1970-2199 or stepping by 0.
 
     Examples
     --------
@@ -71,6 +74,11 @@ class AwsCron:
         fields = wrapped.group(1).split() if wrapped else []
         if len(fields) != 6:
             raise CronError("must be cron(Minutes Hours Day-of-month Month Day-of-week Year)")
+        if not expression.isascii():
+            raise CronError("must be written in ASCII (digits 0-9)")
+        for named in fields:
+            if _CRONITER_ONLY.search(named):
+                raise CronError(f"{named!r}: R and H are croniter's, not AWS's cron syntax")
         minutes, hours, day, month, weekday, year = fields
         if (day == "?") == (weekday == "?"):
             raise CronError("exactly one of Day-of-month and Day-of-week must be ?")
@@ -125,7 +133,9 @@ def _years(field: str) -> list[int]:
         high = int(last) if last else (_YEARS[1] if first == "*" or step else low)
         if not _YEARS[0] <= low <= high <= _YEARS[1]:
             raise CronError(f"Year {field!r} must lie in 1970-2199")
-        years.update(range(low, high + 1, int(step or 1) or 1))
+        if step is not None and int(step) == 0:
+            raise CronError(f"Year {field!r} must not step by 0")
+        years.update(range(low, high + 1, int(step or 1)))
     return sorted(years)
 
 

@@ -72,3 +72,50 @@ def test_a_presigned_placeholder_naming_no_s3_object_is_refused(iot: Any) -> Non
             )
             assert (code, status) == ("InvalidRequestException", 400), (url, message)
             assert "presigned URL placeholder" in message, message
+
+
+def test_a_window_cron_outside_aws_dialect_is_refused_naming_the_window(iot: Any) -> None:
+    iot.create_thing(thingName="t1")
+    for index, expression in enumerate(
+        (
+            "cron(0 0 ? * \u0661 *)",  # an Arabic-Indic 1 as the day of the week
+            "cron(0 0 1 * ? \u0662\u0660\u0662\u0664)",  # and as the year
+            "cron(0 0 R * ? *)",  # croniter's random day: not AWS's, and not reproducible
+            "cron(0 0 H * ? *)",
+            "cron(0 0 ? * H(1-3) *)",
+            "cron(0 0 * * ? */0)",
+            "cron(0 0 * * ? 2024/0)",
+        )
+    ):
+        code, message, status = error_of(
+            iot.create_job,
+            jobId=f"w{index}",
+            targets=[THING_ARN.format("t1")],
+            document="{}",
+            schedulingConfig={
+                "startTime": "2023-11-15T00:00",
+                "maintenanceWindows": [{"startTime": expression, "durationInMinutes": 60}],
+            },
+        )
+        assert (code, status) == ("InvalidRequestException", 400), (expression, message)
+        assert "maintenanceWindows[0].startTime" in message, message
+
+
+def test_window_crons_with_names_and_aws_wildcards_still_pass(iot: Any) -> None:
+    iot.create_thing(thingName="t1")
+    for index, expression in enumerate(
+        (
+            "cron(0 0 ? MAR-APR THU#2 *)",
+            "cron(0 0 ? * 6L *)",
+            "cron(0 0 15W * ? *)",
+        )
+    ):
+        iot.create_job(
+            jobId=f"ok{index}",
+            targets=[THING_ARN.format("t1")],
+            document="{}",
+            schedulingConfig={
+                "startTime": "2023-11-15T00:00",
+                "maintenanceWindows": [{"startTime": expression, "durationInMinutes": 60}],
+            },
+        )
