@@ -33,6 +33,7 @@ __all__ = [
 _RESULT_NAME = re.compile(r"[a-zA-Z0-9_-]{1,32}")
 _REASON_CODE = re.compile(r"[A-Z0-9_-]{1,64}")
 _UNSIGNED = re.compile(r"[0-9]{1,20}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 
 _INT32 = 2**31
 _INT64 = 2**63
@@ -190,6 +191,8 @@ def parse_time_filter(value: object, field: str) -> tuple[float | None, float | 
             bounds.append(None)
             continue
         try:
+            if not _TIME.fullmatch(text):  # strptime alone takes any Unicode digit
+                raise ValueError(text)
             moment = datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
         except (TypeError, ValueError):
             raise ValidationException(

@@ -119,3 +119,15 @@ def test_window_crons_with_names_and_aws_wildcards_still_pass(iot: Any) -> None:
                 "maintenanceWindows": [{"startTime": expression, "durationInMinutes": 60}],
             },
         )
+
+
+def test_a_time_filter_with_non_ascii_digits_is_refused_naming_it(iot: Any) -> None:
+    iot.create_thing(thingName="t1")
+    for after in ("\uff12\uff10\uff12\uff13-11-14T23:59", "2023-11-14T2\u0663:59"):
+        code, message, status = error_of(
+            iot.list_command_executions,
+            targetArn=THING_ARN.format("t1"),
+            startedTimeFilter={"after": after},
+        )
+        assert (code, status) == ("ValidationException", 400), message
+        assert "startedTimeFilter.after" in message, message
