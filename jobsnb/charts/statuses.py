@@ -51,7 +51,8 @@ def status_distribution(
       (``retry_attempt``) are totalled at the end of each bar;
     * :meth:`~jobsnb.FleetClient.describe`: executions;
     * :meth:`~jobsnb.FleetClient.job_summary`: distinct things, and beside them attempts
-      (executions including retries) when retries made the two differ.
+      (executions including retries) when retries made the two differ; a job not IN_PROGRESS
+      has its status in its note (a SCHEDULED one, with no executions yet, when it starts).
 
     Parameters
     ----------
@@ -115,6 +116,7 @@ def status_distribution(
         horizontal_spacing=0.08,
     )
     terminal_possible = "queue_position" not in frame.columns
+    job_notes = _job_notes(frame, by_column) if summary else {}
     longest = 100 if share else max(1, *(int(c["total"].max()) for _, c in counted))
     bars = 0
     for row, (_, counts) in enumerate(counted, start=1):
@@ -156,7 +158,8 @@ def status_distribution(
             for category, line in table.iterrows():
                 figure.add_annotation(
                     x=100 if share else line["total"], y=category, row=row, col=col,
-                    text=_bar_note(line, terminal_possible), showarrow=False, xanchor="left",
+                    text=_bar_note(line, terminal_possible) + job_notes.get(str(category), ""),
+                    showarrow=False, xanchor="left",
                     xshift=4, font={"size": 11, "color": "#444444"},
                 )  # fmt: skip
             # Room past the longest bar for its note ("104 · 94% done · 7 retries") at ~500 px.
@@ -220,6 +223,25 @@ def _has_retries(counts: pd.DataFrame) -> bool:
     """Whether any job of a summary counted more attempts than things."""
     totals = counts.groupby("kind")["total"].sum()
     return bool(totals.get("attempts", 0) != totals.get("things", 0))
+
+
+def _job_notes(summary: pd.DataFrame, by: str) -> dict[str, str]:
+    """What a job summary's bar note adds for a job not IN_PROGRESS, by job id.
+
+    A SCHEDULED job has no executions, so its bar is empty: the note says when it starts.
+    """
+    if by != "job_id" or "job_status" not in summary.columns:
+        return {}
+    starts = summary.get("scheduled_start_at", pd.Series(pd.NaT, index=summary.index))
+    notes = {}
+    for job_id, status, start in zip(summary["job_id"], summary["job_status"], starts, strict=True):
+        if pd.isna(status) or status == "IN_PROGRESS":
+            continue
+        note = f" · {status}"
+        if status == "SCHEDULED" and pd.notna(start):
+            note += f", starts {start:%b %d %H:%M} UTC"
+        notes[str(job_id)] = note
+    return notes
 
 
 def _bar_note(line: pd.Series, terminal_possible: bool) -> str:

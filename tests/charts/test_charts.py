@@ -266,6 +266,25 @@ def test_status_distribution_shows_attempts_beside_things_when_retries_exist(
     assert notes == ["1 · 0% done · 1 retry"]
 
 
+def test_status_distribution_of_job_summaries_names_scheduled_and_finished_jobs(
+    fleet: FleetClient, iot: Any
+) -> None:
+    make_job(
+        iot, "nightly", ["t-5"], document="{}",
+        schedulingConfig={"startTime": "2023-11-15T06:00"},
+    )  # fmt: skip
+    iot.cancel_job(jobId="cfg-1")
+    summary = fleet.job_summary(["fw-2", "cfg-1", "nightly"], progress=False)
+    notes = {a.y: a.text for a in charts.status_distribution(summary).layout.annotations}
+    assert notes == {
+        "fw-2": "4 · 25% done",
+        "cfg-1": "2 · 100% done · CANCELED",
+        "nightly": "0 · SCHEDULED, starts Nov 15 06:00 UTC",
+    }
+    by_status = charts.status_distribution(summary, by="job_status")
+    assert not any("SCHEDULED," in a.text for a in by_status.layout.annotations)
+
+
 def test_status_distribution_errors_and_empty_frames(fleet: FleetClient) -> None:
     with pytest.raises(ValueError, match=r"needs the column status, which client\.pending"):
         charts.status_distribution(pd.DataFrame({"job_id": ["j"]}))
