@@ -142,10 +142,10 @@ def job_executions_frame(job_id: str, summaries: Sequence[Mapping[str, Any]]) ->
     return columns.frame()
 
 
-def _schedule_time(text: str | None) -> pd.Timestamp:
-    """A schedulingConfig time (``YYYY-MM-DDTHH:MM``, UTC unless it names a zone), or NaT."""
+def _schedule_time(text: str | None) -> pd.Timestamp | None:
+    """A schedulingConfig time (``YYYY-MM-DDTHH:MM``, UTC unless it names a zone), or None."""
     if not text:
-        return pd.NaT
+        return None
     stamp = pd.Timestamp(text)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
