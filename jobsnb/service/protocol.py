@@ -101,6 +101,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._allowed = limits.idle_timeout
         self._in_head = True
         self._head_bytes = 0
+        self._completed = False
 
     # ----------------------------------------------------------------- asyncio.Protocol
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -119,8 +120,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         """Feed ``data`` to the parser; a head over :data:`MAX_HEAD` bytes is refused with a 400."""
         counting = self._in_head
+        self._completed = False
         super().data_received(data)
-        if counting and self._in_head and not self.transport.is_closing():
+        # A read that completed a request (head and body) counts for none: what follows the
+        # request in it is at most one read of the next head, and the next reads count.
+        if counting and self._in_head and not self._completed and not self.transport.is_closing():
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD:
                 self._refuse(InvalidRequestException(f"The request head is over {MAX_HEAD} bytes."))
@@ -139,7 +143,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         """The request arrived: no deadline while its response is made."""
         self._waiting_since = None
-        self._in_head, self._head_bytes = True, 0
+        self._in_head, self._head_bytes, self._completed = True, 0, True
         super().on_message_complete()
 
     def on_response_complete(self) -> None:

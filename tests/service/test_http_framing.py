@@ -192,3 +192,22 @@ def test_latency_delays_each_request_without_blocking_the_others(clock: ManualCl
         elapsed = time.perf_counter() - began
     assert min(seconds) >= 0.4  # each one waited its latency...
     assert elapsed < 8 * 0.4 / 2, elapsed  # ...at the same time, not one after another
+
+
+def test_a_whole_request_over_the_head_cap_in_one_read_is_answered(svc):
+    """Only the head counts against MAX_HEAD: a request whose head and large body arrive in one
+    read (and the request after it on the connection) is answered, not refused as a long head."""
+    body = b'{"attributePayload": {"attributes": {"a": "b"}}}' + b" " * (2 * MAX_HEAD)
+    head = (
+        b"POST /things/t%d HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"Authorization: AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iot/aws4_request, "
+        b"SignedHeaders=host, Signature=abc\r\nContent-Length: %d\r\n\r\n"
+    )
+    with connect(svc) as sock:
+        for index in range(3):
+            sock.sendall(head % (index, len(body)) + body)
+            answer = b""
+            while b"}" not in answer:
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+            assert b'"thingName":"t%d"' % index in answer, answer[:300]
