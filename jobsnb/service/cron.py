@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -36,6 +38,8 @@ _YEAR_PART = re.compile(r"(\*|\d{4})(?:-(\d{4}))?(?:/(\d+))?")
 # A day's number, not a step's (in 2/2 the second 2 is "every other day").
 _DAY_NUMBER = re.compile(r"(?<!/)\d+")
 _YEARS = (1970, 2199)
+# How many starts are worked out at once: scheduledJobRollouts lists seven.
+_KEEP = 7
 # croniter's extensions (R: a random value, H: a hashed one) stand alone, not inside THU or MAR.
 _CRONITER_ONLY = re.compile(r"(?<![A-Za-z])[RrHh](?![A-Za-z])")
 
@@ -83,6 +87,8 @@ class AwsCron:
         if (day == "?") == (weekday == "?"):
             raise CronError("exactly one of Day-of-month and Day-of-week must be ?")
         self.years = _years(year)
+        # (asked from, the starts found from then, whether those are all there are)
+        self._kept: tuple[float, list[float], bool] | None = None
         self.unix = " ".join((minutes, hours, day, month, _unix_weekday(weekday)))
         try:
             croniter(self.unix, datetime(2000, 1, 1))
@@ -93,27 +99,34 @@ class AwsCron:
         """The first ``count`` times at or after ``after`` (epoch seconds) the expression is due.
 
         Fewer when its years run out. Raises :class:`CronError` when it never falls due.
+        The starts found are kept, so asking again from the same or a later time (each
+        DescribeJob, each window event of a job) walks no calendar until they run out.
         """
-        found: list[float] = []
-        for moment in self._iterate(after):
-            found.append(moment)
-            if len(found) == count:
-                break
-        return found
+        kept = self._kept
+        if kept is not None and after >= kept[0]:
+            _, found, complete = kept
+            first = bisect.bisect_left(found, after)
+            if complete or len(found) - first >= count:
+                return found[first : first + count]
+        wanted = max(count, _KEEP)
+        found = list(itertools.islice(self._iterate(after), wanted))
+        self._kept = (after, found, len(found) < wanted)
+        return found[:count]
 
     def _iterate(self, after: float) -> Iterator[float]:
         # croniter works on naive UTC datetimes here (see the module's note on its year field);
         # it yields times after its start, so start one second before to include ``after``.
         start = datetime.fromtimestamp(after - 1, UTC).replace(tzinfo=None)
+        years = set(self.years)
         while start.year <= self.years[-1]:
+            walk = croniter(self.unix, start)
             try:
-                moment = croniter(self.unix, start).get_next(datetime)
+                moment = walk.get_next(datetime)
+                while moment.year in years:
+                    yield moment.replace(tzinfo=UTC).timestamp()
+                    moment = walk.get_next(datetime)
             except CroniterError:
                 raise CronError("never falls due") from None
-            if moment.year in self.years:
-                yield moment.replace(tzinfo=UTC).timestamp()
-                start = moment
-                continue
             later = [year for year in self.years if year > moment.year]
             if not later:
                 return

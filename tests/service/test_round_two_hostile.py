@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jobsnb.service import cron
 from tests.helpers import THING_ARN, error_of
 
 COMMAND_ARN = "arn:aws:iot:us-east-1:123456789012:command/{}"
@@ -131,3 +132,36 @@ def test_a_time_filter_with_non_ascii_digits_is_refused_naming_it(iot: Any) -> N
         )
         assert (code, status) == ("ValidationException", 400), message
         assert "startedTimeFilter.after" in message, message
+
+
+def test_describing_a_job_with_many_windows_again_walks_no_calendar(
+    iot: Any, clock: Any, monkeypatch: Any
+) -> None:
+    """A window's coming starts are worked out once, not per DescribeJob or per window event:
+    2,000 windows (136 KB) cost seconds of the service's lock each time before."""
+    iot.create_thing(thingName="t1")
+    windows = [
+        {"startTime": f"cron({i % 60} {i // 60 % 24} ? * {1 + i % 7} *)", "durationInMinutes": 1}
+        for i in range(2_000)
+    ]
+    iot.create_job(
+        jobId="many",
+        targets=[THING_ARN.format("t1")],
+        document="{}",
+        schedulingConfig={"startTime": "2023-11-15T00:00", "maintenanceWindows": windows},
+    )
+    first = iot.describe_job(jobId="many")["job"]["scheduledJobRollouts"]
+    walks: list[str] = []
+    real = cron.croniter
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walks.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cron, "croniter", counted)
+    assert iot.describe_job(jobId="many")["job"]["scheduledJobRollouts"] == first
+    clock.advance(3 * 3600)
+    later = iot.describe_job(jobId="many")["job"]["scheduledJobRollouts"]
+    assert len(later) == 7
+    assert later[0]["startTime"] > first[0]["startTime"]
+    assert len(walks) < 100, len(walks)
