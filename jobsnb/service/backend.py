@@ -85,11 +85,16 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutio
                 self.remove_target(job, thing.name, now)
 
     def _deleted_thing(self, thing: Thing) -> None:
+        now = self.now()
         queue = self.by_thing.get(thing.name)
         if queue is not None:
-            now = self.now()
             for execution in list(queue.pending):
                 self.finish(execution, "REMOVED", now)
+        # A thing a rollout or a schedule still holds back gets no execution when released.
+        for job in self.jobs.values():
+            if thing.name in job.unreleased:
+                job.unreleased.remove(thing.name)
+                self.check_completed(job, now)
 
     def _targets_thing(self, job: Job, thing: Thing) -> bool:
         if thing.arn in job.targets:
