@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,6 +155,9 @@ class Command:
         assert self.payload_template is not None
         values = {PLACEHOLDER + name + "}": json_value(v) for name, v in parameters.items()}
         values[TIMEOUT_PLACEHOLDER] = timeout_seconds
+        texts = {key: v if isinstance(v, str) else json.dumps(v) for key, v in values.items()}
+        # One pass: a value that spells a placeholder stays text, never filled in again.
+        placeholders = re.compile("|".join(map(re.escape, texts)))
 
         def fill(node: Any) -> Any:
             if isinstance(node, dict):
@@ -163,9 +167,7 @@ class Command:
             if isinstance(node, str):
                 if node in values:
                     return values[node]
-                for placeholder, value in values.items():
-                    text = value if isinstance(value, str) else json.dumps(value)
-                    node = node.replace(placeholder, text)
+                return placeholders.sub(lambda found: texts[found.group()], node)
             return node
 
         filled = fill(json.loads(self.payload_template))

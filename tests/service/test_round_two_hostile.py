@@ -165,3 +165,30 @@ def test_describing_a_job_with_many_windows_again_walks_no_calendar(
     assert len(later) == 7
     assert later[0]["startTime"] > first[0]["startTime"]
     assert len(walks) < 100, len(walks)
+
+
+def test_a_parameter_value_holding_a_placeholder_reaches_the_device_as_written(
+    iot: Any, data: Any, service: Any
+) -> None:
+    """Each placeholder is filled once: a value that spells another parameter's (or the
+    timeout's) placeholder is text, not a second substitution."""
+    iot.create_thing(thingName="t1")
+    p2 = "${aws:iot:commandexecution::parameter:p2}"
+    timeout = "${aws:iot:commandexecution::executionTimeoutSec}"
+    iot.create_command(
+        commandId="twice",
+        payloadTemplate=json.dumps(
+            {"m": "1=${aws:iot:commandexecution::parameter:p1};2=" + p2, "t": timeout}
+        ),
+        preprocessor=JSON_OUT,
+        mandatoryParameters=[{"name": "p1"}, {"name": "p2"}],
+    )
+    sent: list[Any] = []
+    service.backend.on_command(sent.append)
+    data.start_command_execution(
+        targetArn=THING_ARN.format("t1"),
+        commandArn=COMMAND_ARN.format("twice"),
+        parameters={"p1": {"S": p2 + timeout}, "p2": {"S": "secret"}},
+        executionTimeoutSeconds=30,
+    )
+    assert json.loads(sent[0].payload) == {"m": f"1={p2}{timeout};2=secret", "t": 30}
