@@ -10,9 +10,10 @@ the device answers on the response topic; the local service has neither, so the 
 to the backend's ``on_command`` hook (the request topic) and report through its
 ``update_command_execution`` (the response topic). Every execution a fleet device is sent, by
 the plan's operator or by anyone else, gets answers drawn from a generator seeded by (seed,
-thing, execution id): most SUCCEEDED with a ``result``, some FAILED or REJECTED with a
-``statusReason``, some silent so that the cloud times them out, a few late, after the cloud's
-TIMED_OUT (which AWS lets a device override). ``collect-logs`` reports IN_PROGRESS first.
+thing, command, the moment it was created): most SUCCEEDED with a ``result``, some FAILED or
+REJECTED with a ``statusReason``, some silent so that the cloud times them out, a few late,
+after the cloud's TIMED_OUT (which AWS lets a device override). ``collect-logs`` reports
+IN_PROGRESS first.
 
 Examples
 --------
@@ -212,7 +213,10 @@ class CommandAnswers:
 
     def _answers(self, request: Any) -> list[tuple[float, Report]]:
         config, thing, execution_id = self._config, request.thing_name, request.execution_id
-        rng = random.Random(f"{self._seed}/{thing}/command/{execution_id}")
+        # Not the execution id: a fan-out's calls number their executions in whatever order its
+        # threads ran, and the same seed must give each device the same answer.
+        moment = f"{request.command_id}/{request.created_at!r}"
+        rng = random.Random(f"{self._seed}/{thing}/command/{moment}")
         created, timeout = request.created_at, request.execution_timeout_seconds
         work = self._works.get(request.command_id, 15.0) * rng.lognormvariate(0.0, 0.5)
         draw = rng.random()

@@ -63,15 +63,15 @@ def test_the_sandbox_registers_reboot_and_collect_logs() -> None:
 
 
 def test_devices_answer_commands_some_succeed_some_time_out_the_same_per_seed() -> None:
-    with jobsnb.sandbox(things=300, seed=7, warm_up=0) as one:
+    with jobsnb.sandbox(things=300, seed=9, warm_up=0) as one:
         one.advance("2h")
         first = command_history(one)
         counts = one.command_status_counts()
-    with jobsnb.sandbox(things=300, seed=7, warm_up="30min") as two:
+    with jobsnb.sandbox(things=300, seed=9, warm_up="30min") as two:
         for _ in range(6):
             two.advance("15min")
         second = command_history(two)
-    with jobsnb.sandbox(things=300, seed=8, warm_up="2h") as other:
+    with jobsnb.sandbox(things=300, seed=10, warm_up="2h") as other:
         third = command_history(other)
     assert first == second
     assert first != third
@@ -121,3 +121,30 @@ def test_devices_answer_commands_a_user_starts_too() -> None:
     assert after["status"] == "SUCCEEDED"
     assert after["statusReason"] == {"reasonCode": "OK", "reasonDescription": "Done"}
     assert "clean_shutdown" in after["result"]
+
+
+def test_a_seed_gives_each_device_the_same_answer_whatever_order_a_fan_out_ran_in() -> None:
+    """A fleet client's threads number the executions in any order; the answers follow the
+    device, so the same seed gives each thing the same outcome (the reverse order proves it)."""
+
+    def outcomes(order: slice) -> dict[str, str]:
+        with jobsnb.sandbox(things=60, seed=5, warm_up="10min") as sb:
+            iot, data = _clients(sb)
+            arn = iot.get_command(commandId="reboot")["commandArn"]
+            started = {
+                thing: data.start_command_execution(
+                    targetArn=THING_ARN.format(thing), commandArn=arn, executionTimeoutSeconds=60
+                )["executionId"]
+                for thing in sb.things[order]
+            }
+            sb.advance("3min")
+            return {
+                thing: iot.get_command_execution(
+                    executionId=execution, targetArn=THING_ARN.format(thing)
+                )["status"]
+                for thing, execution in started.items()
+            }
+
+    forward, backward = outcomes(slice(None)), outcomes(slice(None, None, -1))
+    assert forward == backward
+    assert len(set(forward.values())) > 1, forward  # not all alike: the draws differ per device
