@@ -171,7 +171,8 @@ QUEUE_HEALTH = [
 
     **The question:** a rollout is under way across the fleet. Which jobs have devices waiting,
     and for how long? Are the oldest queues in one region, or on one hardware model? Which
-    executions have been running so long that they are about to time out?
+    executions have been running so long that they are about to time out? Which jobs are
+    scheduled for later, and what do the slowest devices say when asked directly?
 
     A fleet operator asks this every morning; the answers here come from the data plane itself
     (what each device would be told if it asked now), joined with the fleet's thing groups
@@ -289,6 +290,87 @@ QUEUE_HEALTH = [
     `jobsnb.widgets.control_panel(client, frame=near)` to act on exactly those executions (see
     `03-operating-executions.ipynb`), or to `client.update(near, "FAILED")` to let the jobs'
     retry configs start them again.
+
+    ## Jobs that have not started yet
+
+    A job created with a `schedulingConfig` is **SCHEDULED** until its start time. Devices see
+    nothing of it until then (nothing pending, nothing to start), so the queues above leave it
+    out; with maintenance windows it then rolls out only inside them. `client.jobs("SCHEDULED")`
+    lists such jobs (ListJobs); the job summaries of all of them (`client.jobs()`) say, for each
+    job created with a schedule, when it starts, when its next window opens, and what happens at
+    its end:
+    """),
+    code("""
+    jobs = client.job_summary(client.jobs())
+    later = jobs[jobs["scheduled_start_at"].notna()]
+    when = ["job_id", "job_status", "things", "scheduled_start_at", "next_window_at",
+            "scheduled_end_at", "end_behavior"]
+    later[when].jobsnb.styled()
+    """),
+    md("""
+    Every job in one chart, things per status: a job that is not IN_PROGRESS has its status
+    beside its bar, and the scheduled one, with no executions yet, when it starts.
+    """),
+    code("""
+    charts.status_distribution(jobs, title="Things per status, per job").show()
+    """),
+    md("""
+    The sandbox's clock is simulated: move it 20 minutes on, past the start and into the first
+    window, and the job's devices are queued inside that window, and only there.
+    """),
+    code("""
+    if sb is not None:
+        sb.advance("20min")
+    rolled = client.job_summary(later["job_id"])
+    columns = ["job_id", "job_status", "things", "things_queued", "things_succeeded",
+               "next_window_at"]
+    display(rolled[columns].jobsnb.styled())
+    queued = client.executions(later["job_id"])["queued_at"]
+    print(f"{len(queued)} queued between {queued.min():%H:%M} and {queued.max():%H:%M} UTC")
+    """),
+    md("""
+    ## Asking devices directly: a command fan-out
+
+    A job is for work that takes a while and must reach every device eventually. To ask devices
+    something *now* (reboot, send your logs), AWS IoT **Commands** send one request to each
+    device, which answers within the execution's timeout or is marked TIMED_OUT by the cloud.
+    The sandbox's command registry:
+    """),
+    code("""
+    client.commands()[["command_id", "display_name", "deprecated", "created_at"]].jobsnb.styled()
+    """),
+    md("""
+    `client.start_command` sends one to each thing (StartCommandExecution, within the write
+    quota, with a `clientToken` per thing so that a retried call never starts a second
+    execution); a thing it could not reach is a row of `frame.jobsnb.errors`, as with every
+    other call. Ask the devices with the oldest queues for their logs:
+    """),
+    code("""
+    oldest = pending.sort_values("queue_age", ascending=False)["thing_name"].drop_duplicates()
+    sent = client.start_command(oldest.head(40).tolist(), "collect-logs",
+                                parameters={"lines": 200}, execution_timeout_seconds=120)
+    print(f"{len(sent)} executions started, {len(sent.jobsnb.errors)} errors")
+    """),
+    md("""
+    Three simulated minutes later every device has answered, or the cloud has timed it out
+    (a device may still answer after that). `client.command_executions(sent)` reads each
+    execution back (GetCommandExecution): its status, ordered like a job execution's, and the
+    device's reason and result:
+    """),
+    code("""
+    if sb is not None:
+        sb.advance("3min")
+    answers = client.command_executions(sent)
+    print(answers["status"].value_counts()[lambda counts: counts > 0].to_string())
+    failed = answers[answers["status"] != "SUCCEEDED"]
+    columns = ["thing_name", "status", "status_reason_code", "status_reason_description"]
+    failed.sort_values("status")[columns].jobsnb.styled()
+    """),
+    md("""
+    The devices that succeeded name their log archive in their `result`:
+    """),
+    code("""
+    answers[answers["status"] == "SUCCEEDED"][["thing_name", "result"]].head(5).jobsnb.styled()
     """),
     code("""
     if sb is not None:

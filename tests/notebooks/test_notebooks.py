@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -160,6 +161,16 @@ def check_queue_health(ran: Ran) -> None:
     assert names[:2] == ["IN_PROGRESS", "times out within 10 minutes"], names
     assert "running executions time out within 10 minutes" in ran.text()
     assert "us-east-1" in ran.text() and "eu-west-1" in ran.text(), "the model x region tables"
+    # A scheduled job, named as such beside its empty bar, then rolled out inside its window.
+    per_job = next(f for f in figures if "per status, per job" in f["layout"]["title"]["text"])
+    notes = " ".join(a["text"] for a in per_job["layout"]["annotations"])
+    assert "SCHEDULED, starts" in notes, notes
+    assert "next_window_at" in ran.text()
+    assert re.search(r"\d+ queued between \d\d:\d\d and \d\d:\d\d UTC", ran.text())
+    # The command fan-out: every device answered or timed out, and the answers are shown.
+    assert re.search(r"40 executions started, 0 errors", ran.text())
+    assert "SUCCEEDED" in ran.text() and "status_reason_code" in ran.text()
+    assert "s3://fleet-logs/" in ran.text(), "a device's result"
 
 
 def check_operating(ran: Ran) -> None:
