@@ -52,6 +52,7 @@ _MANAGED_ARN = re.compile(
     r"arn:aws:iot:(?P<region>[a-z0-9-]+)::jobtemplate/(?P<name>[^:]+)(?::(?P<version>.+))?"
 )
 _VERSION_PATTERN = re.compile(r"[1-9]+.[0-9]+")
+_TEMPLATE_ARN = re.compile(r"arn:[!-~]{1,1596}")  # the model: ^arn:[!-~]+$, at most 1600
 #: The configs a job takes from its template, by CreateJob's member name.
 CONFIGS = (
     "timeoutConfig",
@@ -268,6 +269,8 @@ class JobTemplates(ThingRegistry, Engine):
         InvalidRequestException
             When ``template_version`` is not shaped like ``1.0``.
         """
+        if not 1 <= len(template_name) <= 64:
+            raise InvalidRequestException("templateName must be 1-64 characters")
         if template_version is not None and not _VERSION_PATTERN.fullmatch(template_version):
             raise InvalidRequestException(
                 f"templateVersion {template_version!r} must look like {VERSION!r}"
@@ -302,6 +305,8 @@ class JobTemplates(ThingRegistry, Engine):
                 "documentParameters can only be used with the jobTemplateArn of an AWS managed "
                 "template"
             )
+        if not _TEMPLATE_ARN.fullmatch(template_arn):
+            raise self._not_a_template_arn(template_arn)
         if document is not None:
             raise InvalidRequestException(
                 "document and jobTemplateArn cannot both be given: the job's document is its "
@@ -322,8 +327,12 @@ class JobTemplates(ThingRegistry, Engine):
                     f"custom template {custom.template_id}"
                 )
             return custom.document, custom.description, dict(custom.configs)
-        raise InvalidRequestException(
-            f"jobTemplateArn {template_arn!r} is not a job template ARN of {self.region} "
+        raise self._not_a_template_arn(template_arn)
+
+    def _not_a_template_arn(self, template_arn: str) -> InvalidRequestException:
+        shown = template_arn if len(template_arn) <= 100 else template_arn[:100] + "..."
+        return InvalidRequestException(
+            f"jobTemplateArn {shown!r} is not a job template ARN of {self.region} "
             f"(arn:aws:iot:{self.region}:{self.account_id}:jobtemplate/ID or "
-            f"arn:aws:iot:{self.region}::jobtemplate/NAME:VERSION)"
+            f"arn:aws:iot:{self.region}::jobtemplate/NAME:VERSION, at most 1600 characters)"
         )

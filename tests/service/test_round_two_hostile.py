@@ -192,3 +192,24 @@ def test_a_parameter_value_holding_a_placeholder_reaches_the_device_as_written(
         executionTimeoutSeconds=30,
     )
     assert json.loads(sent[0].payload) == {"m": f"1={p2}{timeout};2=secret", "t": 30}
+
+
+def test_template_arns_and_names_outside_the_model_are_refused_naming_them(
+    iot_unchecked: Any,
+) -> None:
+    iot_unchecked.create_thing(thingName="t1")
+    for arn in ("arn:aws:iot:us-east-1::jobtemplate/" + "A" * 1600, "arn:aws:iot:\u00e9", "x"):
+        code, message, status = error_of(
+            iot_unchecked.create_job,
+            jobId="from-template",
+            targets=[THING_ARN.format("t1")],
+            jobTemplateArn=arn,
+        )
+        assert (code, status) == ("InvalidRequestException", 400), message
+        assert "jobTemplateArn" in message, message
+        assert len(message) < 400, message
+    code, message, status = error_of(
+        iot_unchecked.describe_managed_job_template, templateName="A" * 65
+    )
+    assert (code, status) == ("InvalidRequestException", 400), message
+    assert "templateName" in message, message
