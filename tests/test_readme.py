@@ -66,6 +66,13 @@ def test_readme_fleet_client_and_charts_blocks_run_against_the_sandbox() -> None
         # The typo's warning names the unknown thing's error.
         messages = [str(w.message) for w in caught]
         assert any("ResourceNotFoundException" in m for m in messages), messages
+        # The Commands lines: 20 started with no error, each answered or timed out.
+        sent = namespace["sent"]
+        assert isinstance(sent, pd.DataFrame)
+        assert len(sent) == 20
+        assert sent.jobsnb.errors.empty
+        jobs = namespace["client"].jobs()  # type: ignore[attr-defined]
+        assert set(pending["job_id"]) <= set(jobs)
         charts = _block("## Charts").splitlines()
         # The charts block's lines, without the one that needs a Parquet history on disk.
         runnable = [line for line in charts if "read_history" not in line]
