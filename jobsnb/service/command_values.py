@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sys
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 
 _INT32 = 2**31
 _INT64 = 2**63
+# The largest whole number a double holds (a JSON integer beyond it is no DoubleParameterValue).
+_DOUBLE = int(sys.float_info.max)
 
 
 def check_command_id(command_id: str, field: str = "commandId") -> None:
@@ -85,7 +88,7 @@ def check_parameter_value(value: object, field: str) -> dict[str, Any]:
         "B": isinstance(item, bool),
         "I": is_int and -_INT32 <= item < _INT32,
         "L": is_int and -_INT64 <= item < _INT64,
-        "D": (is_int or isinstance(item, float)),
+        "D": (is_int and -_DOUBLE <= item <= _DOUBLE) or isinstance(item, float),
         "BIN": _is_base64(item),
         "UL": isinstance(item, str) and bool(_UNSIGNED.fullmatch(item)) and int(item) < 2**64,
     }.get(member)

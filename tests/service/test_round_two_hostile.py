@@ -213,3 +213,22 @@ def test_template_arns_and_names_outside_the_model_are_refused_naming_them(
     )
     assert (code, status) == ("InvalidRequestException", 400), message
     assert "templateName" in message, message
+
+
+def test_a_double_parameter_beyond_a_double_is_refused_naming_it(iot: Any, raw: Any) -> None:
+    iot.create_thing(thingName="t1")
+    iot.create_command(
+        commandId="d",
+        payloadTemplate='{"a": "${aws:iot:commandexecution::parameter:a}"}',
+        preprocessor=JSON_OUT,
+        mandatoryParameters=[{"name": "a"}],
+    )
+    for number in ("1" + "0" * 400, "-" + "9" * 310):
+        body = (
+            f'{{"targetArn": "{THING_ARN.format("t1")}", "commandArn": "{COMMAND_ARN.format("d")}",'
+            f' "parameters": {{"a": {{"D": {number}}}}}}}'
+        )
+        reply = raw("POST", "/command-executions", body.encode())
+        assert reply.status == 400, reply.body
+        assert reply.json()["__type"] == "ValidationException"
+        assert "parameters.a.D" in reply.json()["message"]
