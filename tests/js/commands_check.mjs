@@ -9,65 +9,22 @@
 // Uint8Arrays as {"$bytes": base64}.
 //
 //   JOBSNB_SERVICE_URL=http://127.0.0.1:PORT JOBSNB_PHASE=start node tests/js/commands_check.mjs
-//
-// Only dummy credentials are used; the service does not check signatures.
 import {
   CreateCommandCommand,
   CreateThingCommand,
   GetCommandCommand,
   GetCommandExecutionCommand,
-  IoTClient,
   ListCommandExecutionsCommand,
   ListCommandsCommand,
 } from "@aws-sdk/client-iot";
-import {
-  IoTJobsDataPlaneClient,
-  StartCommandExecutionCommand,
-} from "@aws-sdk/client-iot-jobs-data-plane";
+import { StartCommandExecutionCommand } from "@aws-sdk/client-iot-jobs-data-plane";
 
-const endpoint = process.env.JOBSNB_SERVICE_URL;
+import { data, iot, plain, refusal } from "./sdk.mjs";
+
 const phase = process.env.JOBSNB_PHASE;
-if (!endpoint || !["start", "read"].includes(phase)) {
-  console.error("set JOBSNB_SERVICE_URL (the local service's URL) and JOBSNB_PHASE (start, read)");
+if (!["start", "read"].includes(phase)) {
+  console.error("set JOBSNB_PHASE: start or read");
   process.exit(2);
-}
-
-const config = {
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  maxAttempts: 1,
-};
-const iot = new IoTClient(config);
-const data = new IoTJobsDataPlaneClient(config);
-
-// What the SDK parsed, as JSON can carry it: the types it chose stay visible.
-function plain(value) {
-  if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString("base64") };
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key, item]) => key !== "$metadata" && item !== undefined)
-        .map(([key, item]) => [key, plain(item)]),
-    );
-  }
-  return value;
-}
-
-async function refusal(client, command) {
-  try {
-    await client.send(command);
-    return { thrown: false };
-  } catch (err) {
-    return {
-      thrown: true,
-      name: err.name,
-      httpStatusCode: err.$metadata?.httpStatusCode,
-      message: err.message,
-    };
-  }
 }
 
 const COMMAND_ARN = "arn:aws:iot:us-east-1:123456789012:command/";

@@ -4,39 +4,18 @@
 // from JOBSNB_START_TIME / JOBSNB_END_TIME); and two refusals. Prints one JSON object on stdout.
 //
 //   JOBSNB_SERVICE_URL=http://127.0.0.1:PORT node tests/js/control_check.mjs
-//
-// Only dummy credentials are used; the service does not check signatures.
 import {
   AssociateTargetsWithJobCommand,
   CreateJobCommand,
   CreateThingCommand,
   DescribeJobCommand,
-  IoTClient,
   ListJobsCommand,
   UpdateJobCommand,
 } from "@aws-sdk/client-iot";
 
-const endpoint = process.env.JOBSNB_SERVICE_URL;
-if (!endpoint) {
-  console.error("JOBSNB_SERVICE_URL is not set (the local service's URL)");
-  process.exit(2);
-}
+import { iot as client, refusal as refused } from "./sdk.mjs";
 
-const client = new IoTClient({
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  maxAttempts: 1,
-});
-
-async function refusal(command) {
-  try {
-    await client.send(command);
-    return { thrown: false };
-  } catch (err) {
-    return { thrown: true, name: err.name, message: err.message, httpStatusCode: err.$metadata?.httpStatusCode };
-  }
-}
+const refusal = (command) => refused(client, command);
 
 const arns = [];
 for (const thingName of ["js-1", "js-2", "js-3"]) {

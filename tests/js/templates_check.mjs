@@ -7,8 +7,6 @@
 // Uint8Arrays as {"$bytes": base64}.
 //
 //   JOBSNB_SERVICE_URL=http://127.0.0.1:PORT node tests/js/templates_check.mjs
-//
-// Only dummy credentials are used; the service does not check signatures.
 import {
   CreateJobCommand,
   CreateJobTemplateCommand,
@@ -17,59 +15,15 @@ import {
   DescribeJobTemplateCommand,
   DescribeManagedJobTemplateCommand,
   GetJobDocumentCommand,
-  IoTClient,
   ListJobTemplatesCommand,
   ListManagedJobTemplatesCommand,
 } from "@aws-sdk/client-iot";
 import {
-  IoTJobsDataPlaneClient,
   StartNextPendingJobExecutionCommand,
   UpdateJobExecutionCommand,
 } from "@aws-sdk/client-iot-jobs-data-plane";
 
-const endpoint = process.env.JOBSNB_SERVICE_URL;
-if (!endpoint) {
-  console.error("JOBSNB_SERVICE_URL is not set (the local service's URL)");
-  process.exit(2);
-}
-
-const config = {
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  maxAttempts: 1,
-};
-const iot = new IoTClient(config);
-const data = new IoTJobsDataPlaneClient(config);
-
-// What the SDK parsed, as JSON can carry it: the types it chose stay visible.
-function plain(value) {
-  if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString("base64") };
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key, item]) => key !== "$metadata" && item !== undefined)
-        .map(([key, item]) => [key, plain(item)]),
-    );
-  }
-  return value;
-}
-
-async function refusal(client, command) {
-  try {
-    await client.send(command);
-    return { thrown: false };
-  } catch (err) {
-    return {
-      thrown: true,
-      name: err.name,
-      httpStatusCode: err.$metadata?.httpStatusCode,
-      message: err.message,
-    };
-  }
-}
+import { data, iot, plain, refusal } from "./sdk.mjs";
 
 const ROLE = "arn:aws:iam::123456789012:role/jobs-s3";
 const FIRMWARE = "${aws:iot:s3-presigned-url:https://firmware.s3.amazonaws.com/v2/fw.bin}";
