@@ -21,7 +21,12 @@ from typing import Any
 
 from jobsnb.limits import COMMAND_STATUSES, MAX_TARGET_ARN_LENGTH
 from jobsnb.service.command_models import CommandExecution
-from jobsnb.service.command_values import parse_time_filter
+from jobsnb.service.command_values import (
+    NAMESPACES,
+    SORT_ORDERS,
+    check_enum,
+    parse_time_filter,
+)
 from jobsnb.service.commands import CommandRegistry, page_in_order
 from jobsnb.service.errors import (
     ConflictException,
@@ -96,13 +101,9 @@ class CommandExecutionQueries(CommandRegistry):
             raise ValidationException(
                 "At most one of startedTimeFilter and completedTimeFilter may be given."
             )
-        for value, field, allowed in (
-            (status, "status", COMMAND_STATUSES),
-            (namespace, "namespace", ("AWS-IoT", "AWS-IoT-FleetWise")),
-            (sort_order, "sortOrder", ("ASCENDING", "DESCENDING")),
-        ):
-            if value is not None and value not in allowed:
-                raise ValidationException(f"{field} must be one of {', '.join(allowed)}.")
+        check_enum(status, "status", COMMAND_STATUSES)
+        check_enum(namespace, "namespace", NAMESPACES)
+        check_enum(sort_order, "sortOrder", SORT_ORDERS)
         if command_arn is not None:
             command_id = self._name_from_arn(command_arn, "command")
             if command_id is None:

@@ -16,6 +16,7 @@ from typing import Any
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.command_models import Command
 from jobsnb.service.job_update_responses import refuse_unsupported
+from jobsnb.service.paging import page_body
 from jobsnb.service.requests import Request
 
 __all__ = [
@@ -40,13 +41,6 @@ class Reply(dict[str, Any]):
     def __init__(self, status: int, body: Body | None = None) -> None:
         super().__init__(body or {})
         self.status = status
-
-
-def _page(key: str, items: list[Any], token: str | None) -> Body:
-    body: Body = {key: items}
-    if token is not None:
-        body["nextToken"] = token
-    return body
 
 
 def _target(req: Request) -> str:
@@ -127,7 +121,7 @@ def list_commands(backend: JobsBackend, req: Request) -> Body:
         req.query_string("nextToken"),
         req.query_int("maxResults"),
     )
-    return _page("commands", [command.summary() for command in commands], token)
+    return page_body("commands", [command.summary() for command in commands], token)
 
 
 def update_command(backend: JobsBackend, req: Request) -> Body:
@@ -178,7 +172,7 @@ def list_command_executions(backend: JobsBackend, req: Request) -> Body:
         next_token=req.query_string("nextToken"),
         max_results=req.query_int("maxResults"),
     )
-    return _page("commandExecutions", [ex.summary() for ex in executions], token)
+    return page_body("commandExecutions", [ex.summary() for ex in executions], token)
 
 
 def delete_command_execution(backend: JobsBackend, req: Request) -> Body:

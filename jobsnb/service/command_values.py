@@ -21,7 +21,10 @@ from jobsnb.limits import COMMAND_ID_PATTERN, COMMAND_PARAMETER_NAME_PATTERN
 from jobsnb.service.errors import ValidationException
 
 __all__ = [
+    "NAMESPACES",
+    "SORT_ORDERS",
     "check_command_id",
+    "check_enum",
     "check_parameter_value",
     "check_parameters",
     "check_result",
@@ -30,6 +33,10 @@ __all__ = [
     "json_value",
     "parse_time_filter",
 ]
+
+#: The commands' namespaces (only AWS-IoT is served) and the lists' sort orders.
+NAMESPACES = ("AWS-IoT", "AWS-IoT-FleetWise")
+SORT_ORDERS = ("ASCENDING", "DESCENDING")
 
 _RESULT_NAME = re.compile(r"[a-zA-Z0-9_-]{1,32}")
 _REASON_CODE = re.compile(r"[A-Z0-9_-]{1,64}")
@@ -46,6 +53,12 @@ def check_command_id(command_id: str, field: str = "commandId") -> None:
     """ValidationException unless ``command_id`` is 1-64 of ``[a-zA-Z0-9_-]``."""
     if not COMMAND_ID_PATTERN.fullmatch(command_id):
         raise ValidationException(f"{field} must be 1-64 characters of [a-zA-Z0-9_-].")
+
+
+def check_enum(value: str | None, field: str, allowed: tuple[str, ...]) -> None:
+    """ValidationException naming ``field`` unless ``value`` is None or one of ``allowed``."""
+    if value is not None and value not in allowed:
+        raise ValidationException(f"{field} must be one of {', '.join(allowed)}.")
 
 
 def check_text(value: object, field: str, limit: int) -> str | None:

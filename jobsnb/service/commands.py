@@ -36,7 +36,10 @@ from jobsnb.service.command_models import (
     CommandExecution,
 )
 from jobsnb.service.command_values import (
+    NAMESPACES,
+    SORT_ORDERS,
     check_command_id,
+    check_enum,
     check_parameter_value,
     check_text,
 )
@@ -291,8 +294,8 @@ class CommandRegistry(ThingRegistry, Engine):
         AWS-IoT-FleetWise lists none; ``command_parameter_name`` keeps the commands declaring
         that mandatory parameter.
         """
-        _check_enum(namespace, "namespace", ("AWS-IoT", "AWS-IoT-FleetWise"))
-        _check_enum(sort_order, "sortOrder", ("ASCENDING", "DESCENDING"))
+        check_enum(namespace, "namespace", NAMESPACES)
+        check_enum(sort_order, "sortOrder", SORT_ORDERS)
 
         def keep(command: Command) -> Command | None:
             if command.removed or command.pending_deletion or namespace == "AWS-IoT-FleetWise":
@@ -365,8 +368,3 @@ class CommandRegistry(ThingRegistry, Engine):
         command.last_updated_at = now
         self._schedule_command_timer(command.deletes_at, command)
         return 202
-
-
-def _check_enum(value: str | None, field: str, allowed: tuple[str, ...]) -> None:
-    if value is not None and value not in allowed:
-        raise ValidationException(f"{field} must be one of {', '.join(allowed)}.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from jobsnb.service.errors import InvalidRequestException
 
-__all__ = ["DEFAULT_PAGE_SIZE", "page"]
+__all__ = ["DEFAULT_PAGE_SIZE", "page", "page_body"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,3 +61,14 @@ def page(
     while index < len(items) and convert(items[index]) is None:
         index += 1
     return found, (_encode(index) if index < len(items) else None)
+
+
+def page_body(key: str, items: list[Any], token: str | None) -> dict[str, Any]:
+    """A list operation's output: ``items`` under ``key``, and ``nextToken`` when there is one.
+
+    Examples
+    --------
+    >>> page_body("jobs", [], None), page_body("jobs", [], "b2Zmc2V0OjUw")
+    ({'jobs': []}, {'jobs': [], 'nextToken': 'b2Zmc2V0OjUw'})
+    """
+    return {key: items} if token is None else {key: items, "nextToken": token}

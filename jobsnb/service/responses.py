@@ -14,6 +14,7 @@ from typing import Any
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.executions import Execution
 from jobsnb.service.job_update_responses import CREATE_JOB_UNSUPPORTED, refuse_unsupported
+from jobsnb.service.paging import page_body
 from jobsnb.service.requests import Request
 from jobsnb.service.scheduling import scheduling_members
 
@@ -49,13 +50,6 @@ __all__ = [
 ]
 
 Body = dict[str, Any]
-
-
-def _page(key: str, items: list[Any], token: str | None) -> Body:
-    body: Body = {key: items}
-    if token is not None:
-        body["nextToken"] = token
-    return body
 
 
 # ---------------------------------------------------------------------------- data plane
@@ -159,7 +153,7 @@ def list_things(backend: JobsBackend, req: Request) -> Body:
         req.query_bool("usePrefixAttributeValue"),
         req.query_string("thingTypeName"),
     )
-    return _page("things", [thing.summary() for thing in things], token)
+    return page_body("things", [thing.summary() for thing in things], token)
 
 
 def create_thing_group(backend: JobsBackend, req: Request) -> Body:
@@ -197,7 +191,9 @@ def list_thing_groups(backend: JobsBackend, req: Request) -> Body:
         req.query_string("parentGroup"),
         req.query_string("namePrefixFilter"),
     )
-    return _page("thingGroups", [{"groupName": g.name, "groupArn": g.arn} for g in groups], token)
+    return page_body(
+        "thingGroups", [{"groupName": g.name, "groupArn": g.arn} for g in groups], token
+    )
 
 
 def add_thing_to_thing_group(backend: JobsBackend, req: Request) -> Body:
@@ -227,7 +223,7 @@ def list_things_in_thing_group(backend: JobsBackend, req: Request) -> Body:
         req.query_string("nextToken"),
         req.query_int("maxResults"),
     )
-    return _page("things", names, token)
+    return page_body("things", names, token)
 
 
 # ---------------------------------------------------------------------------- jobs
@@ -274,7 +270,7 @@ def list_jobs(backend: JobsBackend, req: Request) -> Body:
         req.query_string("nextToken"),
         req.query_int("maxResults"),
     )
-    return _page("jobs", [job.summary() for job in jobs], token)
+    return page_body("jobs", [job.summary() for job in jobs], token)
 
 
 def list_job_executions_for_job(backend: JobsBackend, req: Request) -> Body:
@@ -291,7 +287,7 @@ def list_job_executions_for_job(backend: JobsBackend, req: Request) -> Body:
         }
         for ex in executions
     ]
-    return _page("executionSummaries", summaries, token)
+    return page_body("executionSummaries", summaries, token)
 
 
 def list_job_executions_for_thing(backend: JobsBackend, req: Request) -> Body:
@@ -305,7 +301,7 @@ def list_job_executions_for_thing(backend: JobsBackend, req: Request) -> Body:
     summaries = [
         {"jobId": ex.job.job_id, "jobExecutionSummary": ex.control_summary()} for ex in executions
     ]
-    return _page("executionSummaries", summaries, token)
+    return page_body("executionSummaries", summaries, token)
 
 
 def describe_job_execution_control(backend: JobsBackend, req: Request) -> Body:

@@ -12,6 +12,7 @@ from typing import Any
 
 from jobsnb.service.backend import JobsBackend
 from jobsnb.service.job_update_responses import refuse_unsupported
+from jobsnb.service.paging import page_body
 from jobsnb.service.requests import Request
 from jobsnb.service.templates import CONFIGS
 
@@ -37,10 +38,6 @@ CREATE_JOB_TEMPLATE_UNSUPPORTED = (
 )
 
 
-def _listing(key: str, items: list[Any], token: str | None) -> Body:
-    return {key: items, **({"nextToken": token} if token is not None else {})}
-
-
 def create_job_template(backend: JobsBackend, req: Request) -> Body:
     """CreateJobTemplate: jobTemplateArn and jobTemplateId."""
     refuse_unsupported(req, CREATE_JOB_TEMPLATE_UNSUPPORTED)
@@ -64,7 +61,7 @@ def list_job_templates(backend: JobsBackend, req: Request) -> Body:
     templates, token = backend.list_job_templates(
         req.query_string("nextToken"), req.query_int("maxResults")
     )
-    return _listing("jobTemplates", [template.summary() for template in templates], token)
+    return page_body("jobTemplates", [template.summary() for template in templates], token)
 
 
 def delete_job_template(backend: JobsBackend, req: Request) -> Body:
@@ -81,7 +78,7 @@ def list_managed_job_templates(backend: JobsBackend, req: Request) -> Body:
         req.query_int("maxResults"),
     )
     summaries = [template.summary(backend.region) for template in templates]
-    return _listing("managedJobTemplates", summaries, token)
+    return page_body("managedJobTemplates", summaries, token)
 
 
 def describe_managed_job_template(backend: JobsBackend, req: Request) -> Body:
