@@ -1,9 +1,11 @@
 """The execution state machine and everything the service clock drives.
 
 Executions are indexed by job (``Job.executions``) and by thing (``ThingQueue``), so no request
-costs more as the fleet grows. Timers and rollout releases wait in one heap ordered by due time;
-:meth:`Engine.tick` applies everything that is due, in time order and at the time it was due,
-before each operation (the lazy part) and from the server's sweep thread.
+costs more as the fleet grows. Timers, rollout releases and scheduled jobs' next events (start,
+window, end) wait in one heap ordered by due time (the commands keep a heap of their own, which
+:class:`~jobsnb.service.command_executions.CommandExecutions` merges into ``tick`` and
+``next_due``); :meth:`Engine.tick` applies everything that is due, in time order and at the time it
+was due, before each operation (the lazy part) and from the server's sweep thread.
 
 Whoever must learn of new executions (the simulated devices today, MQTT's notify-next later)
 registers with :meth:`Engine.on_queued`: the engine calls it for every execution it queues.
@@ -112,7 +114,7 @@ class Engine:
         return self.clock.now()
 
     def tick(self) -> float:
-        """Apply every timer and rollout release due by now; return now."""
+        """Apply every timer, rollout release and schedule event due by now; return now."""
         with self.lock:
             return self._apply_due()
 
@@ -136,7 +138,7 @@ class Engine:
         return now
 
     def next_due(self) -> float | None:
-        """When the next timer or rollout release falls due (stale entries dropped first)."""
+        """When the next timer, rollout release or schedule event falls due (stale ones dropped)."""
         with self.lock:
             heap = self._heap
             while heap:
