@@ -25,7 +25,7 @@ from typing import Any, Final, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from jobsnb.limits import STATUSES
+from jobsnb.limits import COMMAND_STATUSES, STATUSES
 
 __all__ = [
     "ALL_POINTS_LIMIT",
@@ -58,8 +58,10 @@ STATUS_COLORS: Final = {
     "REJECTED": "#CC79A7",  # reddish purple: refused the job
     "CANCELED": "#555555",  # dark grey: stopped by the operator
     "REMOVED": "#CCCCCC",  # light grey: the thing left the fleet
+    "CREATED": "#999999",  # grey: a command execution not yet answered
 }
-assert set(STATUS_COLORS) == set(STATUSES)  # one entry per status, kept in step with limits.py
+# One entry per status of a job execution or a command execution, kept in step with limits.py.
+assert set(STATUS_COLORS) == set(STATUSES) | set(COMMAND_STATUSES)
 
 #: A marker colour for annotations that point at something (the oldest waiting things).
 HIGHLIGHT: Final = "#000000"

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,7 @@ from jobsnb.charts._style import (
     present_statuses,
     utc_naive,
 )
-from jobsnb.limits import TERMINAL_STATUSES
+from jobsnb.limits import COMMAND_STATUSES, TERMINAL_STATUSES
 
 __all__ = ["rollout_progress", "status_distribution"]
 
@@ -31,7 +32,7 @@ __all__ = ["rollout_progress", "status_distribution"]
 def status_distribution(
     frame: pd.DataFrame,
     *,
-    by: str = "job_id",
+    by: str | None = None,
     facet: str | None = None,
     share: bool = False,
     title: str | None = "Status distribution",
@@ -50,6 +51,8 @@ def status_distribution(
     * :meth:`~jobsnb.FleetClient.executions`: things, by their latest execution; the retries
       (``retry_attempt``) are totalled at the end of each bar;
     * :meth:`~jobsnb.FleetClient.describe`: executions;
+    * :meth:`~jobsnb.FleetClient.command_executions`: command executions, in the commands'
+      status order (CREATED first);
     * :meth:`~jobsnb.FleetClient.job_summary`: distinct things, and beside them attempts
       (executions including retries) when retries made the two differ; a job not IN_PROGRESS
       has its status in its note (a SCHEDULED one, with no executions yet, when it starts).
@@ -59,8 +62,9 @@ def status_distribution(
     frame
         One of the frames above.
     by
-        The column with one bar per value (default ``job_id``); for a job-summary frame one of
-        its columns (``job_status``, ``target_selection``).
+        The column with one bar per value (default ``job_id``; ``command_id`` for command
+        executions); for a job-summary frame one of its columns (``job_status``,
+        ``target_selection``).
     facet
         A column to split into one row of panels per value.
     share
@@ -71,7 +75,8 @@ def status_distribution(
     Returns
     -------
     plotly.graph_objects.Figure
-        One bar trace per status that occurs, named after it, in :data:`STATUS_ORDER`.
+        One bar trace per status that occurs, named after it, in :data:`STATUS_ORDER` (for
+        command executions, :data:`~jobsnb.limits.COMMAND_STATUSES`' order).
 
     Examples
     --------
@@ -89,7 +94,9 @@ def status_distribution(
     summary = "things_queued" in frame.columns
     if not summary:
         require_columns(frame, ["status"], chart="status_distribution", source="statuses")
-    by_column = check_by(frame, by)
+    commands = not summary and "command_arn" in frame.columns
+    order = COMMAND_STATUSES if commands else STATUS_ORDER
+    by_column = check_by(frame, by or ("command_id" if commands else "job_id"))
     assert by_column is not None
     check_by(frame, facet, "facet")
     shared = {"title": title, "template": template, "width": width}
@@ -97,13 +104,13 @@ def status_distribution(
         return note_figure("No executions", height=height, **shared)
 
     groups = facet_groups(frame, facet)
-    counted = [(label, _counts(part, by_column, summary)) for label, part in groups]
+    counted = [(label, _counts(part, by_column, summary, order)) for label, part in groups]
     panels = ["things"]
     if summary and any(_has_retries(c) for _, c in counted):
         panels.append("attempts")
     statuses = [
         s
-        for s in STATUS_ORDER
+        for s in order
         if any(c.loc[c["kind"] == k, s].sum() > 0 for _, c in counted for k in panels)
     ]
     noun = _noun(frame)
@@ -158,7 +165,8 @@ def status_distribution(
             for category, line in table.iterrows():
                 figure.add_annotation(
                     x=100 if share else line["total"], y=category, row=row, col=col,
-                    text=_bar_note(line, terminal_possible) + job_notes.get(str(category), ""),
+                    text=_bar_note(line, terminal_possible, order)
+                    + job_notes.get(str(category), ""),
                     showarrow=False, xanchor="left",
                     xshift=4, font={"size": 11, "color": "#444444"},
                 )  # fmt: skip
@@ -183,12 +191,16 @@ def status_distribution(
 def _noun(frame: pd.DataFrame) -> str:
     if "things_queued" in frame.columns or "retry_attempt" in frame.columns:
         return "Things"
+    if "command_arn" in frame.columns:
+        return "Command executions"
     if "queue_position" in frame.columns:
         return "Pending executions"
     return "Executions"
 
 
-def _counts(frame: pd.DataFrame, by: str, summary: bool) -> pd.DataFrame:
+def _counts(
+    frame: pd.DataFrame, by: str, summary: bool, order: Sequence[str] = STATUS_ORDER
+) -> pd.DataFrame:
     """One row per (kind, category): a count column per status, ``total``, ``retries``."""
     categories = labels(frame[by])
     if summary:
@@ -201,17 +213,17 @@ def _counts(frame: pd.DataFrame, by: str, summary: bool) -> pd.DataFrame:
         table = pd.concat(parts)
         table["retries"] = 0
     else:
-        statuses = frame["status"].astype(pd.CategoricalDtype(list(STATUS_ORDER)))
+        statuses = frame["status"].astype(pd.CategoricalDtype(list(order)))
         table = pd.crosstab(categories.to_numpy(), statuses, dropna=False)
-        table = table.reindex(columns=list(STATUS_ORDER), fill_value=0)
-        table.columns = list(STATUS_ORDER)
+        table = table.reindex(columns=list(order), fill_value=0)
+        table.columns = list(order)
         retries = (
             frame["retry_attempt"].fillna(0).astype("int64").groupby(categories.to_numpy()).sum()
             if "retry_attempt" in frame.columns
             else 0
         )
         table = table.assign(kind="things", retries=retries)
-    table["total"] = table[list(STATUS_ORDER)].sum(axis=1)
+    table["total"] = table[list(order)].sum(axis=1)
     table = table.rename_axis("category").reset_index()
     table["category"] = table["category"].astype(str)
     order = sorted(table["category"].unique(), key=natural_key)
@@ -244,11 +256,11 @@ def _job_notes(summary: pd.DataFrame, by: str) -> dict[str, str]:
     return notes
 
 
-def _bar_note(line: pd.Series, terminal_possible: bool) -> str:
+def _bar_note(line: pd.Series, terminal_possible: bool, order: Sequence[str] = STATUS_ORDER) -> str:
     total = int(line["total"])
     note = f"{total}"
     if terminal_possible and total:
-        done = sum(int(line[s]) for s in STATUS_ORDER if s in TERMINAL_STATUSES)
+        done = sum(int(line[s]) for s in order if s in TERMINAL_STATUSES)
         note += f" · {done / total:.0%} done"
     if int(line["retries"]):
         retries = int(line["retries"])

@@ -16,7 +16,7 @@ import jobsnb.charts as charts
 from jobsnb.charts import STATUS_COLORS, STATUS_ORDER
 from jobsnb.client import FleetClient
 from jobsnb.history import read_history, to_history
-from jobsnb.limits import STATUSES
+from jobsnb.limits import COMMAND_STATUSES, STATUSES
 from jobsnb.schema import (
     EXECUTION_COLUMNS,
     JOB_EXECUTION_COLUMNS,
@@ -45,8 +45,10 @@ def note(figure: go.Figure) -> str:
 
 def test_status_colours_cover_every_status_in_order() -> None:
     assert tuple(STATUS_ORDER) == STATUSES
-    assert list(STATUS_COLORS) == list(STATUSES)
-    assert len(set(STATUS_COLORS.values())) == len(STATUSES)
+    assert list(STATUS_COLORS)[: len(STATUSES)] == list(STATUSES)
+    assert set(STATUS_COLORS) == set(STATUSES) | set(COMMAND_STATUSES)
+    assert len({STATUS_COLORS[s] for s in STATUSES}) == len(STATUSES)
+    assert STATUS_COLORS["CREATED"] == STATUS_COLORS["QUEUED"]  # both: not yet picked up
     assert STATUS_COLORS["SUCCEEDED"] == "#009E73"  # Okabe–Ito bluish green
     assert STATUS_COLORS["FAILED"] == "#D55E00"  # vermilion
 
@@ -283,6 +285,35 @@ def test_status_distribution_of_job_summaries_names_scheduled_and_finished_jobs(
     }
     by_status = charts.status_distribution(summary, by="job_status")
     assert not any("SCHEDULED," in a.text for a in by_status.layout.annotations)
+
+
+def test_status_distribution_of_command_executions_in_the_commands_order(
+    fleet: FleetClient, service: LocalJobsService
+) -> None:
+    for command in ("reboot", "collect-logs"):
+        fleet.control.create_command(commandId=command, payload={"content": b"{}"})
+    reboots = fleet.start_command(CHART_THINGS, "reboot", progress=False)
+    logs = fleet.start_command(CHART_THINGS[:2], "collect-logs", progress=False)
+    device = service.backend.update_command_execution
+    for (thing, execution), status in zip(
+        reboots[["thing_name", "execution_id"]].itertuples(index=False),
+        ["SUCCEEDED", "SUCCEEDED", "FAILED", "IN_PROGRESS", "REJECTED"],  # t-5 stays CREATED
+        strict=False,
+    ):
+        device(thing, execution, status)
+    answers = fleet.command_executions(pd.concat([reboots, logs]), progress=False)
+
+    figure = charts.status_distribution(answers)
+    assert [(t.name, dict(zip(t.y, t.x, strict=True))) for t in figure.data] == [
+        ("CREATED", {"collect-logs": 2, "reboot": 1}),
+        ("IN_PROGRESS", {"collect-logs": 0, "reboot": 1}),
+        ("SUCCEEDED", {"collect-logs": 0, "reboot": 2}),
+        ("FAILED", {"collect-logs": 0, "reboot": 1}),
+        ("REJECTED", {"collect-logs": 0, "reboot": 1}),
+    ]
+    assert figure.layout.xaxis.title.text == "Command executions"
+    notes = {a.y: a.text for a in figure.layout.annotations}
+    assert notes == {"reboot": "6 · 67% done", "collect-logs": "2 · 0% done"}
 
 
 def test_status_distribution_errors_and_empty_frames(fleet: FleetClient) -> None:
