@@ -354,14 +354,19 @@ QUEUE_HEALTH = [
     md("""
     Three simulated minutes later every device has answered, or the cloud has timed it out
     (a device may still answer after that). `client.command_executions(sent)` reads each
-    execution back (GetCommandExecution): its status, ordered like a job execution's, and the
-    device's reason and result:
+    execution back (GetCommandExecution): its status (an ordered categorical, CREATED first),
+    and the device's reason and result. The status chart draws command executions too:
     """),
     code("""
     if sb is not None:
         sb.advance("3min")
     answers = client.command_executions(sent)
-    print(answers["status"].value_counts()[lambda counts: counts > 0].to_string())
+    charts.status_distribution(answers, title="What the devices answered").show()
+    """),
+    md("""
+    Those that did not succeed, and why:
+    """),
+    code("""
     failed = answers[answers["status"] != "SUCCEEDED"]
     columns = ["thing_name", "status", "status_reason_code", "status_reason_description"]
     failed.sort_values("status")[columns].jobsnb.styled()

@@ -169,7 +169,10 @@ def check_queue_health(ran: Ran) -> None:
     assert re.search(r"\d+ queued between \d\d:\d\d and \d\d:\d\d UTC", ran.text())
     # The command fan-out: every device answered or timed out, and the answers are shown.
     assert re.search(r"40 executions started, 0 errors", ran.text())
-    assert "SUCCEEDED" in ran.text() and "status_reason_code" in ran.text()
+    answered = next(f for f in figures if "devices answered" in f["layout"]["title"]["text"])
+    assert "SUCCEEDED" in {trace["name"] for trace in answered["data"]}
+    assert answered["layout"]["xaxis"]["title"]["text"] == "Command executions"
+    assert "status_reason_code" in ran.text()
     assert "s3://fleet-logs/" in ran.text(), "a device's result"
 
 
