@@ -86,7 +86,7 @@ def execution_targets(executions: Any) -> list[ExecutionTarget]:
             if isinstance(row, Mapping):
                 where = row.get("target_arn") or row.get("thing_name")
                 given.append((where, row.get("execution_id")))
-            elif isinstance(row, str) or len(row) != 2:
+            elif isinstance(row, str | bytes) or not isinstance(row, Sequence) or len(row) != 2:
                 raise InvalidParameterError(
                     "executions", "each must be (thing or target ARN, execution id)", row
                 )
