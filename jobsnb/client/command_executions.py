@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import pandas as pd
@@ -21,7 +21,6 @@ from jobsnb.client import _arguments as arguments
 from jobsnb.client._arguments import OnError
 from jobsnb.client._calls import Calls, Outcome
 from jobsnb.client.commands import Commands
-from jobsnb.client.fanout import CallFailed, call_with_retries
 from jobsnb.client.progress import Progress, offset
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames.commands import thing_of
@@ -236,8 +235,14 @@ class CommandExecutions:
         """GetCommandExecution for each (thing, target ARN or None, execution id)."""
         if not targets:
             return Read([], Outcome(frames.command_executions_frame([])))
+        looked_up = Outcome(frames.command_executions_frame([]))
         if any(arn is None for _, arn, _ in targets):
-            prefix = self.thing_prefix()
+            prefix, looked_up = self.thing_prefix(stop)
+            if prefix is None:
+                # Nothing can be read: each execution is a row of the lookup's error.
+                error = looked_up.errors[0]
+                looked_up.errors = [replace(error, thing_name=thing) for thing, _, _ in targets]
+                return Read([], looked_up)
             targets = [(thing, arn or f"{prefix}{thing}", eid) for thing, arn, eid in targets]
         control = self.calls.control
         result = self.calls.fan_out(
@@ -253,7 +258,7 @@ class CommandExecutions:
         )
         rows = [response for _, response in result.succeeded]
         frame = frames.command_executions_frame(rows)
-        return Read(rows, Outcome.of(frame, result, len(targets)))
+        return Read(rows, looked_up.joined(frame, Outcome.of(frame, result, len(targets))))
 
     def listed(
         self, command: str, status: str | None, progress: Progress, stop: threading.Event | None
@@ -285,29 +290,35 @@ class CommandExecutions:
         frame = frames.command_executions_frame(rows)
         return rows, looked_up.joined(frame, Outcome.of(frame, result, 1))
 
-    def thing_prefix(self) -> str:
+    def thing_prefix(self, stop: threading.Event | None) -> tuple[str | None, Outcome]:
         """The ARN prefix of the account's things (``arn:...:thing/``), learned once.
 
-        ListThings with ``maxResults=1`` gives one thing's ARN, within the control budget.
+        ListThings with ``maxResults=1`` gives one thing's ARN, within the control budget. The
+        outcome counts that call; when it failed for good (a dead endpoint, a stop, an
+        interrupt) the prefix is None and the outcome holds the error.
         """
-        if self._thing_prefix is None:
-            try:
-                page = call_with_retries(
-                    lambda: self.calls.control.list_things(maxResults=1),
-                    retry=self.calls.retry,
-                    budget=self.calls.control_budget,
-                    breaker=self.calls.breaker,
-                )
-            except CallFailed as failed:
-                raise failed.error from None
-            things = page.get("things") or []
-            if not things:
-                raise InvalidParameterError(
-                    "executions",
-                    "name each target by its ARN: the account lists no thing to learn thing "
-                    "ARNs from",
-                    None,
-                )
-            arn = things[0]["thingArn"]
-            self._thing_prefix = arn[: len(arn) - len(things[0]["thingName"])]
-        return self._thing_prefix
+        looked_up = Outcome(frames.command_executions_frame([]))
+        if self._thing_prefix is not None:
+            return self._thing_prefix, looked_up
+        result = self.calls.fan_out(
+            ["ListThings"],
+            lambda _: self.calls.control.list_things(maxResults=1),
+            "ListThings",
+            lambda _: (None, None),
+            self.calls.control_budget,
+            False,
+            stop,
+        )
+        looked_up = Outcome.of(looked_up.frame, result, 1)
+        if result.errors:
+            return None, looked_up
+        things = (result.responses[0] or {}).get("things") or []
+        if not things:
+            raise InvalidParameterError(
+                "executions",
+                "name each target by its ARN: the account lists no thing to learn thing ARNs from",
+                None,
+            )
+        arn = things[0]["thingArn"]
+        self._thing_prefix = arn[: len(arn) - len(things[0]["thingName"])]
+        return self._thing_prefix, looked_up
