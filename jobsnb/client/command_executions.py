@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
@@ -20,7 +20,7 @@ from jobsnb import frames
 from jobsnb.client import _arguments as arguments
 from jobsnb.client._arguments import OnError
 from jobsnb.client._calls import Calls, Outcome
-from jobsnb.client.commands import Commands
+from jobsnb.client.commands import Commands, look_up, named_errors
 from jobsnb.client.progress import Progress, offset
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.frames.commands import thing_of
@@ -240,9 +240,7 @@ class CommandExecutions:
             prefix, looked_up = self.thing_prefix(stop)
             if prefix is None:
                 # Nothing can be read: each execution is a row of the lookup's error.
-                error = looked_up.errors[0]
-                looked_up.errors = [replace(error, thing_name=thing) for thing, _, _ in targets]
-                return Read([], looked_up)
+                return Read([], named_errors(looked_up, [thing for thing, _, _ in targets]))
             targets = [(thing, arn or f"{prefix}{thing}", eid) for thing, arn, eid in targets]
         control = self.calls.control
         result = self.calls.fan_out(
@@ -300,19 +298,16 @@ class CommandExecutions:
         looked_up = Outcome(frames.command_executions_frame([]))
         if self._thing_prefix is not None:
             return self._thing_prefix, looked_up
-        result = self.calls.fan_out(
-            ["ListThings"],
-            lambda _: self.calls.control.list_things(maxResults=1),
+        page, looked_up = look_up(
+            self.calls,
             "ListThings",
-            lambda _: (None, None),
-            self.calls.control_budget,
-            False,
+            lambda: self.calls.control.list_things(maxResults=1),
             stop,
+            looked_up.frame,
         )
-        looked_up = Outcome.of(looked_up.frame, result, 1)
-        if result.errors:
+        if page is None:
             return None, looked_up
-        things = (result.responses[0] or {}).get("things") or []
+        things = page.get("things") or []
         if not things:
             raise InvalidParameterError(
                 "executions",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -36,7 +36,15 @@ from jobsnb.limits import (
     check_execution_timeout_seconds,
 )
 
-__all__ = ["TOKEN_PREFIX", "CommandTarget", "Commands", "check_client_token", "client_tokens"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "CommandTarget",
+    "Commands",
+    "check_client_token",
+    "client_tokens",
+    "look_up",
+    "named_errors",
+]
 
 #: What every generated clientToken starts with (then 32 hex digits: 39 of the 64 allowed).
 TOKEN_PREFIX: Final = "jobsnb-"
@@ -74,6 +82,40 @@ def client_tokens(base: str | None, names: Iterable[str]) -> dict[str, str]:
     return {
         name: TOKEN_PREFIX + uuid.uuid5(uuid.NAMESPACE_URL, f"{seed}/{name}").hex for name in names
     }
+
+
+def look_up(
+    calls: Calls,
+    operation: str,
+    call: Callable[[], dict[str, Any]],
+    stop: threading.Event | None,
+    frame: pd.DataFrame,
+) -> tuple[dict[str, Any] | None, Outcome]:
+    """One control-plane call a fan-out needs first, made like the fan-out's own calls.
+
+    It goes through ``calls``' pool within the control budget, with its retries, breaker and
+    ``stop``. The outcome (on ``frame``) counts that call; when it failed for good (a dead
+    endpoint, a stop, an interrupt) the answer is None and the outcome holds the error.
+    """
+    result = calls.fan_out(
+        [operation], lambda _: call(), operation, lambda _: (None, None),
+        calls.control_budget, False, stop,
+    )  # fmt: skip
+    return (None if result.errors else result.responses[0]), Outcome.of(frame, result, 1)
+
+
+def named_errors(failed: Outcome, names: Iterable[str | None]) -> Outcome:
+    """``failed``'s outcome with its one error once per name: nothing could be called for them.
+
+    Examples
+    --------
+    >>> from jobsnb.client.fanout import CallError
+    >>> error = CallError(None, None, "GetCommand", "ResourceNotFoundException", "no such", 1)
+    >>> [e.thing_name for e in named_errors(Outcome(pd.DataFrame(), [error]), "ab").errors]
+    ['a', 'b']
+    """
+    failed.errors = [replace(failed.errors[0], thing_name=name) for name in names]
+    return failed
 
 
 class CommandTarget:
@@ -125,20 +167,16 @@ class Commands:
         named = COMMAND_ARN_PATTERN.fullmatch(command)
         if named is not None and not lookup:
             return CommandTarget(command), Outcome(pd.DataFrame())
-        result = self.calls.fan_out(
-            [named["id"] if named is not None else command],
-            lambda command_id: self.calls.control.get_command(commandId=command_id),
+        command_id = named["id"] if named is not None else command
+        response, outcome = look_up(
+            self.calls,
             "GetCommand",
-            lambda _: (None, None),
-            self.calls.control_budget,
-            False,
+            lambda: self.calls.control.get_command(commandId=command_id),
             stop,
+            pd.DataFrame(),
         )
-        outcome = Outcome.of(pd.DataFrame(), result, 1)
-        if result.errors:
+        if response is None:
             return None, outcome
-        response = result.responses[0]
-        assert response is not None
         kinds = {
             parameter["name"]: COMMAND_PARAMETER_MEMBERS[parameter["type"]]
             for parameter in response.get("mandatoryParameters") or ()
@@ -243,9 +281,8 @@ class Commands:
         target, looked_up = self.resolve(command, stop, lookup=plain)
         if target is None:
             # Nothing can start: each thing is a row of the lookup's error.
-            looked_up.errors = [replace(looked_up.errors[0], thing_name=name) for name in names]
             looked_up.frame = frames.started_commands_frame([])
-            return self.calls.report(looked_up, on_error)
+            return self.calls.report(named_errors(looked_up, names), on_error)
         if parameters is not None and target.kinds:
             body["parameters"] = check_command_parameters(parameters, "parameters", target.kinds)
         data = self.calls.data
