@@ -146,7 +146,8 @@ class CommandExecutions:
         executions
             The executions to read with GetCommandExecution: the frame
             :meth:`start_command` (or this method) returned, or ``(thing, execution id)``
-            pairs (a thing's name or ARN). Give this or ``command``.
+            pairs (a thing's name or ARN; names cost one ListThings, once per client, to
+            learn the account's thing ARNs). Give this or ``command``.
         command
             List every execution of this command (its id or ARN) with ListCommandExecutions,
             page after page.

@@ -207,10 +207,10 @@ class Commands:
         parameters
             The execution's parameters, by name: plain values (str, bool, int, float, bytes),
             sent as the type the command declares for them (GetCommand's
-            ``mandatoryParameters``; undeclared: ``S``, ``B``, ``I`` or ``L`` past 32 bits,
-            ``D``, ``BIN``), or typed ones (``{"UL": "18446744073709551615"}``) sent as they
-            are. Checked against the model before any call, and against the declared types
-            after GetCommand, before any StartCommandExecution.
+            ``mandatoryParameters``; undeclared: ``S``, ``B``, ``I`` (``L`` past 32 bits,
+            ``UL`` past 64), ``D``, ``BIN``), or typed ones (``{"UL": "18446744073709551615"}``)
+            sent as they are. Checked against the model before any call, and against the
+            declared types after GetCommand, before any StartCommandExecution.
         execution_timeout_seconds
             Seconds each device has, from creation, before the cloud sets TIMED_OUT (at
             least 1; the command's or AWS's default when None).
