@@ -52,7 +52,7 @@ def execution_targets(executions: Any) -> list[ExecutionTarget]:
     Returns
     -------
     list of ExecutionTarget
-        One per execution, in order; none for a frame without rows.
+        Each execution once, in the order given; none for a frame without rows.
 
     Examples
     --------
@@ -105,7 +105,7 @@ def execution_targets(executions: Any) -> list[ExecutionTarget]:
             targets.append((thing_of(where), where, execution_id))
         else:
             targets.append((check_thing_name(where, f"executions[{index}]"), None, execution_id))
-    return targets
+    return list(dict.fromkeys(targets))
 
 
 @dataclass

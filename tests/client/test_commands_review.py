@@ -43,3 +43,14 @@ def test_a_pair_that_is_no_pair_is_refused_naming_executions(service, row):
         jobsnb.connect(service).command_executions([row], progress=False)
     assert raised.value.field == "executions"
     assert service.request_count == 0
+
+
+def test_an_execution_asked_twice_is_read_once(service, iot):
+    iot.create_thing(thingName="sensor-1")
+    iot.create_command(commandId="reboot", payload={"content": b"{}"})
+    client = jobsnb.connect(service)
+    started = client.start_command(["sensor-1"], "reboot", progress=False)
+    pair = ("sensor-1", started["execution_id"][0])
+    seen = client.command_executions([pair, pair], progress=False)
+    assert seen["execution_id"].tolist() == [pair[1]]
+    assert service.request_counts["GetCommandExecution"] == 1
