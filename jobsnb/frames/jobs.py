@@ -24,6 +24,7 @@ from jobsnb.frames._arrays import (
     string_array,
     utc_array,
 )
+from jobsnb.frames.commands import thing_of
 from jobsnb.limits import PROCESS_COUNTERS, STATUSES
 from jobsnb.schema import JOB_EXECUTION_COLUMNS, JOB_SUMMARY_COLUMNS, STATUS_DTYPE, empty_frame
 
@@ -69,7 +70,7 @@ class JobExecutionColumns:
     def add(self, summaries: Sequence[Mapping[str, Any]]) -> None:
         """Add one page's ``executionSummaries`` (see :func:`job_executions_frame`)."""
         rows: list[Record] = [item.get("jobExecutionSummary") or {} for item in summaries]
-        names = [(item.get("thingArn") or "").partition(":thing/")[2] or None for item in summaries]
+        names = [thing_of(item.get("thingArn")) for item in summaries]
         self.things.append(pa.array(names, type=pa.large_string()))
         self.rows += len(rows)
         chunks = self.chunks
