@@ -7,8 +7,12 @@ window, end) wait in one heap ordered by due time (the commands keep a heap of t
 ``next_due``); :meth:`Engine.tick` applies everything that is due, in time order and at the time it
 was due, before each operation (the lazy part) and from the server's sweep thread.
 
-Whoever must learn of new executions (the simulated devices today, MQTT's notify-next later)
-registers with :meth:`Engine.on_queued`: the engine calls it for every execution it queues.
+Whoever must learn of new executions registers with :meth:`Engine.on_queued`: the engine calls
+it for every execution it queues. Whoever must learn of every change to a thing's pending
+executions (MQTT's ``jobs/notify`` and ``jobs/notify-next``) registers with
+:meth:`Engine.on_pending_changed`: it hears of each such thing once the operation that changed it
+is done, while the lock is still held, so it sees every state in the order the service went
+through them.
 """
 
 from __future__ import annotations
@@ -17,18 +21,16 @@ import heapq
 import itertools
 import operator
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from jobsnb.limits import RETRYABLE_FAILURES, TERMINAL_STATUSES
 from jobsnb.service.clock import Clock
 from jobsnb.service.executions import Execution
 from jobsnb.service.jobs import Job
+from jobsnb.service.listeners import Listeners
 from jobsnb.service.scheduling import on_schedule_due
 
-__all__ = ["Engine", "QueuedListener", "ThingQueue"]
-
-#: Called with (job id, thing name, queuedAt) for every execution queued, under the lock.
-QueuedListener = Callable[[str, str, float], None]
+__all__ = ["Engine", "ThingQueue"]
 
 _TIMEOUT = 0
 _RELEASE = 1
@@ -76,7 +78,7 @@ class ThingQueue:
         return sorted(self.pending, key=Execution.next_order)
 
 
-class Engine:
+class Engine(Listeners):
     """State transitions of executions, and the timers, retries, rollouts and aborts they cause."""
 
     def __init__(self, clock: Clock) -> None:
@@ -88,25 +90,7 @@ class Engine:
         self.by_thing: dict[str, ThingQueue] = {}
         self._heap: list[tuple[float, int, int, Execution | Job]] = []
         self._seq = itertools.count()
-        self._listeners: list[QueuedListener] = []
-
-    # ----------------------------------------------------------------- notifications
-    def on_queued(self, listener: QueuedListener) -> Callable[[], None]:
-        """Call ``listener(job_id, thing_name, queued_at)`` for every execution queued from now on.
-
-        Calls come in queue order (job creation, rollout release, retry, a thing joining a
-        CONTINUOUS job's group) while the lock is held, so a listener only records what it is
-        told; it must not call the backend. Returns a function that removes the listener.
-        """
-        with self.lock:
-            self._listeners.append(listener)
-
-        def remove() -> None:
-            with self.lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return remove
+        Listeners.__init__(self)
 
     # ----------------------------------------------------------------- the clock
     def now(self) -> float:
@@ -116,7 +100,9 @@ class Engine:
     def tick(self) -> float:
         """Apply every timer, rollout release and schedule event due by now; return now."""
         with self.lock:
-            return self._apply_due()
+            now = self._apply_due()
+            self.publish_changes()
+            return now
 
     def _apply_due(self) -> float:
         now = self.clock.now()
@@ -173,6 +159,7 @@ class Engine:
             self.by_thing[thing_name] = ThingQueue(execution)
         else:
             queue.add(execution)
+        self._touch(thing_name)
         for listener in self._listeners:
             listener(job.job_id, thing_name, at)
         return execution
@@ -184,6 +171,7 @@ class Engine:
         execution.status = status
         execution.version += 1
         execution.last_updated_at = at
+        self._touch(execution.thing_name)
 
     def start(self, execution: Execution, at: float) -> None:
         """QUEUED → IN_PROGRESS: startedAt once, and the job's in-progress timer."""
@@ -247,6 +235,7 @@ class Engine:
         if execution.pending:
             job.pending_count -= 1
             self.by_thing[execution.thing_name].pending.remove(execution)
+            self._touch(execution.thing_name)
         execution.step_deadline = execution.progress_deadline = None
 
     # ----------------------------------------------------------------- jobs

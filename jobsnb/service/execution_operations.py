@@ -19,7 +19,7 @@ from jobsnb.limits import (
     check_step_timeout,
     check_thing_name,
 )
-from jobsnb.service.engine import Engine
+from jobsnb.service.engine import Engine, ThingQueue
 from jobsnb.service.errors import (
     InvalidRequestException,
     InvalidStateTransitionException,
@@ -29,7 +29,27 @@ from jobsnb.service.errors import (
 from jobsnb.service.executions import Execution
 from jobsnb.service.locking import operation
 
-__all__ = ["ExecutionOperations"]
+__all__ = ["ExecutionOperations", "pending_lists"]
+
+
+def pending_lists(queue: ThingQueue | None) -> tuple[list[Execution], list[Execution]]:
+    """A thing's next pending executions, split into IN_PROGRESS and QUEUED, as devices see them.
+
+    At most 10, or 15 when one of the thing's pending executions is of a job with a
+    schedulingConfig (the developer guide's job limits: 10 without, 15 with); the same list
+    answers GetPendingJobExecutions and makes MQTT's ``jobs/notify``.
+    """
+    if queue is None:
+        return [], []
+    first = queue.ordered_pending()
+    cap = MAX_PENDING_SUMMARIES
+    # Only a thing with more than 10 pending pays for the look at its jobs' schedules.
+    if len(first) > cap and any(ex.job.schedule is not None for ex in first):
+        cap = MAX_PENDING_SUMMARIES_SCHEDULED
+    first = first[:cap]
+    in_progress = [ex for ex in first if ex.status == "IN_PROGRESS"]
+    queued = [ex for ex in first if ex.status == "QUEUED"]
+    return in_progress, queued
 
 
 class ExecutionOperations(Engine):
@@ -76,18 +96,7 @@ class ExecutionOperations(Engine):
         schedulingConfig (the developer guide's job limits: 10 without, 15 with).
         """
         check_thing_name(thing_name)
-        queue = self.by_thing.get(thing_name)
-        if queue is None:
-            return [], []
-        first = queue.ordered_pending()
-        cap = MAX_PENDING_SUMMARIES
-        # Only a thing with more than 10 pending pays for the look at its jobs' schedules.
-        if len(first) > cap and any(ex.job.schedule is not None for ex in first):
-            cap = MAX_PENDING_SUMMARIES_SCHEDULED
-        first = first[:cap]
-        in_progress = [ex for ex in first if ex.status == "IN_PROGRESS"]
-        queued = [ex for ex in first if ex.status == "QUEUED"]
-        return in_progress, queued
+        return pending_lists(self.by_thing.get(thing_name))
 
     @operation
     def start_next_pending_job_execution(

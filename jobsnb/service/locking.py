@@ -6,8 +6,9 @@ notebook bulk-loading things through ``service.backend`` while the service runs,
 same lock the same way.
 
 * :func:`operation` — an AWS operation: take the lock, apply the timers and rollout releases
-  that fell due (``tick``), run; a broken input rule (``jobsnb.limits.check_*``) becomes the
-  service's own ``InvalidRequestException``, so the service answers only AWS errors.
+  that fell due (``tick``), run, then tell the pending listeners what changed
+  (``publish_changes``, MQTT's notifications); a broken input rule (``jobsnb.limits.check_*``)
+  becomes the service's own ``InvalidRequestException``, so the service answers only AWS errors.
 * :func:`locked` — a read-only view: take the lock and read, without moving any state.
 """
 
@@ -33,6 +34,8 @@ class _Guarded(Protocol):
 
     def tick(self) -> float: ...
 
+    def publish_changes(self) -> None: ...
+
 
 def operation(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
     """Run ``method`` under the owner's lock, after its tick; input rules answer as AWS errors."""
@@ -46,6 +49,8 @@ def operation(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S,
                 return method(self, *args, **kwargs)
             except InvalidParameterError as error:
                 raise InvalidRequestException(str(error)) from None
+            finally:
+                owner.publish_changes()
 
     return run
 

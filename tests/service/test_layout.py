@@ -1,6 +1,6 @@
 """Where the code lives: the service depends on nothing of jobsnb but limits and exceptions (and
-no AWS SDK; its libraries are its HTTP server and croniter), nothing outside it reaches into the
-backend's state, and modules stay readable."""
+no AWS SDK; its libraries are its HTTP server, croniter and its MQTT broker), nothing outside it
+reaches into the backend's state, and modules stay readable."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "jobsnb"
 SERVICE = PACKAGE / "service"
 #: What the emulator may import besides the standard library and itself.
-SERVICE_MAY_IMPORT = {"jobsnb.limits", "jobsnb.exceptions", "uvicorn", "uvloop", "croniter"}
+SERVICE_MAY_IMPORT = {
+    "jobsnb.limits",
+    "jobsnb.exceptions",
+    "uvicorn",
+    "uvloop",
+    "croniter",
+    "amqtt",
+}
 #: The backend's state: only the service's own modules touch it.
 INTERNALS = re.compile(r"backend\.lock|\bby_thing\b|\bmember_order\b|\.counts\[|backend\.jobs\b")
 MAX_LINES = 400
@@ -31,7 +38,7 @@ def _imported(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(SERVICE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(SERVICE.rglob("*.py")), ids=lambda p: p.name)
 def test_the_service_imports_only_the_stdlib_its_server_and_jobsnb_limits(path: Path) -> None:
     for name in _imported(path):
         top = name.split(".")[0]

@@ -1,0 +1,139 @@
+"""amqtt's broker, taught AWS IoT's rules for the reserved ``$aws`` topics and device identity.
+
+amqtt is a maintained pure-Python broker (pip alone installs it). Three of its methods change:
+
+* ``_authenticate``: on the TLS listener the device presents a certificate the service's CA
+  issued; it must be ACTIVE and attached to the thing named by the client id (AWS's
+  ``iot:Connection.Thing.ThingName``). The plain-TCP listener takes any client, for quick tests.
+* ``_handle_message_delivery``: amqtt closes the connection of any client that publishes on a
+  ``$`` topic (MQTT 3.1.1 §4.7.2 lets a server keep such topics to itself). AWS devices publish
+  their jobs requests on ``$aws/things/{thing}/jobs/...``: those go to the jobs topics and the
+  answer to the requesting client alone, as AWS sends it ("response messages ... don't pass
+  through the message broker"). Publishing on a topic only AWS publishes on (answers,
+  notifications, events), or on another thing's jobs topics over TLS, closes the connection, as
+  AWS does for a publish its policy denies.
+* ``_topic_filtering``: over TLS a device subscribes to its own thing's ``$aws/things/...``
+  topics (and the events), as the usual AWS policy allows.
+
+They are amqtt's private methods: ``pyproject.toml`` pins amqtt to the minor version they were
+read from, and the tests drive each rule through a real client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from amqtt.broker import Action, Broker
+
+from jobsnb.service.mqtt.topics import JobsTopics, is_reserved, request_thing
+
+if TYPE_CHECKING:
+    from amqtt.contexts import ListenerConfig
+    from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+    from amqtt.session import Session
+
+    from jobsnb.service.backend import JobsBackend
+
+__all__ = ["JobsBroker"]
+
+_log = logging.getLogger("jobsnb.service.mqtt")
+
+
+class JobsBroker(Broker):  # type: ignore[misc]
+    """An amqtt broker that answers AWS IoT's jobs topics from ``backend``.
+
+    Parameters
+    ----------
+    backend
+        The service's backend.
+    config
+        amqtt's broker configuration (listeners).
+    loop
+        The event loop the broker runs on.
+    """
+
+    def __init__(
+        self, backend: JobsBackend, config: dict[str, Any], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        super().__init__(config, loop=loop)
+        self.backend = backend
+        self.jobs = JobsTopics(backend)
+        self.refused: list[str] = []
+        self._answering: set[asyncio.Task[Any]] = set()
+
+    def listening_port(self, listener: str) -> int:
+        """The port a started listener is bound to (the one the OS chose for port 0)."""
+        sockets = self._servers[listener].instance.sockets
+        return int(sockets[0].getsockname()[1])
+
+    def broadcast_soon(self, topic: str, payload: bytes) -> None:
+        """Queue ``payload`` for ``topic``'s subscribers (on the broker's loop; order kept)."""
+        task = asyncio.ensure_future(self.internal_message_broadcast(topic, payload))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    # ----------------------------------------------------------------- identity
+    async def _authenticate(self, session: Session, listener: ListenerConfig) -> bool:
+        ssl_object = session.ssl_object
+        if ssl_object is None:
+            return True
+        der = ssl_object.getpeercert(binary_form=True)
+        if der is None:
+            return self._refuse(session, "presented no client certificate")
+        reason = self.backend.authorize_device(der, session.client_id or "")
+        if reason is not None:
+            return self._refuse(session, reason)
+        return True
+
+    def _refuse(self, session: Session, reason: str) -> bool:
+        message = f"client {session.client_id!r} refused: {reason}"
+        self.refused.append(message)
+        _log.info(message)
+        return False
+
+    async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
+        if action != Action.SUBSCRIBE or session.ssl_object is None:
+            return True
+        if topic.startswith("$aws/things/"):
+            return bool(topic.split("/")[2] == session.client_id)
+        return not topic.startswith("$") or topic.startswith("$aws/events/")
+
+    # ----------------------------------------------------------------- publishes
+    async def _handle_message_delivery(
+        self,
+        client_session: Session,
+        handler: BrokerProtocolHandler,
+        wait_deliver: asyncio.Future[Any],
+    ) -> bool:
+        message = wait_deliver.result()
+        topic = getattr(message, "topic", None)
+        if not (isinstance(topic, str) and topic.startswith("$aws/")):
+            return bool(
+                await super()._handle_message_delivery(client_session, handler, wait_deliver)
+            )
+        thing = request_thing(topic)
+        over_tls = client_session.ssl_object is not None
+        if thing is None or is_reserved(topic) or (over_tls and thing != client_session.client_id):
+            self._refuse(client_session, f"may not publish on {topic}")
+            return False
+        reply_topic, payload = self.jobs.answer(topic, bytes(message.data or b""))
+        task = asyncio.ensure_future(
+            handler.mqtt_publish(
+                reply_topic, payload, self._qos_for(client_session, reply_topic), False
+            )
+        )
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+        return True
+
+    def _qos_for(self, session: Session, topic: str) -> int:
+        """The QoS of the session's subscription that matches ``topic`` (0 when none does)."""
+        best = 0
+        for topic_filter, subscribers in self._subscriptions.items():
+            if self._matches(topic, topic_filter):
+                for subscriber, qos in subscribers:
+                    if subscriber is session:
+                        best = max(best, min(int(qos), 1))
+        return best

@@ -1,0 +1,173 @@
+"""The service's MQTT endpoint: an amqtt broker in its own thread, and the jobs topics on it.
+
+:class:`MqttEndpoint` starts :class:`~jobsnb.service.mqtt.broker.JobsBroker` on an event loop
+of its own with a plain-TCP listener and, unless told not to, a mutual-TLS one whose server
+certificate and client CA are the service's own (:attr:`ca_file` is what devices trust, as they
+trust AmazonRootCA1 with AWS). The backend's pending changes become ``jobs/notify`` and
+``jobs/notify-next`` messages (:mod:`~jobsnb.service.mqtt.notifications`), handed to the
+broker's loop in the order the service made them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jobsnb.exceptions import ServiceStartError
+from jobsnb.service.loops import new_event_loop
+from jobsnb.service.mqtt.broker import JobsBroker
+from jobsnb.service.mqtt.notifications import JobNotifications
+
+if TYPE_CHECKING:
+    from jobsnb.service.backend import JobsBackend
+
+__all__ = ["MqttEndpoint"]
+
+# amqtt logs every refused or dropped client at WARNING; they are the devices' business, and
+# Python's last-resort handler would print them into notebooks.
+logging.getLogger("amqtt").addHandler(logging.NullHandler())
+logging.getLogger("transitions").addHandler(logging.NullHandler())
+
+
+class MqttEndpoint:
+    """An MQTT broker serving AWS IoT's jobs topics for ``backend``.
+
+    Parameters
+    ----------
+    backend
+        The service's backend.
+    host
+        Where both listeners bind (127.0.0.1 unless told otherwise).
+    port
+        The plain-TCP port (AWS has none; 1883 by convention); 0 picks a free one.
+    tls_port
+        The mutual-TLS port (AWS's is 8883); 0 picks a free one; None: no TLS listener.
+
+    Examples
+    --------
+    >>> from jobsnb.service import JobsBackend
+    >>> endpoint = MqttEndpoint(JobsBackend()).start()
+    >>> endpoint.port > 0
+    True
+    >>> endpoint.stop()
+    """
+
+    def __init__(
+        self, backend: JobsBackend, host: str = "127.0.0.1", port: int = 0, tls_port: int | None = 0
+    ) -> None:
+        self.backend = backend
+        self.host, self.port, self.tls_port = host, port, tls_port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._broker: JobsBroker | None = None
+        self._thread: threading.Thread | None = None
+        self._files: tempfile.TemporaryDirectory[str] | None = None
+        self._notifications: JobNotifications | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM file of the service's CA: what a device trusts (AmazonRootCA1's part)."""
+        if self._files is None:
+            raise ServiceStartError("The MQTT endpoint is not running.")
+        return Path(self._files.name) / "ca.pem"
+
+    @property
+    def broker(self) -> JobsBroker:
+        """The running broker."""
+        if self._broker is None:
+            raise ServiceStartError("The MQTT endpoint is not running.")
+        return self._broker
+
+    @property
+    def notifications_sent(self) -> dict[str, int]:
+        """How many ``notify`` and ``notify-next`` messages went to the broker so far."""
+        return dict(self._notifications.sent) if self._notifications is not None else {}
+
+    def start(self) -> MqttEndpoint:
+        """Start the broker's thread and listeners; returns self once they accept connections."""
+        if self._loop is not None:
+            return self
+        self._files = tempfile.TemporaryDirectory(prefix="jobsnb-mqtt-")
+        listeners: dict[str, Any] = {
+            "default": {"type": "tcp", "bind": f"{self.host}:{self.port}"},
+        }
+        if self.tls_port is not None:
+            listeners["tls"] = {
+                "type": "tcp",
+                "bind": f"{self.host}:{self.tls_port}",
+                "ssl": True,
+                **self._tls_files(Path(self._files.name)),
+            }
+        loop = new_event_loop()
+        broker = JobsBroker(self.backend, {"listeners": listeners, "plugins": {}}, loop)
+        started: asyncio.Future[None] = loop.create_future()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(broker.start())
+            except Exception as error:
+                started.set_exception(error)
+                return
+            finally:
+                ready.set()
+            loop.run_forever()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(broker.shutdown())
+            loop.close()
+
+        ready = threading.Event()
+        self._thread = threading.Thread(target=run, name="jobsnb-mqtt", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if started.done() and started.exception() is not None:
+            self._files.cleanup()
+            raise ServiceStartError(f"Cannot start the MQTT broker: {started.exception()}")
+        self._loop, self._broker = loop, broker
+        self.port = broker.listening_port("default")
+        if self.tls_port is not None:
+            self.tls_port = broker.listening_port("tls")
+        self._notifications = JobNotifications(self.backend, self.send)
+        return self
+
+    def _tls_files(self, folder: Path) -> dict[str, str]:
+        authority = self.backend.authority
+        cert_pem, key_pem = authority.server_credentials([self.host])
+        files = {"cafile": authority.ca_pem, "certfile": cert_pem, "keyfile": key_pem}
+        paths = {}
+        for name, text in files.items():
+            path = (
+                folder
+                / {"cafile": "ca.pem", "certfile": "server.pem", "keyfile": "server.key"}[name]
+            )
+            path.write_text(text)
+            paths[name] = str(path)
+        return paths
+
+    def send(self, topic: str, payload: bytes) -> None:
+        """Broadcast ``payload`` on ``topic`` to its subscribers (any thread; order kept)."""
+        loop, broker = self._loop, self._broker
+        if loop is None or broker is None:
+            return
+        # Callbacks run in the order they were made, and so do the tasks they create.
+        loop.call_soon_threadsafe(broker.broadcast_soon, topic, payload)
+
+    def stop(self) -> None:
+        """Close every connection and stop the broker's thread."""
+        loop, self._loop = self._loop, None
+        if self._notifications is not None:
+            self._notifications.close()
+            self._notifications = None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._broker = None
+        if self._files is not None:
+            self._files.cleanup()
+            self._files = None
