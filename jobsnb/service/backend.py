@@ -312,6 +312,7 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutio
             raise InvalidStateTransitionException(
                 f"Job {job_id} is IN_PROGRESS; cancel it first or delete with force=true."
             )
+        self._event("job", "deletion_in_progress", job)
         for runs in list(job.executions.values()):
             for execution in list(runs):
                 self.forget(execution)
@@ -323,6 +324,7 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutio
         # and skips deleted jobs, so tokens handed out before the deletion stay valid.
         job.status = "DELETION_IN_PROGRESS"
         del self.jobs[job_id]
+        self._event("job", "deleted", job)
 
     # ----------------------------------------------------------------- read-only views
     @locked
