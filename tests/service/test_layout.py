@@ -1,6 +1,6 @@
 """Where the code lives: the service depends on nothing of jobsnb but limits and exceptions (and
-no AWS SDK; its libraries are its HTTP server and croniter), nothing outside it reaches into the
-backend's state, and modules stay readable."""
+no AWS SDK; its libraries are its HTTP server, croniter and cryptography), nothing outside it
+reaches into the backend's state, and modules stay readable."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "jobsnb"
 SERVICE = PACKAGE / "service"
 #: What the emulator may import besides the standard library and itself.
-SERVICE_MAY_IMPORT = {"jobsnb.limits", "jobsnb.exceptions", "uvicorn", "uvloop", "croniter"}
+SERVICE_MAY_IMPORT = {
+    "jobsnb.limits",
+    "jobsnb.exceptions",
+    "uvicorn",
+    "uvloop",
+    "croniter",
+    "cryptography",  # the CA behind CreateKeysAndCertificate and MQTT's TLS
+}
 #: The backend's state: only the service's own modules touch it.
 INTERNALS = re.compile(r"backend\.lock|\bby_thing\b|\bmember_order\b|\.counts\[|backend\.jobs\b")
 MAX_LINES = 400
