@@ -34,7 +34,7 @@ class Listeners:
         # set) and the events since; None while nobody listens, so a fleet without MQTT pays
         # one test per change.
         self._changed: dict[str, None] | None = None
-        self._events: list[Event] | None = None
+        self._jobs_events: list[Event] | None = None
 
     def on_queued(self, listener: QueuedListener) -> Callable[[], None]:
         """Call ``listener(job_id, thing_name, queued_at)`` for every execution queued from now on.
@@ -65,22 +65,22 @@ class Listeners:
         with self.lock:
             self._change_listeners.append(listener)
             if self._changed is None:
-                self._changed, self._events = {}, []
+                self._changed, self._jobs_events = {}, []
 
         def remove() -> None:
             with self.lock:
                 if listener in self._change_listeners:
                     self._change_listeners.remove(listener)
                 if not self._change_listeners:
-                    self._changed = self._events = None
+                    self._changed = self._jobs_events = None
 
         return remove
 
     def publish_changes(self) -> None:
         """Tell the change listeners what changed since the last call (under the lock)."""
-        changed, events = self._changed, self._events
+        changed, events = self._changed, self._jobs_events
         if changed or events:
-            self._changed, self._events = {}, []
+            self._changed, self._jobs_events = {}, []
             things = list(changed or ())
             for listener in self._change_listeners:
                 listener(things, events or [])
@@ -91,6 +91,6 @@ class Listeners:
             changed[thing_name] = None
 
     def _event(self, kind: str, operation: str, subject: object) -> None:
-        events = self._events
+        events = self._jobs_events
         if events is not None:
             events.append((kind, operation, subject))

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MqttEndpoint"]
 
+_log = logging.getLogger("jobsnb.service.mqtt")
+
 # amqtt logs every refused or dropped client at WARNING; they are the devices' business, and
 # Python's last-resort handler would print them into notebooks.
 logging.getLogger("amqtt").addHandler(logging.NullHandler())
@@ -103,6 +105,7 @@ class MqttEndpoint:
                 **self._tls_files(Path(self._files.name)),
             }
         loop = new_event_loop()
+        loop.set_exception_handler(_log_quietly)
         broker = JobsBroker(self.backend, {"listeners": listeners, "plugins": {}}, loop)
         started: asyncio.Future[None] = loop.create_future()
 
@@ -171,3 +174,14 @@ class MqttEndpoint:
         if self._files is not None:
             self._files.cleanup()
             self._files = None
+
+
+def _log_quietly(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A client that drops its connection mid-handshake is the client's business: log, quietly.
+
+    amqtt lets such errors reach the loop, whose default handler prints a traceback to stderr
+    (into a notebook's output).
+    """
+    _log.debug(
+        "MQTT connection error: %s", context.get("message"), exc_info=context.get("exception")
+    )

@@ -113,8 +113,8 @@ class JobsTopics:
             return _rejected(topic, _refusal(error), token, self.backend.now())
         except Exception as error:  # a bug of ours answers InternalError, as AWS's would
             _log.exception("jobs request on %s failed", topic)
-            refusal = _Rejected("InternalError", f"Internal error: {type(error).__name__}")
-            return _rejected(topic, refusal, token, self.backend.now())
+            failure = _Rejected("InternalError", f"Internal error: {type(error).__name__}")
+            return _rejected(topic, failure, token, self.backend.now())
         answer["timestamp"] = int(self.backend.now())
         if token is not None:
             answer["clientToken"] = token
