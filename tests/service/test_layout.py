@@ -22,6 +22,7 @@ SERVICE_MAY_IMPORT = {
     "uvloop",
     "croniter",
     "amqtt",
+    "paho",  # the client that attaches the service to a broker a team runs (Mosquitto)
     "cryptography",  # the CA behind CreateKeysAndCertificate and MQTT's TLS
 }
 #: The backend's state: only the service's own modules touch it.
