@@ -61,7 +61,11 @@ _JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 # A CORS preflight names the headers its request will carry here.
 _PREFLIGHT_HEADERS = b"access-control-request-headers"
-_HEADERS_READ = frozenset({b"authorization", b"origin", b"host", _PREFLIGHT_HEADERS})
+# Headers that carry operation members (AttachThingPrincipal's principal), passed to handlers.
+_MEMBER_HEADERS = (b"x-amzn-principal",)
+_HEADERS_READ = frozenset(
+    {b"authorization", b"origin", b"host", _PREFLIGHT_HEADERS, *_MEMBER_HEADERS}
+)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -193,7 +197,8 @@ class JobsApp:
         if self.latency:
             await asyncio.sleep(self.latency)
         query = bytes(scope["query_string"]).decode("latin-1")
-        answer = self.dispatch(method, raw_path, query, authorization, body)
+        members = {name.decode(): found[name] for name in _MEMBER_HEADERS if name in found}
+        answer = self.dispatch(method, raw_path, query, authorization, body, members)
         await self._send(send, answer, close=False, extra=cors)
 
     def _date(self) -> bytes:
@@ -251,8 +256,12 @@ class JobsApp:
         query_string: str,
         authorization: str | None,
         body: bytes,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
-        """Answer one request whose body has been read (no latency: the caller waits it)."""
+        """Answer one request whose body has been read (no latency: the caller waits it).
+
+        ``headers`` are those that carry operation members, by lower-case name.
+        """
         plane = plane_of(authorization)
         found = match(plane, method, raw_path)
         if found is None:
@@ -265,7 +274,9 @@ class JobsApp:
         try:
             self._admit(route)
             query = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
-            request = Request(method, params, query, body, invalid=route.invalid)
+            request = Request(
+                method, params, query, body, invalid=route.invalid, headers=headers or {}
+            )
             # Operations lock for themselves; holding the lock here too keeps the answer's
             # serialisation consistent with the operation's state.
             with self.backend.lock:

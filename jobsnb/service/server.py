@@ -24,7 +24,7 @@ from jobsnb.service.backend import JobsBackend
 from jobsnb.service.clock import Clock, ManualClock
 from jobsnb.service.faults import FaultInjector
 from jobsnb.service.loops import new_event_loop
-from jobsnb.service.mqtt import MqttEndpoint
+from jobsnb.service.mqtt import AttachedEndpoint, MqttEndpoint
 from jobsnb.service.protocol import (
     IDLE_TIMEOUT,
     MAX_CONNECTIONS,
@@ -97,7 +97,7 @@ class LocalJobsService:
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
         allow_origins: Sequence[str] = (),
-        mqtt: bool | int = False,
+        mqtt: bool | int | str = False,
         mqtt_tls_port: int | None = 0,
     ) -> None:
         if latency_ms < 0:
@@ -124,8 +124,10 @@ class LocalJobsService:
             seed=seed,
             allow_origins=allow_origins,
         )
-        self.mqtt: MqttEndpoint | None = None
-        if mqtt is not False:
+        self.mqtt: MqttEndpoint | AttachedEndpoint | None = None
+        if isinstance(mqtt, str):
+            self.mqtt = AttachedEndpoint(self.backend, mqtt)
+        elif mqtt is not False:
             for name, value in {"mqtt": mqtt, "mqtt_tls_port": mqtt_tls_port}.items():
                 if (
                     value is not True

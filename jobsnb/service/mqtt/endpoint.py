@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MqttEndpoint"]
 
+_log = logging.getLogger("jobsnb.service.mqtt")
+
 # amqtt logs every refused or dropped client at WARNING; they are the devices' business, and
 # Python's last-resort handler would print them into notebooks.
 logging.getLogger("amqtt").addHandler(logging.NullHandler())
@@ -104,6 +106,7 @@ class MqttEndpoint:
             }
         loop = new_event_loop()
         made: list[JobsBroker] = []
+        loop.set_exception_handler(_log_quietly)
         started: asyncio.Future[None] = loop.create_future()
 
         def run() -> None:
@@ -175,3 +178,14 @@ class MqttEndpoint:
         if self._files is not None:
             self._files.cleanup()
             self._files = None
+
+
+def _log_quietly(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A client that drops its connection mid-handshake is the client's business: log, quietly.
+
+    amqtt lets such errors reach the loop, whose default handler prints a traceback to stderr
+    (into a notebook's output).
+    """
+    _log.debug(
+        "MQTT connection error: %s", context.get("message"), exc_info=context.get("exception")
+    )

@@ -8,6 +8,7 @@ status; a NextNotification on ``.../jobs/notify-next`` whenever the first execut
 with none when the list empties. Both are derived here from what the list *is* after each
 operation, compared with what was last sent, so every path that moves executions (requests on
 either transport, timers, rollouts, schedules, cancellations, group changes) notifies alike.
+The jobs events (:mod:`~jobsnb.service.mqtt.events`) go out from the same place, after them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from jobsnb.service.execution_operations import pending_lists
 from jobsnb.service.executions import Execution
+from jobsnb.service.listeners import Event
+from jobsnb.service.mqtt.events import event_message
 from jobsnb.service.mqtt.payloads import encode, execution_data
 
 if TYPE_CHECKING:
@@ -29,7 +32,7 @@ Send = Callable[[str, bytes], None]
 
 
 class JobNotifications:
-    """Listens to the backend's pending changes and sends AWS's two notifications.
+    """Listens to the backend's changes; sends AWS's two notifications and the jobs events.
 
     Parameters
     ----------
@@ -46,9 +49,9 @@ class JobNotifications:
         # What each thing was last told; a thing with nothing pending has no entry.
         self._lists: dict[str, tuple[tuple[str, int, str], ...]] = {}
         self._nexts: dict[str, tuple[str, int]] = {}
-        self.close = backend.on_pending_changed(self._changed)
+        self.close = backend.on_changes(self._changed)
 
-    def _changed(self, things: list[str]) -> None:
+    def _changed(self, things: list[str], events: list[Event]) -> None:
         backend = self.backend
         now = backend.clock.now()
         queues = backend.by_thing
@@ -66,6 +69,11 @@ class JobNotifications:
             if key != self._nexts.get(thing):
                 self._remember(self._nexts, thing, key)
                 self._notify_next(thing, first, now)
+        for kind, operation, subject in events:
+            event = event_message(backend, kind, operation, subject, now)
+            if event is not None:
+                self.sent[kind] = self.sent.get(kind, 0) + 1
+                self.send(event[0], encode(event[1]))
 
     @staticmethod
     def _remember(seen: dict[str, Any], thing: str, value: object) -> None:

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ _ANSWERS = ("accepted", "rejected")
 _NOTIFICATIONS = ("notify", "notify-next")
 
 Reply = tuple[str, bytes]
+
+_log = logging.getLogger("jobsnb.service.mqtt")
 
 
 def request_thing(topic: str) -> str | None:
@@ -108,6 +111,10 @@ class JobsTopics:
             return _rejected(topic, refusal, token, self.backend.now())
         except AwsError as error:
             return _rejected(topic, _refusal(error), token, self.backend.now())
+        except Exception as error:  # a bug of ours answers InternalError, as AWS's would
+            _log.exception("jobs request on %s failed", topic)
+            failure = _Rejected("InternalError", f"Internal error: {type(error).__name__}")
+            return _rejected(topic, failure, token, self.backend.now())
         answer["timestamp"] = int(self.backend.now())
         if token is not None:
             answer["clientToken"] = token
