@@ -115,14 +115,18 @@ class MqttEndpoint:
                 **self._tls_files(Path(self._files.name)),
             }
         loop = new_event_loop()
+        made: list[JobsBroker] = []
         loop.set_exception_handler(_log_quietly)
-        broker = JobsBroker(self.backend, {"listeners": listeners, "plugins": {}}, loop, self.admit)
         started: asyncio.Future[None] = loop.create_future()
 
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(broker.start())
+                # amqtt's constructor binds its shutdown future to the thread's event loop; bound
+                # to another, broker.shutdown() waits 5 s for a wake-up that never comes.
+                config = {"listeners": listeners, "plugins": {}}
+                made.append(JobsBroker(self.backend, config, loop, self.admit))
+                loop.run_until_complete(made[0].start())
             except Exception as error:
                 started.set_exception(error)
                 return
@@ -130,7 +134,7 @@ class MqttEndpoint:
                 ready.set()
             loop.run_forever()
             with contextlib.suppress(Exception):
-                loop.run_until_complete(broker.shutdown())
+                loop.run_until_complete(made[0].shutdown())
             loop.close()
 
         ready = threading.Event()
@@ -140,6 +144,7 @@ class MqttEndpoint:
         if started.done() and started.exception() is not None:
             self._files.cleanup()
             raise ServiceStartError(f"Cannot start the MQTT broker: {started.exception()}")
+        broker = made[0]
         self._loop, self._broker = loop, broker
         self.port = broker.listening_port("default")
         if self.tls_port is not None:
