@@ -69,8 +69,8 @@ class JobNotifications:
             if key != self._nexts.get(thing):
                 self._remember(self._nexts, thing, key)
                 self._notify_next(thing, first, now)
-        for kind, operation, subject in events:
-            event = event_message(backend, kind, operation, subject, now)
+        for kind, operation, subject, status in events:
+            event = event_message(backend, kind, operation, subject, status, now)
             if event is not None:
                 self.sent[kind] = self.sent.get(kind, 0) + 1
                 self.send(event[0], encode(event[1]))
