@@ -22,6 +22,7 @@ read from, and the tests drive each rule through a real client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +118,8 @@ class JobsBroker(Broker):  # type: ignore[misc]
         over_tls = client_session.ssl_object is not None
         if thing is None or is_reserved(topic) or (over_tls and thing != client_session.client_id):
             self._refuse(client_session, f"may not publish on {topic}")
-            return False
+            await self._disconnect(handler)
+            return True
         reply_topic, payload = self.jobs.answer(topic, bytes(message.data or b""))
         task = asyncio.ensure_future(
             handler.mqtt_publish(
@@ -127,6 +129,13 @@ class JobsBroker(Broker):  # type: ignore[misc]
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
         return True
+
+    async def _disconnect(self, handler: BrokerProtocolHandler) -> None:
+        # Returning False from delivery only stops amqtt reading the client's packets: the socket
+        # stays open and the device hangs. Closing it takes amqtt's own disconnect path instead.
+        if handler.writer is not None:
+            with contextlib.suppress(OSError):
+                await handler.writer.close()
 
     def _qos_for(self, session: Session, topic: str) -> int:
         """The QoS of the session's subscription that matches ``topic`` (0 when none does)."""
