@@ -129,3 +129,21 @@ def test_publish_on_a_reserved_topic_closes_the_connection(
     # The bystander heard nothing forged.
     assert bystander.unread("notify-next") == []
     assert bystander.unread("notify") == []
+
+
+def test_payload_over_aws_size_limit_closes_the_connection(
+    devices: tuple[Device, Device], service: Any
+) -> None:
+    hostile, bystander = devices
+    hostile.publish(jobs_topic("t1", "get"), b'{"pad": "' + b"x" * (128 * 1024) + b'"}')
+    assert hostile.closed.wait(WAIT)
+    [refusal] = service.mqtt.broker.refused
+    assert "128 KB" in refusal
+    still_served(bystander)
+
+
+def test_payload_at_aws_size_limit_is_answered(devices: tuple[Device, Device]) -> None:
+    hostile, _ = devices
+    padding = 128 * 1024 - len(b'{"pad": ""}')
+    answer = hostile.accepted("get", b'{"pad": "' + b"x" * padding + b'"}')
+    assert [job["jobId"] for job in answer["inProgressJobs"]] == ["j1"]

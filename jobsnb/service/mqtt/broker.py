@@ -10,8 +10,8 @@ amqtt is a maintained pure-Python broker (pip alone installs it). Three of its m
   their jobs requests on ``$aws/things/{thing}/jobs/...``: those go to the jobs topics and the
   answer to the requesting client alone, as AWS sends it ("response messages ... don't pass
   through the message broker"). Publishing on a topic only AWS publishes on (answers,
-  notifications, events), or on another thing's jobs topics over TLS, closes the connection, as
-  AWS does for a publish its policy denies.
+  notifications, events), or on another thing's jobs topics over TLS, or a payload over AWS
+  IoT's 128 KB, closes the connection, as AWS does for a publish it refuses.
 * ``_topic_filtering``: over TLS a device subscribes to its own thing's ``$aws/things/...``
   topics (and the events), as the usual AWS policy allows.
 
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from amqtt.broker import Action, Broker
 
+from jobsnb.limits import MAX_MQTT_PAYLOAD_BYTES
 from jobsnb.service.mqtt.topics import JobsTopics, is_reserved, request_thing
 
 if TYPE_CHECKING:
@@ -110,6 +111,14 @@ class JobsBroker(Broker):  # type: ignore[misc]
     ) -> bool:
         message = wait_deliver.result()
         topic = getattr(message, "topic", None)
+        size = len(getattr(message, "data", None) or b"")
+        if size > MAX_MQTT_PAYLOAD_BYTES:
+            self._refuse(
+                client_session,
+                f"published {size} bytes on {topic}, over AWS IoT's 128 KB message limit",
+            )
+            await self._disconnect(handler)
+            return True
         if not (isinstance(topic, str) and topic.startswith("$aws/")):
             return bool(
                 await super()._handle_message_delivery(client_session, handler, wait_deliver)
