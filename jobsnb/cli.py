@@ -244,6 +244,9 @@ def _serve(args: argparse.Namespace) -> int:
         account_id=args.account_id,
         clock=clock,
         allow_origins=args.allow_origin,
+        # The fleet's devices learn of their jobs from notify-next on a plain-TCP MQTT listener.
+        mqtt=bool(args.fleet),
+        mqtt_tls_port=None,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -39,6 +39,7 @@ from jobsnb.service.errors import (
     AwsError,
     InvalidRequestException,
     ResourceNotFoundException,
+    ServiceUnavailableException,
     ThrottlingException,
 )
 from jobsnb.service.faults import FaultInjector, TokenBucket
@@ -299,11 +300,22 @@ class JobsApp:
         """Throttle by the route's quota group, then strike with a simulated fault."""
         if route.quota is None:
             return
-        bucket = self.buckets.get(route.quota)
+        self.admit(route.quota, route.unavailable if route.plane == DATA else None)
+
+    def admit(
+        self, quota: str, unavailable: type[AwsError] | None = ServiceUnavailableException
+    ) -> None:
+        """Take one request of quota group ``quota`` ("read" or "write"), or refuse it.
+
+        The MQTT jobs requests go through here too, so ``throttle_rps`` and ``fault_rate`` hold
+        for both transports. Raises ThrottlingException over the quota, then ``unavailable``
+        when a simulated fault strikes (no fault when None).
+        """
+        bucket = self.buckets.get(quota)
         if bucket is not None and not bucket.take():
             raise ThrottlingException("Rate exceeded")
-        if route.plane == DATA and self.faults.strikes():
-            raise route.unavailable("Service unavailable (simulated fault)")
+        if unavailable is not None and self.faults.strikes():
+            raise unavailable("Service unavailable (simulated fault)")
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, int]:

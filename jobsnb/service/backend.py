@@ -326,7 +326,7 @@ class JobsBackend(
             raise InvalidStateTransitionException(
                 f"Job {job_id} is IN_PROGRESS; cancel it first or delete with force=true."
             )
-        self._event("job", "deletion_in_progress", job)
+        self._event("job", "deletion_in_progress", job, "DELETION_IN_PROGRESS")
         for runs in list(job.executions.values()):
             for execution in list(runs):
                 self.forget(execution)

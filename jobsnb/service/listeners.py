@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobsnb.service.executions import Execution
+    from jobsnb.service.jobs import Job
 
 __all__ = ["ChangeListener", "Event", "Listeners", "QueuedListener"]
 
 #: Called with (job id, thing name, queuedAt) for every execution queued, under the lock.
 QueuedListener = Callable[[str, str, float], None]
-#: A jobs event: ("job" or "jobExecution", AWS's operation name, the Job or the Execution).
-Event = tuple[str, str, object]
+#: A jobs event: ("job" or "jobExecution", AWS's operation name, the Job or the Execution, and
+#: its status when the event happened).
+Event = tuple[str, str, object, str]
 #: Called with the things whose pending executions changed and the events, under the lock.
 ChangeListener = Callable[[list[str], list[Event]], None]
 
@@ -90,7 +96,8 @@ class Listeners:
         if changed is not None:
             changed[thing_name] = None
 
-    def _event(self, kind: str, operation: str, subject: object) -> None:
+    def _event(self, kind: str, operation: str, subject: Job | Execution, status: str = "") -> None:
+        """Record an event of ``subject``: its status now, or ``status``."""
         events = self._jobs_events
         if events is not None:
-            events.append((kind, operation, subject))
+            events.append((kind, operation, subject, status or subject.status))

@@ -126,7 +126,7 @@ class LocalJobsService:
         )
         self.mqtt: MqttEndpoint | AttachedEndpoint | None = None
         if isinstance(mqtt, str):
-            self.mqtt = AttachedEndpoint(self.backend, mqtt)
+            self.mqtt = AttachedEndpoint(self.backend, mqtt, admit=self.app.admit)
         elif mqtt is not False:
             for name, value in {"mqtt": mqtt, "mqtt_tls_port": mqtt_tls_port}.items():
                 if (
@@ -136,7 +136,7 @@ class LocalJobsService:
                 ):
                     raise InvalidParameterError(name, "must be a port number 0-65535", value)
             port = 0 if mqtt is True else int(mqtt)
-            self.mqtt = MqttEndpoint(self.backend, host, port, mqtt_tls_port)
+            self.mqtt = MqttEndpoint(self.backend, host, port, mqtt_tls_port, self.app.admit)
         self.sweep_interval = sweep_interval
         self.limits = ConnectionLimits(request_timeout, idle_timeout, max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
 from jobsnb.service.mqtt.notifications import JobNotifications
-from jobsnb.service.mqtt.topics import JobsTopics
+from jobsnb.service.mqtt.topics import Admit, JobsTopics
 
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
@@ -51,9 +51,17 @@ class AttachedEndpoint:
         The broker: ``mqtt://host[:port]`` (1883 when no port is given).
     client_id
         The service's client id on that broker.
+    admit
+        The quota and fault check of the jobs requests; None admits every request.
     """
 
-    def __init__(self, backend: JobsBackend, url: str, client_id: str = "jobsnb-local-service"):
+    def __init__(
+        self,
+        backend: JobsBackend,
+        url: str,
+        client_id: str = "jobsnb-local-service",
+        admit: Admit | None = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme != "mqtt" or not parts.hostname:
             raise InvalidParameterError("mqtt", "must be True, a port, or mqtt://host[:port]", url)
@@ -65,7 +73,7 @@ class AttachedEndpoint:
         except ValueError:
             raise InvalidParameterError("mqtt", "has a port that is not 0-65535", url) from None
         self.tls_port: int | None = None
-        self.jobs = JobsTopics(backend)
+        self.jobs = JobsTopics(backend, admit)
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self._client.on_message = self._request
         self._files: tempfile.TemporaryDirectory[str] | None = None

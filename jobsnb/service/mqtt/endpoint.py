@@ -22,6 +22,7 @@ from jobsnb.exceptions import ServiceStartError
 from jobsnb.service.loops import new_event_loop
 from jobsnb.service.mqtt.broker import JobsBroker
 from jobsnb.service.mqtt.notifications import JobNotifications
+from jobsnb.service.mqtt.topics import Admit
 
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
@@ -49,6 +50,9 @@ class MqttEndpoint:
         The plain-TCP port (AWS has none; 1883 by convention); 0 picks a free one.
     tls_port
         The mutual-TLS port (AWS's is 8883); 0 picks a free one; None: no TLS listener.
+    admit
+        The quota and fault check of the jobs requests (the HTTPS app's, so both transports
+        share ``throttle_rps`` and ``fault_rate``); None admits every request.
 
     Examples
     --------
@@ -60,9 +64,15 @@ class MqttEndpoint:
     """
 
     def __init__(
-        self, backend: JobsBackend, host: str = "127.0.0.1", port: int = 0, tls_port: int | None = 0
+        self,
+        backend: JobsBackend,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls_port: int | None = 0,
+        admit: Admit | None = None,
     ) -> None:
         self.backend = backend
+        self.admit = admit
         self.host, self.port, self.tls_port = host, port, tls_port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broker: JobsBroker | None = None
@@ -114,7 +124,8 @@ class MqttEndpoint:
             try:
                 # amqtt's constructor binds its shutdown future to the thread's event loop; bound
                 # to another, broker.shutdown() waits 5 s for a wake-up that never comes.
-                made.append(JobsBroker(self.backend, {"listeners": listeners, "plugins": {}}, loop))
+                config = {"listeners": listeners, "plugins": {}}
+                made.append(JobsBroker(self.backend, config, loop, self.admit))
                 loop.run_until_complete(made[0].start())
             except Exception as error:
                 started.set_exception(error)

@@ -32,9 +32,13 @@ _TYPES = {"job": "JOB", "jobExecution": "JOB_EXECUTION"}
 
 
 def event_message(
-    backend: JobsBackend, kind: str, operation: str, subject: object, now: float
+    backend: JobsBackend, kind: str, operation: str, subject: object, status: str, now: float
 ) -> tuple[str, dict[str, Any]] | None:
-    """The topic and payload of one jobs event, or None while its type is disabled."""
+    """The topic and payload of one jobs event, or None while its type is disabled.
+
+    ``status`` is the subject's when the event happened: a cancellation's ``..._in_progress``
+    event shows the job as it was (IN_PROGRESS), a deletion's shows DELETION_IN_PROGRESS.
+    """
     event_type = _TYPES[kind]
     if not backend.events_enabled(event_type):
         return None
@@ -48,14 +52,14 @@ def event_message(
         message.update(
             jobId=subject.job.job_id,
             thingArn=backend.thing_arn(subject.thing_name),
-            status=subject.status,
+            status=status,
             statusDetails=dict(subject.details or {}),
         )
         return f"$aws/events/jobExecution/{subject.job.job_id}/{operation}", message
     assert isinstance(subject, Job)
     message.update(
         jobId=subject.job_id,
-        status=subject.status,
+        status=status,
         targetSelection=subject.target_selection,
         targets=list(subject.targets),
         createdAt=_millis(subject.created_at),
