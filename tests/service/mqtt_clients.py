@@ -61,6 +61,8 @@ class Device:
         self._lock = threading.Condition()
         self._messages: dict[str, deque[bytes]] = defaultdict(deque)
         self.received: list[tuple[str, bytes]] = []
+        #: (topic, QoS) of every message, in arrival order.
+        self.qos: list[tuple[str, int]] = []
         self.closed = threading.Event()
         connected = threading.Event()
         self.client = mqtt.Client(
@@ -101,6 +103,7 @@ class Device:
         with self._lock:
             self._messages[message.topic].append(message.payload)
             self.received.append((message.topic, message.payload))
+            self.qos.append((message.topic, message.qos))
             self._lock.notify_all()
 
     # ----------------------------------------------------------------- receiving
