@@ -55,6 +55,7 @@ __all__ = [
     "MAX_DETAILS_VALUE_LENGTH",
     "MAX_DOCUMENT_BYTES",
     "MAX_JSON_DEPTH",
+    "MAX_MQTT_PAYLOAD_BYTES",
     "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
     "MAX_PENDING_SUMMARIES_SCHEDULED",
@@ -166,6 +167,8 @@ MAX_DESCRIPTION_LENGTH: Final = 2028
 #: How deep the local service lets JSON nest (a request body, a job document): objects and
 #: arrays inside one another, the outermost counting 1. Deeper is refused with a 400.
 MAX_JSON_DEPTH: Final = 64
+#: AWS IoT Core's largest MQTT publish payload (128 KB); it refuses larger publishes.
+MAX_MQTT_PAYLOAD_BYTES: Final = 128 * 1024
 
 
 # --- Commands (the iot model 2015-05-28 and iot-jobs-data 2017-09-29 of botocore 1.43.117) ------

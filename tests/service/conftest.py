@@ -47,12 +47,14 @@ def service(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[Loca
 @pytest.fixture
 def device(service: LocalJobsService) -> Iterator[Callable[..., Device]]:
     """``device("t1")``: a paho client connected as thing t1 and subscribed to its jobs topics
-    (``@pytest.mark.mqtt`` tests); every device is disconnected after the test."""
+    (``@pytest.mark.mqtt`` tests); with ``tls=(ca, cert, key)`` files, on the mutual-TLS port.
+    Every device is disconnected after the test."""
     made: list[Device] = []
 
     def connect(thing: str, **kwargs: Any) -> Device:
         assert service.mqtt is not None, "mark the test @pytest.mark.mqtt"
-        made.append(Device(service.mqtt.port, thing, **kwargs))
+        port = service.mqtt.tls_port if kwargs.get("tls") else service.mqtt.port
+        made.append(Device(port, thing, **kwargs))
         return made[-1]
 
     yield connect

@@ -39,6 +39,13 @@ class Device:
         The thing name, also the client id unless ``client_id`` says otherwise.
     subscribe
         Topic filters to subscribe to at QoS 1 (default: everything under the thing's jobs).
+    tls
+        For the mutual-TLS port: the CA file the device trusts, its certificate and key files.
+
+    Raises
+    ------
+    ConnectionRefusedError
+        When the broker's CONNACK refuses the device (the message is its reason).
     """
 
     def __init__(
@@ -48,11 +55,14 @@ class Device:
         *,
         client_id: str | None = None,
         subscribe: tuple[str, ...] | None = None,
+        tls: tuple[str, str, str] | None = None,
     ) -> None:
         self.thing = thing
         self._lock = threading.Condition()
         self._messages: dict[str, deque[bytes]] = defaultdict(deque)
         self.received: list[tuple[str, bytes]] = []
+        #: (topic, QoS) of every message, in arrival order.
+        self.qos: list[tuple[str, int]] = []
         self.closed = threading.Event()
         connected = threading.Event()
         self.client = mqtt.Client(
@@ -60,29 +70,40 @@ class Device:
             client_id=client_id or thing,
             reconnect_on_failure=False,
         )
+        connack: list[Any] = []
         self.client.on_message = self._on_message
-        self.client.on_connect = lambda *_: connected.set()
+        self.client.on_connect = lambda *args: (connack.append(args[3]), connected.set())
         self.client.on_disconnect = lambda *_: self.closed.set()
+        if tls is not None:
+            ca_file, cert_file, key_file = tls
+            self.client.tls_set(ca_certs=ca_file, certfile=cert_file, keyfile=key_file)
         self.client.connect("127.0.0.1", port, keepalive=60)
         self.client.loop_start()
         if not connected.wait(WAIT):
             raise AssertionError(f"{thing} did not connect")
+        if connack[0].is_failure:
+            self.close()
+            raise ConnectionRefusedError(str(connack[0]))
         filters = subscribe if subscribe is not None else (jobs_topic(thing, "#"),)
         for topic_filter in filters:
-            self.subscribe(topic_filter)
+            if not self.subscribe(topic_filter):
+                raise AssertionError(f"{thing} may not subscribe to {topic_filter}")
 
-    def subscribe(self, topic_filter: str, qos: int = 1) -> None:
-        """Subscribe and wait for the broker's SUBACK."""
+    def subscribe(self, topic_filter: str, qos: int = 1) -> bool:
+        """Subscribe and wait for the broker's SUBACK; False when it refused the filter."""
+        granted: list[Any] = []
         acked = threading.Event()
-        self.client.on_subscribe = lambda *_: acked.set()
+        self.client.on_subscribe = lambda *args: (granted.extend(args[3]), acked.set())
         self.client.subscribe(topic_filter, qos)
         if not acked.wait(WAIT):
             raise AssertionError(f"no SUBACK for {topic_filter}")
+        return not granted[0].is_failure
 
     def _on_message(self, client: Any, userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self._lock:
             self._messages[message.topic].append(message.payload)
             self.received.append((message.topic, message.payload))
+            self.qos.append((message.topic, message.qos))
             self._lock.notify_all()
 
     # ----------------------------------------------------------------- receiving

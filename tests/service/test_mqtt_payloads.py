@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import GROUP_ARN, REBOOT, START
-from tests.service.mqtt_clients import Device
+from tests.service.mqtt_clients import Device, jobs_topic
 
 pytestmark = pytest.mark.mqtt
 
@@ -179,6 +179,22 @@ def test_update_answers_state_and_document_only_when_asked(
         "versionNumber": 4,
     }
     assert full["jobDocument"] == {"operation": "reboot", "after": [1, 2]}
+
+
+def test_answers_come_at_the_qos_of_the_matching_subscription(
+    one_job: None, device: Callable[..., Device]
+) -> None:
+    dev = device("t1", subscribe=())
+    assert dev.subscribe(jobs_topic("t1", "get", "accepted"), qos=0)
+    assert dev.subscribe(jobs_topic("t1", "j1", "get", "#"), qos=1)
+    dev.accepted("get")
+    dev.accepted("j1/get")
+    dev.accepted("start-next")  # no subscription matches: still answered, at QoS 0
+    assert dev.qos == [
+        (jobs_topic("t1", "get", "accepted"), 0),
+        (jobs_topic("t1", "j1", "get", "accepted"), 1),
+        (jobs_topic("t1", "start-next", "accepted"), 0),
+    ]
 
 
 # --- rejected ------------------------------------------------------------------------------------

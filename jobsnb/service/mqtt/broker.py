@@ -10,8 +10,8 @@ amqtt is a maintained pure-Python broker (pip alone installs it). Three of its m
   their jobs requests on ``$aws/things/{thing}/jobs/...``: those go to the jobs topics and the
   answer to the requesting client alone, as AWS sends it ("response messages ... don't pass
   through the message broker"). Publishing on a topic only AWS publishes on (answers,
-  notifications, events), or on another thing's jobs topics over TLS, closes the connection, as
-  AWS does for a publish its policy denies.
+  notifications, events), or on another thing's jobs topics over TLS, or a payload over AWS
+  IoT's 128 KB, closes the connection, as AWS does for a publish it refuses.
 * ``_topic_filtering``: over TLS a device subscribes to its own thing's ``$aws/things/...``
   topics (and the events), as the usual AWS policy allows.
 
@@ -23,11 +23,13 @@ minor version they were read from, and the tests drive each through a real clien
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 from amqtt.broker import Action, Broker
 
+from jobsnb.limits import MAX_MQTT_PAYLOAD_BYTES
 from jobsnb.service.mqtt.topics import Admit, JobsTopics, is_reserved, request_thing
 
 if TYPE_CHECKING:
@@ -131,6 +133,14 @@ class JobsBroker(Broker):  # type: ignore[misc]
     ) -> bool:
         message = wait_deliver.result()
         topic = getattr(message, "topic", None)
+        size = len(getattr(message, "data", None) or b"")
+        if size > MAX_MQTT_PAYLOAD_BYTES:
+            self._refuse(
+                client_session,
+                f"published {size} bytes on {topic}, over AWS IoT's 128 KB message limit",
+            )
+            await self._disconnect(handler)
+            return True
         if not (isinstance(topic, str) and topic.startswith("$aws/")):
             return bool(
                 await super()._handle_message_delivery(client_session, handler, wait_deliver)
@@ -139,7 +149,8 @@ class JobsBroker(Broker):  # type: ignore[misc]
         over_tls = client_session.ssl_object is not None
         if thing is None or is_reserved(topic) or (over_tls and thing != client_session.client_id):
             self._refuse(client_session, f"may not publish on {topic}")
-            return False
+            await self._disconnect(handler)
+            return True
         reply_topic, payload = self.jobs.answer(topic, bytes(message.data or b""))
         task = asyncio.ensure_future(
             handler.mqtt_publish(
@@ -149,6 +160,13 @@ class JobsBroker(Broker):  # type: ignore[misc]
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
         return True
+
+    async def _disconnect(self, handler: BrokerProtocolHandler) -> None:
+        # Returning False from delivery only stops amqtt reading the client's packets: the socket
+        # stays open and the device hangs. Closing it takes amqtt's own disconnect path instead.
+        if handler.writer is not None:
+            with contextlib.suppress(OSError):
+                await handler.writer.close()
 
     def _qos_for(self, session: Session, topic: str) -> int:
         """The QoS of the session's subscription that matches ``topic`` (0 when none does)."""
