@@ -55,6 +55,7 @@ __all__ = [
     "MAX_DETAILS_VALUE_LENGTH",
     "MAX_DOCUMENT_BYTES",
     "MAX_JSON_DEPTH",
+    "MAX_MQTT_CLIENT_TOKEN",
     "MAX_MQTT_PAYLOAD_BYTES",
     "MAX_PAGE_SIZE",
     "MAX_PENDING_SUMMARIES",
@@ -169,6 +170,9 @@ MAX_DESCRIPTION_LENGTH: Final = 2028
 MAX_JSON_DEPTH: Final = 64
 #: AWS IoT Core's largest MQTT publish payload (128 KB); it refuses larger publishes.
 MAX_MQTT_PAYLOAD_BYTES: Final = 128 * 1024
+#: The longest ``clientToken`` an MQTT jobs request may carry (the device SDKs send UUIDs);
+#: longer, or not a string, is ``InvalidRequest`` (a decision: AWS publishes no limit).
+MAX_MQTT_CLIENT_TOKEN: Final = 64
 
 
 # --- Commands (the iot model 2015-05-28 and iot-jobs-data 2017-09-29 of botocore 1.43.117) ------

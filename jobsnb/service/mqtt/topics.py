@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jobsnb.limits import VERSION_MISMATCH
+from jobsnb.limits import MAX_MQTT_CLIENT_TOKEN, VERSION_MISMATCH
 from jobsnb.service.errors import (
     AwsError,
     InvalidRequestException,
@@ -42,10 +42,8 @@ from jobsnb.service.strict_json import JsonRefused, loads
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
 
-__all__ = ["MAX_CLIENT_TOKEN", "JobsTopics", "is_reserved", "request_thing"]
+__all__ = ["Admit", "JobsTopics", "is_reserved", "request_thing"]
 
-#: The longest clientToken echoed (the device SDKs send UUIDs); longer is InvalidRequest.
-MAX_CLIENT_TOKEN = 64
 #: What a device may not publish on: AWS's answers and notifications.
 _ANSWERS = ("accepted", "rejected")
 _NOTIFICATIONS = ("notify", "notify-next")
@@ -111,12 +109,12 @@ class JobsTopics:
             body = _body(payload)
             token = body.get("clientToken")
             if token is not None and not (
-                isinstance(token, str) and 0 < len(token) <= MAX_CLIENT_TOKEN
+                isinstance(token, str) and 0 < len(token) <= MAX_MQTT_CLIENT_TOKEN
             ):
                 token = None
                 raise _Rejected(
                     "InvalidRequest",
-                    f"clientToken must be a string of 1 to {MAX_CLIENT_TOKEN} characters.",
+                    f"clientToken must be a string of 1 to {MAX_MQTT_CLIENT_TOKEN} characters.",
                 )
             handler = _handler(action)
             if self.admit is not None:
