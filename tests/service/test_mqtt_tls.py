@@ -77,3 +77,23 @@ def test_subscribing_to_another_things_topics_is_refused(
     assert not dev.subscribe("$aws/things/+/jobs/notify")
     assert dev.subscribe("$aws/events/job/#")
     assert dev.accepted("get") == {"inProgressJobs": [], "queuedJobs": [], "timestamp": 1700000000}
+
+
+@pytest.mark.parametrize("change", ["INACTIVE", "REVOKED", "detached"])
+def test_a_certificate_deactivated_or_detached_since_connecting_closes_at_the_next_request(
+    change: str, iot: Any, issue: Callable[..., Any], device: Callable[..., Device], service: Any
+) -> None:
+    files = issue("t1")
+    dev = device("t1", tls=files)
+    assert dev.accepted("get")["queuedJobs"] == []
+    certificate_id = Path(files[1]).stem
+    if change == "detached":
+        arn = iot.describe_certificate(certificateId=certificate_id)["certificateDescription"]
+        iot.detach_thing_principal(thingName="t1", principal=arn["certificateArn"])
+        reason = "certificate is not attached to thing t1"
+    else:
+        iot.update_certificate(certificateId=certificate_id, newStatus=change)
+        reason = f"certificate {certificate_id} is {change}"
+    dev.publish(jobs_topic("t1", "get"), b"{}")
+    assert dev.closed.wait(WAIT)
+    assert service.mqtt.broker.refused == [f"client 't1' refused: {reason}"]

@@ -4,7 +4,9 @@ amqtt is a maintained pure-Python broker (pip alone installs it). Three of its m
 
 * ``_authenticate``: on the TLS listener the device presents a certificate the service's CA
   issued; it must be ACTIVE and attached to the thing named by the client id (AWS's
-  ``iot:Connection.Thing.ThingName``). The plain-TCP listener takes any client, for quick tests.
+  ``iot:Connection.Thing.ThingName``), at connect and again at each request (a certificate
+  deactivated, revoked or detached since closes the connection). The plain-TCP listener takes
+  any client, for quick tests.
 * ``_handle_message_delivery``: amqtt closes the connection of any client that publishes on a
   ``$`` topic (MQTT 3.1.1 §4.7.2 lets a server keep such topics to itself). AWS devices publish
   their jobs requests on ``$aws/things/{thing}/jobs/...``: those go to the jobs topics and the
@@ -100,16 +102,17 @@ class JobsBroker(Broker):  # type: ignore[misc]
 
     # ----------------------------------------------------------------- identity
     async def _authenticate(self, session: Session, listener: ListenerConfig) -> bool:
-        ssl_object = session.ssl_object
-        if ssl_object is None:
+        if session.ssl_object is None:
             return True
-        der = ssl_object.getpeercert(binary_form=True)
+        reason = self._identity_problem(session)
+        return True if reason is None else self._refuse(session, reason)
+
+    def _identity_problem(self, session: Session) -> str | None:
+        """Why the TLS session's certificate may not act as its client id now, or None."""
+        der = session.ssl_object.getpeercert(binary_form=True)
         if der is None:
-            return self._refuse(session, "presented no client certificate")
-        reason = self.backend.authorize_device(der, session.client_id or "")
-        if reason is not None:
-            return self._refuse(session, reason)
-        return True
+            return "presented no client certificate"
+        return self.backend.authorize_device(der, session.client_id or "")
 
     def _refuse(self, session: Session, reason: str) -> bool:
         message = f"client {session.client_id!r} refused: {reason}"
@@ -149,6 +152,13 @@ class JobsBroker(Broker):  # type: ignore[misc]
         over_tls = client_session.ssl_object is not None
         if thing is None or is_reserved(topic) or (over_tls and thing != client_session.client_id):
             self._refuse(client_session, f"may not publish on {topic}")
+            await self._disconnect(handler)
+            return True
+        # A certificate made INACTIVE or REVOKED, or detached from the thing, since the device
+        # connected: its next request closes the connection.
+        revoked = self._identity_problem(client_session) if over_tls else None
+        if revoked is not None:
+            self._refuse(client_session, revoked)
             await self._disconnect(handler)
             return True
         reply_topic, payload = self.jobs.answer(topic, bytes(message.data or b""))
