@@ -82,7 +82,8 @@ def listeners(args: argparse.Namespace) -> tuple[bool | int, int | None]:
     """
     if not args.mqtt:
         for flag, attribute in _MQTT_ONLY.items():
-            if getattr(args, attribute) not in (None, False):
+            # Not `in (None, False)`: `--mqtt-port 0` is 0, and 0 == False.
+            if getattr(args, attribute) is not None and getattr(args, attribute) is not False:
                 args.usage_error(f"argument {flag}: needs --mqtt")
         return False, None
     port = PORT if args.mqtt_port is None else args.mqtt_port
