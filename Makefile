@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed-dev
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: lab test test-fast lint typecheck unit bench clean browser-deps js-deps
+.PHONY: lab test test-fast lint typecheck unit bench clean browser-deps js-deps mqtt-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ browser-deps:
 	  fi; \
 	fi
 
+# Mosquitto, for the tests of the service attached to a broker a team runs (tests/service/
+# test_mqtt_attached.py); the embedded broker needs nothing but pip.
+MOSQUITTO := /usr/sbin/mosquitto
+mqtt-deps:
+	@if [ ! -x $(MOSQUITTO) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's mosquitto for the attached-broker tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; \
+	  else \
+	    echo "note: $(MOSQUITTO) is missing and this is not root: install Debian's mosquitto," \
+	         "or the attached-broker tests skip (and fail under CI=true)"; \
+	  fi; \
+	fi
+
 # The AWS SDK for JavaScript v3 of tests/service/test_js_sdk.py, from the committed lock file.
 js-deps:
 	@if command -v node >/dev/null && command -v npm >/dev/null; then \
@@ -62,7 +76,7 @@ js-deps:
 	       "or the JS SDK test skips (and fails under CI=true)"; \
 	fi
 
-unit: $(INSTALLED) browser-deps js-deps
+unit: $(INSTALLED) browser-deps js-deps mqtt-deps
 	$(BIN)/pytest
 
 # The edit loop: everything but the tests marked slow (notebooks, browsers, Binder, big fleets).

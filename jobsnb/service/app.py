@@ -39,6 +39,7 @@ from jobsnb.service.errors import (
     AwsError,
     InvalidRequestException,
     ResourceNotFoundException,
+    ServiceUnavailableException,
     ThrottlingException,
 )
 from jobsnb.service.faults import FaultInjector, TokenBucket
@@ -61,7 +62,11 @@ _JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 # A CORS preflight names the headers its request will carry here.
 _PREFLIGHT_HEADERS = b"access-control-request-headers"
-_HEADERS_READ = frozenset({b"authorization", b"origin", b"host", _PREFLIGHT_HEADERS})
+# Headers that carry operation members (AttachThingPrincipal's principal), passed to handlers.
+_MEMBER_HEADERS = (b"x-amzn-principal",)
+_HEADERS_READ = frozenset(
+    {b"authorization", b"origin", b"host", _PREFLIGHT_HEADERS, *_MEMBER_HEADERS}
+)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -193,7 +198,8 @@ class JobsApp:
         if self.latency:
             await asyncio.sleep(self.latency)
         query = bytes(scope["query_string"]).decode("latin-1")
-        answer = self.dispatch(method, raw_path, query, authorization, body)
+        members = {name.decode(): found[name] for name in _MEMBER_HEADERS if name in found}
+        answer = self.dispatch(method, raw_path, query, authorization, body, members)
         await self._send(send, answer, close=False, extra=cors)
 
     def _date(self) -> bytes:
@@ -251,8 +257,12 @@ class JobsApp:
         query_string: str,
         authorization: str | None,
         body: bytes,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
-        """Answer one request whose body has been read (no latency: the caller waits it)."""
+        """Answer one request whose body has been read (no latency: the caller waits it).
+
+        ``headers`` are those that carry operation members, by lower-case name.
+        """
         plane = plane_of(authorization)
         found = match(plane, method, raw_path)
         if found is None:
@@ -265,7 +275,9 @@ class JobsApp:
         try:
             self._admit(route)
             query = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
-            request = Request(method, params, query, body, invalid=route.invalid)
+            request = Request(
+                method, params, query, body, invalid=route.invalid, headers=headers or {}
+            )
             # Operations lock for themselves; holding the lock here too keeps the answer's
             # serialisation consistent with the operation's state.
             with self.backend.lock:
@@ -288,11 +300,22 @@ class JobsApp:
         """Throttle by the route's quota group, then strike with a simulated fault."""
         if route.quota is None:
             return
-        bucket = self.buckets.get(route.quota)
+        self.admit(route.quota, route.unavailable if route.plane == DATA else None)
+
+    def admit(
+        self, quota: str, unavailable: type[AwsError] | None = ServiceUnavailableException
+    ) -> None:
+        """Take one request of quota group ``quota`` ("read" or "write"), or refuse it.
+
+        The MQTT jobs requests go through here too, so ``throttle_rps`` and ``fault_rate`` hold
+        for both transports. Raises ThrottlingException over the quota, then ``unavailable``
+        when a simulated fault strikes (no fault when None).
+        """
+        bucket = self.buckets.get(quota)
         if bucket is not None and not bucket.take():
             raise ThrottlingException("Rate exceeded")
-        if route.plane == DATA and self.faults.strikes():
-            raise route.unavailable("Service unavailable (simulated fault)")
+        if unavailable is not None and self.faults.strikes():
+            raise unavailable("Service unavailable (simulated fault)")
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, int]:

@@ -21,6 +21,7 @@ from jobsnb.limits import (
     check_job_id,
     check_thing_name,
 )
+from jobsnb.service.certificates import Certificates
 from jobsnb.service.clock import Clock, SystemClock
 from jobsnb.service.command_executions import CommandExecutions
 from jobsnb.service.errors import (
@@ -28,6 +29,7 @@ from jobsnb.service.errors import (
     InvalidStateTransitionException,
     ResourceAlreadyExistsException,
 )
+from jobsnb.service.event_configurations import EventConfigurations
 from jobsnb.service.execution_operations import ExecutionOperations
 from jobsnb.service.executions import Execution
 from jobsnb.service.job_configs import check_description, check_document, parse_job_configs
@@ -44,8 +46,18 @@ from jobsnb.service.things import ThingRegistry
 __all__ = ["JobsBackend"]
 
 
-class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutions):
+class JobsBackend(
+    Certificates,
+    EventConfigurations,
+    JobUpdates,
+    JobTemplates,
+    ExecutionOperations,
+    CommandExecutions,
+):
     """Things, thing groups, jobs, commands and their executions of one account in one region.
+
+    Also the certificates that identify devices (:mod:`~jobsnb.service.certificates`) and the
+    event configurations (:mod:`~jobsnb.service.event_configurations`).
 
     Examples
     --------
@@ -70,6 +82,8 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutio
         self.continuous_by_group: dict[str, list[Job]] = {}
         CommandExecutions.__init__(self)
         self._init_templates()
+        self._init_certificates()
+        self._init_event_configurations()
 
     # ----------------------------------------------------------------- registry hooks
     def _joined_group(self, group: ThingGroup, thing: Thing) -> None:
@@ -312,6 +326,7 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutio
             raise InvalidStateTransitionException(
                 f"Job {job_id} is IN_PROGRESS; cancel it first or delete with force=true."
             )
+        self._event("job", "deletion_in_progress", job, "DELETION_IN_PROGRESS")
         for runs in list(job.executions.values()):
             for execution in list(runs):
                 self.forget(execution)
@@ -323,6 +338,7 @@ class JobsBackend(JobUpdates, JobTemplates, ExecutionOperations, CommandExecutio
         # and skips deleted jobs, so tokens handed out before the deletion stay valid.
         job.status = "DELETION_IN_PROGRESS"
         del self.jobs[job_id]
+        self._event("job", "deleted", job)
 
     # ----------------------------------------------------------------- read-only views
     @locked

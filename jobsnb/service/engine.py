@@ -10,7 +10,7 @@ was due, before each operation (the lazy part) and from the server's sweep threa
 Whoever must learn of new executions registers with :meth:`Engine.on_queued`: the engine calls
 it for every execution it queues. Whoever must learn of every change to a thing's pending
 executions (MQTT's ``jobs/notify`` and ``jobs/notify-next``) registers with
-:meth:`Engine.on_pending_changed`: it hears of each such thing once the operation that changed it
+:meth:`Engine.on_changes`: it hears of each such thing once the operation that changed it
 is done, while the lock is still held, so it sees every state in the order the service went
 through them.
 """
@@ -212,6 +212,7 @@ class Engine(Listeners):
         job.pending_count -= 1
         job.last_updated_at = at
         self.by_thing[execution.thing_name].pending.remove(execution)
+        self._event("jobExecution", status.lower(), execution)
         if (
             status in RETRYABLE_FAILURES
             and job.status == "IN_PROGRESS"
@@ -237,6 +238,7 @@ class Engine(Listeners):
             self.by_thing[execution.thing_name].pending.remove(execution)
             self._touch(execution.thing_name)
         execution.step_deadline = execution.progress_deadline = None
+        self._event("jobExecution", "deleted", execution)
 
     # ----------------------------------------------------------------- jobs
     def launch(self, job: Job, things: Iterable[str]) -> None:
@@ -308,6 +310,7 @@ class Engine(Listeners):
         self, job: Job, at: float, *, force: bool, reason: str | None, comment: str | None
     ) -> None:
         """CancelJob and aborts: QUEUED executions (IN_PROGRESS too when ``force``) → CANCELED."""
+        self._event("job", "cancellation_in_progress", job)
         job.status = "CANCELED"
         job.force_canceled = job.force_canceled or force
         job.reason_code = reason if reason is not None else job.reason_code
@@ -321,6 +324,7 @@ class Engine(Listeners):
                 continue
             if latest.status == "QUEUED" or (force and latest.status == "IN_PROGRESS"):
                 self.finish(latest, "CANCELED", at, force=force)
+        self._event("job", "canceled", job)
 
     def _check_abort(self, job: Job, at: float) -> None:
         if job.status != "IN_PROGRESS" or not job.abort_criteria:
@@ -357,6 +361,7 @@ class Engine(Listeners):
             job.status = "COMPLETED"
             job.completed_at = at
             job.last_updated_at = at
+            self._event("job", "completed", job)
 
     def _run_schedule(self, job: Job, at: float) -> None:
         assert job.schedule is not None

@@ -12,7 +12,9 @@ from typing import ClassVar
 __all__ = [
     "AccessDeniedException",
     "AwsError",
+    "CertificateStateException",
     "ConflictException",
+    "DeleteConflictException",
     "InternalFailureException",
     "InternalServerException",
     "InvalidRequestException",
@@ -144,6 +146,22 @@ class ConflictException(AwsError):
     def members(self) -> dict[str, object]:
         """``resourceId`` when the conflict names a resource."""
         return {} if self.resource_id is None else {"resourceId": self.resource_id}
+
+
+class CertificateStateException(AwsError):
+    """HTTP 406: the certificate's status forbids the operation.
+
+    UpdateCertificate making a REVOKED certificate anything but REVOKED, DeleteCertificate of an
+    ACTIVE certificate.
+    """
+
+    status = 406
+
+
+class DeleteConflictException(AwsError):
+    """HTTP 409: DeleteCertificate of a certificate still attached to a thing."""
+
+    status = 409
 
 
 class LimitExceededException(AwsError):

@@ -38,6 +38,9 @@ class Request:
     invalid
         The operation's validation error: InvalidRequestException, or ValidationException for
         StartCommandExecution.
+    headers
+        The request headers operations take members from (``x-amzn-principal``), by lower-case
+        name.
     """
 
     method: str
@@ -45,6 +48,7 @@ class Request:
     query: dict[str, str]
     raw_body: bytes
     invalid: type[AwsError] = InvalidRequestException
+    headers: dict[str, str] = field(default_factory=dict)
     _body: dict[str, Any] | None = field(default=None, init=False)
 
     def fail(self, message: str) -> AwsError:
@@ -123,6 +127,10 @@ class Request:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(f"{name} must be a list of strings.")
         return value
+
+    def header(self, name: str) -> str | None:
+        """Header ``name`` (lower case) as sent, or None."""
+        return self.headers.get(name)
 
     # ------------------------------------------------------------------ query parameters
     def query_string(self, name: str) -> str | None:

@@ -24,7 +24,7 @@ from jobsnb.service.backend import JobsBackend
 from jobsnb.service.clock import Clock, ManualClock
 from jobsnb.service.faults import FaultInjector
 from jobsnb.service.loops import new_event_loop
-from jobsnb.service.mqtt import MqttEndpoint
+from jobsnb.service.mqtt import AttachedEndpoint, MqttEndpoint
 from jobsnb.service.protocol import (
     IDLE_TIMEOUT,
     MAX_CONNECTIONS,
@@ -97,7 +97,7 @@ class LocalJobsService:
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
         allow_origins: Sequence[str] = (),
-        mqtt: bool | int = False,
+        mqtt: bool | int | str = False,
         mqtt_tls_port: int | None = 0,
     ) -> None:
         if latency_ms < 0:
@@ -124,8 +124,10 @@ class LocalJobsService:
             seed=seed,
             allow_origins=allow_origins,
         )
-        self.mqtt: MqttEndpoint | None = None
-        if mqtt is not False:
+        self.mqtt: MqttEndpoint | AttachedEndpoint | None = None
+        if isinstance(mqtt, str):
+            self.mqtt = AttachedEndpoint(self.backend, mqtt, admit=self.app.admit)
+        elif mqtt is not False:
             for name, value in {"mqtt": mqtt, "mqtt_tls_port": mqtt_tls_port}.items():
                 if (
                     value is not True
@@ -134,7 +136,7 @@ class LocalJobsService:
                 ):
                     raise InvalidParameterError(name, "must be a port number 0-65535", value)
             port = 0 if mqtt is True else int(mqtt)
-            self.mqtt = MqttEndpoint(self.backend, host, port, mqtt_tls_port)
+            self.mqtt = MqttEndpoint(self.backend, host, port, mqtt_tls_port, self.app.admit)
         self.sweep_interval = sweep_interval
         self.limits = ConnectionLimits(request_timeout, idle_timeout, max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,47 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from jobsnb.service import LocalJobsService, ManualClock
 from tests.helpers import REBOOT, THING_ARN
+from tests.service.mqtt_clients import Device
 
 #: The AWS CLI of the dev group, beside this interpreter; None where it is not installed.
 AWS = shutil.which("aws", path=str(Path(sys.executable).parent))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mqtt(**options): the service fixture also serves MQTT (plain TCP; the options go to "
+        "LocalJobsService, e.g. mqtt_tls_port=0)",
+    )
+
+
+@pytest.fixture
+def service(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[LocalJobsService]:
+    """The suite's service; with ``@pytest.mark.mqtt`` its MQTT endpoint runs too."""
+    marker = request.node.get_closest_marker("mqtt")
+    options: dict[str, Any] = {}
+    if marker is not None:
+        options = {"mqtt": True, "mqtt_tls_port": None, **marker.kwargs}
+    with LocalJobsService(clock=clock, **options) as svc:
+        yield svc
+
+
+@pytest.fixture
+def device(service: LocalJobsService) -> Iterator[Callable[..., Device]]:
+    """``device("t1")``: a paho client connected as thing t1 and subscribed to its jobs topics
+    (``@pytest.mark.mqtt`` tests); every device is disconnected after the test."""
+    made: list[Device] = []
+
+    def connect(thing: str, **kwargs: Any) -> Device:
+        assert service.mqtt is not None, "mark the test @pytest.mark.mqtt"
+        made.append(Device(service.mqtt.port, thing, **kwargs))
+        return made[-1]
+
+    yield connect
+    for each in made:
+        each.close()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Where the code lives: the service depends on nothing of jobsnb but limits and exceptions (and
-no AWS SDK; its libraries are its HTTP server, croniter and its MQTT broker), nothing outside it
-reaches into the backend's state, and modules stay readable."""
+no AWS SDK; its libraries are its HTTP server, croniter, its MQTT broker and cryptography),
+nothing outside it reaches into the backend's state, and modules stay readable."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ SERVICE_MAY_IMPORT = {
     "uvloop",
     "croniter",
     "amqtt",
+    "paho",  # the client that attaches the service to a broker a team runs (Mosquitto)
+    "cryptography",  # the CA behind CreateKeysAndCertificate and MQTT's TLS
 }
 #: The backend's state: only the service's own modules touch it.
 INTERNALS = re.compile(r"backend\.lock|\bby_thing\b|\bmember_order\b|\.counts\[|backend\.jobs\b")

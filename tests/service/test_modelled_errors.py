@@ -17,6 +17,7 @@ _STATE = "InvalidStateTransitionException"
 _EXISTS = "ResourceAlreadyExistsException"
 _VERSION = "VersionConflictException"
 _CONFLICT = "ConflictException"
+_CERT_STATE = "CertificateStateException"
 
 #: What each operation's backend call raises besides the route's ``invalid`` (read from
 #: backend.py, things.py, execution_operations.py, commands.py and command_executions.py: a
@@ -69,7 +70,23 @@ RAISED: dict[tuple[str, str], set[str]] = {
     ("control", "GetCommandExecution"): {_NOT_FOUND},
     ("control", "ListCommandExecutions"): {_NOT_FOUND},
     ("control", "DeleteCommandExecution"): {_CONFLICT},  # an unknown one is success
+    ("control", "CreateKeysAndCertificate"): set(),
+    ("control", "DescribeCertificate"): {_NOT_FOUND},
+    ("control", "UpdateCertificate"): {_NOT_FOUND, _CERT_STATE},
+    ("control", "DeleteCertificate"): {_NOT_FOUND, _CERT_STATE, "DeleteConflictException"},
+    ("control", "ListCertificates"): set(),
+    ("control", "AttachThingPrincipal"): {_NOT_FOUND},
+    ("control", "DetachThingPrincipal"): {_NOT_FOUND},
+    ("control", "ListThingPrincipals"): {_NOT_FOUND},
+    ("control", "ListThingPrincipalsV2"): {_NOT_FOUND},
+    ("control", "ListPrincipalThings"): {_NOT_FOUND},
+    ("control", "ListPrincipalThingsV2"): {_NOT_FOUND},
+    ("control", "UpdateEventConfigurations"): set(),
+    ("control", "DescribeEventConfigurations"): set(),
 }
+#: Operations with no input members, whose model lists no 400 shape: the route's validation
+#: shape answers only a body over MAX_BODY, which no SDK sends them.
+NO_INPUT = {("control", "DescribeEventConfigurations")}
 #: The service's own routes (the presigned URLs it hands out), which no model describes.
 AWS_ROUTES = [route for route in ROUTES if route.aws]
 
@@ -78,7 +95,9 @@ def _answerable(route: Route) -> set[str]:
     """Every error shape the app can answer for ``route``: its validation shape (bad input,
     bodies too large, hostile JSON), its 5xx (a simulated fault, an unexpected failure),
     ThrottlingException where it has a quota, and what its backend operation raises."""
-    shapes = {route.invalid.__name__, route.unavailable.__name__}
+    shapes = {route.unavailable.__name__}
+    if (route.plane, route.operation) not in NO_INPUT:
+        shapes.add(route.invalid.__name__)
     if route.quota is not None:
         shapes.add(ThrottlingException.__name__)
     return shapes | RAISED[(route.plane, route.operation)]
@@ -120,3 +139,39 @@ def test_schedulingconfig_refusals_are_createjobs_modelled_invalid_request(iot: 
     iot.update_job(jobId="j", description="later")
     iot.cancel_job(jobId="j")
     iot.delete_job(jobId="j")
+
+
+def test_certificate_refusals_are_their_operations_modelled_shapes(iot: Any) -> None:
+    """Each certificate refusal answers a shape, and an HTTP status, its operation's model has."""
+    model = botocore.session.get_session().get_service_model("iot")
+    iot.create_thing(thingName="t1")
+    cert = iot.create_keys_and_certificate(setAsActive=True)
+    cert_id, arn = cert["certificateId"], cert["certificateArn"]
+    iot.attach_thing_principal(thingName="t1", principal=arn)
+
+    def refused(operation: str, call: Any, **kwargs: Any) -> str:
+        with pytest.raises(ClientError) as caught:
+            call(**kwargs)
+        code = str(caught.value.response["Error"]["Code"])
+        status = caught.value.response["ResponseMetadata"]["HTTPStatusCode"]
+        shapes = model.operation_model(operation).error_shapes
+        statuses = {shape.name: shape.metadata["error"]["httpStatusCode"] for shape in shapes}
+        assert statuses.get(code) == status, (operation, code, status)
+        return code
+
+    assert refused("DeleteCertificate", iot.delete_certificate, certificateId=cert_id) == (
+        "CertificateStateException"
+    )
+    assert refused("DescribeCertificate", iot.describe_certificate, certificateId="0" * 64)
+    assert refused(
+        "AttachThingPrincipal", iot.attach_thing_principal, thingName="t1", principal="x"
+    )
+    assert refused("ListPrincipalThings", iot.list_principal_things, principal=arn[:-1] + "0")
+    assert refused("DeleteThing", iot.delete_thing, thingName="t1")
+    iot.update_certificate(certificateId=cert_id, newStatus="REVOKED")
+    assert refused(
+        "UpdateCertificate", iot.update_certificate, certificateId=cert_id, newStatus="ACTIVE"
+    )
+    assert refused("DeleteCertificate", iot.delete_certificate, certificateId=cert_id) == (
+        "DeleteConflictException"
+    )

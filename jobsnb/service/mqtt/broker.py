@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from amqtt.broker import Action, Broker
 
-from jobsnb.service.mqtt.topics import JobsTopics, is_reserved, request_thing
+from jobsnb.service.mqtt.topics import Admit, JobsTopics, is_reserved, request_thing
 
 if TYPE_CHECKING:
     from amqtt.contexts import ListenerConfig
@@ -52,14 +52,20 @@ class JobsBroker(Broker):  # type: ignore[misc]
         amqtt's broker configuration (listeners).
     loop
         The event loop the broker runs on.
+    admit
+        The quota and fault check of the jobs requests (:data:`~.topics.Admit`).
     """
 
     def __init__(
-        self, backend: JobsBackend, config: dict[str, Any], loop: asyncio.AbstractEventLoop
+        self,
+        backend: JobsBackend,
+        config: dict[str, Any],
+        loop: asyncio.AbstractEventLoop,
+        admit: Admit | None = None,
     ) -> None:
         super().__init__(config, loop=loop)
         self.backend = backend
-        self.jobs = JobsTopics(backend)
+        self.jobs = JobsTopics(backend, admit)
         self.refused: list[str] = []
         self._answering: set[asyncio.Task[Any]] = set()
 

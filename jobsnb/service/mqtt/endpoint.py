@@ -22,11 +22,14 @@ from jobsnb.exceptions import ServiceStartError
 from jobsnb.service.loops import new_event_loop
 from jobsnb.service.mqtt.broker import JobsBroker
 from jobsnb.service.mqtt.notifications import JobNotifications
+from jobsnb.service.mqtt.topics import Admit
 
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
 
 __all__ = ["MqttEndpoint"]
+
+_log = logging.getLogger("jobsnb.service.mqtt")
 
 # amqtt logs every refused or dropped client at WARNING; they are the devices' business, and
 # Python's last-resort handler would print them into notebooks.
@@ -47,6 +50,9 @@ class MqttEndpoint:
         The plain-TCP port (AWS has none; 1883 by convention); 0 picks a free one.
     tls_port
         The mutual-TLS port (AWS's is 8883); 0 picks a free one; None: no TLS listener.
+    admit
+        The quota and fault check of the jobs requests (the HTTPS app's, so both transports
+        share ``throttle_rps`` and ``fault_rate``); None admits every request.
 
     Examples
     --------
@@ -58,9 +64,15 @@ class MqttEndpoint:
     """
 
     def __init__(
-        self, backend: JobsBackend, host: str = "127.0.0.1", port: int = 0, tls_port: int | None = 0
+        self,
+        backend: JobsBackend,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls_port: int | None = 0,
+        admit: Admit | None = None,
     ) -> None:
         self.backend = backend
+        self.admit = admit
         self.host, self.port, self.tls_port = host, port, tls_port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broker: JobsBroker | None = None
@@ -103,13 +115,18 @@ class MqttEndpoint:
                 **self._tls_files(Path(self._files.name)),
             }
         loop = new_event_loop()
-        broker = JobsBroker(self.backend, {"listeners": listeners, "plugins": {}}, loop)
+        made: list[JobsBroker] = []
+        loop.set_exception_handler(_log_quietly)
         started: asyncio.Future[None] = loop.create_future()
 
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(broker.start())
+                # amqtt's constructor binds its shutdown future to the thread's event loop; bound
+                # to another, broker.shutdown() waits 5 s for a wake-up that never comes.
+                config = {"listeners": listeners, "plugins": {}}
+                made.append(JobsBroker(self.backend, config, loop, self.admit))
+                loop.run_until_complete(made[0].start())
             except Exception as error:
                 started.set_exception(error)
                 return
@@ -117,7 +134,7 @@ class MqttEndpoint:
                 ready.set()
             loop.run_forever()
             with contextlib.suppress(Exception):
-                loop.run_until_complete(broker.shutdown())
+                loop.run_until_complete(made[0].shutdown())
             loop.close()
 
         ready = threading.Event()
@@ -127,6 +144,7 @@ class MqttEndpoint:
         if started.done() and started.exception() is not None:
             self._files.cleanup()
             raise ServiceStartError(f"Cannot start the MQTT broker: {started.exception()}")
+        broker = made[0]
         self._loop, self._broker = loop, broker
         self.port = broker.listening_port("default")
         if self.tls_port is not None:
@@ -171,3 +189,14 @@ class MqttEndpoint:
         if self._files is not None:
             self._files.cleanup()
             self._files = None
+
+
+def _log_quietly(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A client that drops its connection mid-handshake is the client's business: log, quietly.
+
+    amqtt lets such errors reach the loop, whose default handler prints a traceback to stderr
+    (into a notebook's output).
+    """
+    _log.debug(
+        "MQTT connection error: %s", context.get("message"), exc_info=context.get("exception")
+    )

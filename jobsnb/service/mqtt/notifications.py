@@ -5,9 +5,12 @@ AWS's rules (developer guide, "Jobs notifications"): a ListNotification on
 status or leaves the pending list (terminal, removed, deleted), with the pending summaries by
 status; a NextNotification on ``.../jobs/notify-next`` whenever the first execution of the list
 (DescribeJobExecution's ``$next``) becomes another one, with that execution and its document, or
-with none when the list empties. Both are derived here from what the list *is* after each
-operation, compared with what was last sent, so every path that moves executions (requests on
-either transport, timers, rollouts, schedules, cancellations, group changes) notifies alike.
+with none when the list empties. Both are worked out once each operation is done, from the
+things the engine says it changed (:meth:`~jobsnb.service.listeners.Listeners.on_changes`) and,
+for notify-next, the execution each thing was last told of; so every path that moves executions
+(requests on either transport, timers, rollouts, schedules, cancellations, group changes)
+notifies alike, and a thing that nothing moved costs nothing.
+The jobs events (:mod:`~jobsnb.service.mqtt.events`) go out from the same place, after them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from jobsnb.service.execution_operations import pending_lists
 from jobsnb.service.executions import Execution
+from jobsnb.service.listeners import Event
+from jobsnb.service.mqtt.events import event_message
 from jobsnb.service.mqtt.payloads import encode, execution_data
 
 if TYPE_CHECKING:
@@ -29,7 +34,7 @@ Send = Callable[[str, bytes], None]
 
 
 class JobNotifications:
-    """Listens to the backend's pending changes and sends AWS's two notifications.
+    """Listens to the backend's changes; sends AWS's two notifications and the jobs events.
 
     Parameters
     ----------
@@ -43,36 +48,33 @@ class JobNotifications:
         self.backend = backend
         self.send = send
         self.sent = {"notify": 0, "notify-next": 0}
-        # What each thing was last told; a thing with nothing pending has no entry.
-        self._lists: dict[str, tuple[tuple[str, int, str], ...]] = {}
-        self._nexts: dict[str, tuple[str, int]] = {}
-        self.close = backend.on_pending_changed(self._changed)
+        # The execution each thing was last told is its next (compared by identity: a retry is
+        # a new Execution); a thing told that nothing is next has no entry.
+        self._nexts: dict[str, Execution] = {}
+        self.close = backend.on_changes(self._changed)
 
-    def _changed(self, things: list[str]) -> None:
+    def _changed(self, things: list[str], events: list[Event]) -> None:
         backend = self.backend
         now = backend.clock.now()
-        queues = backend.by_thing
+        queues, nexts = backend.by_thing, self._nexts
         for thing in things:
+            # The engine names a thing only when an execution of it was queued, changed status
+            # or left its pending list: each is a ListNotification.
             in_progress, queued = pending_lists(queues.get(thing))
-            listed = tuple(
-                (ex.job.job_id, ex.execution_number, ex.status) for ex in (*in_progress, *queued)
-            )
-            if listed != self._lists.get(thing, ()):
-                self._remember(self._lists, thing, listed)
-                self._notify(thing, in_progress, queued, now)
+            self._notify(thing, in_progress, queued, now)
             pending = in_progress or queued
             first = pending[0] if pending else None
-            key = (first.job.job_id, first.execution_number) if first is not None else None
-            if key != self._nexts.get(thing):
-                self._remember(self._nexts, thing, key)
+            if first is not nexts.get(thing):
+                if first is None:
+                    del nexts[thing]
+                else:
+                    nexts[thing] = first
                 self._notify_next(thing, first, now)
-
-    @staticmethod
-    def _remember(seen: dict[str, Any], thing: str, value: object) -> None:
-        if value:
-            seen[thing] = value
-        else:
-            seen.pop(thing, None)
+        for kind, operation, subject, status in events:
+            event = event_message(backend, kind, operation, subject, status, now)
+            if event is not None:
+                self.sent[kind] = self.sent.get(kind, 0) + 1
+                self.send(event[0], encode(event[1]))
 
     def _notify(
         self, thing: str, in_progress: list[Execution], queued: list[Execution], now: float

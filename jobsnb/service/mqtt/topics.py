@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,8 @@ _NOTIFICATIONS = ("notify", "notify-next")
 
 Reply = tuple[str, bytes]
 
+_log = logging.getLogger("jobsnb.service.mqtt")
+
 
 def request_thing(topic: str) -> str | None:
     """The thing a jobs request topic names, or None when ``topic`` is not under its jobs."""
@@ -76,11 +79,26 @@ class _Rejected(Exception):
         self.code, self.message, self.state = code, message, state
 
 
-class JobsTopics:
-    """Answers the jobs request topics from the backend (thread-safe, as the backend is)."""
+#: Admits one request of a quota group ("read" or "write") or raises the AWS error that refuses
+#: it: :meth:`~jobsnb.service.app.JobsApp.admit`, so throttling and faults hold on both
+#: transports.
+Admit = Callable[[str], None]
 
-    def __init__(self, backend: JobsBackend) -> None:
+
+class JobsTopics:
+    """Answers the jobs request topics from the backend (thread-safe, as the backend is).
+
+    Parameters
+    ----------
+    backend
+        The service's backend.
+    admit
+        The HTTPS app's quota and fault check; None admits every request.
+    """
+
+    def __init__(self, backend: JobsBackend, admit: Admit | None = None) -> None:
         self.backend = backend
+        self.admit = admit
         self.counts: dict[str, int] = {}
 
     def answer(self, topic: str, payload: bytes) -> Reply:
@@ -101,17 +119,26 @@ class JobsTopics:
                     f"clientToken must be a string of 1 to {MAX_CLIENT_TOKEN} characters.",
                 )
             handler = _handler(action)
+            if self.admit is not None:
+                self.admit(_QUOTAS[handler.__name__])
             request = Request("MQTT", {"thingName": thing}, {}, payload)
-            answer = handler(self, request, thing, action)
+            # As over HTTPS, the answer is made under the lock its operation took.
+            with self.backend.lock:
+                answer = handler(self, request, thing, action)
+                answer["timestamp"] = int(self.backend.now())
+                if token is not None:
+                    answer["clientToken"] = token
+                reply = f"{topic}/accepted", encode(answer)
             self.counts[handler.__name__] = self.counts.get(handler.__name__, 0) + 1
         except _Rejected as refusal:
             return _rejected(topic, refusal, token, self.backend.now())
         except AwsError as error:
             return _rejected(topic, _refusal(error), token, self.backend.now())
-        answer["timestamp"] = int(self.backend.now())
-        if token is not None:
-            answer["clientToken"] = token
-        return f"{topic}/accepted", encode(answer)
+        except Exception as error:  # a bug of ours answers InternalError, as AWS's would
+            _log.exception("jobs request on %s failed", topic)
+            failure = _Rejected("InternalError", f"Internal error: {type(error).__name__}")
+            return _rejected(topic, failure, token, self.backend.now())
+        return reply
 
     # ----------------------------------------------------------------- the four requests
     def get_pending_job_executions(
@@ -172,6 +199,13 @@ class JobsTopics:
 
 
 _Handler = Callable[[JobsTopics, Request, str, list[str]], dict[str, Any]]
+#: Each request's AWS quota group, as its HTTPS twin's.
+_QUOTAS = {
+    "get_pending_job_executions": "read",
+    "describe_job_execution": "read",
+    "start_next_pending_job_execution": "write",
+    "update_job_execution": "write",
+}
 
 
 def _handler(action: list[str]) -> _Handler:
@@ -213,7 +247,7 @@ def _refusal(error: AwsError) -> _Rejected:
         return _Rejected("InvalidRequest", error.message)
     if isinstance(error, ThrottlingException):
         return _Rejected("RequestThrottled", error.message)
-    return _Rejected("InternalError", error.message)
+    return _Rejected("InternalError", error.message)  # a simulated fault: a 503 over HTTPS
 
 
 def _rejected(topic: str, refusal: _Rejected, token: object, now: float) -> Reply:

@@ -1,0 +1,150 @@
+"""The jobs topics on a broker a team already runs (Mosquitto): the service as one of its clients.
+
+``LocalJobsService(mqtt="mqtt://127.0.0.1:1883")`` starts no broker of its own: it connects to
+that one with paho-mqtt, subscribes to the four jobs request topics of every thing, answers each
+request on its ``/accepted`` or ``/rejected`` topic and publishes the notifications and events
+there. What changes against the embedded broker: the answers pass through the broker, so any
+client subscribed to a thing's answer topics sees them (AWS sends them to the requester alone),
+and who may connect and publish what is the broker's configuration (Mosquitto's
+``require_certificate`` and ``use_identity_as_username`` with the service's CA, :attr:`ca_file`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from jobsnb.exceptions import InvalidParameterError, ServiceStartError
+from jobsnb.service.mqtt.notifications import JobNotifications
+from jobsnb.service.mqtt.topics import Admit, JobsTopics
+
+if TYPE_CHECKING:
+    from jobsnb.service.backend import JobsBackend
+
+__all__ = ["REQUEST_FILTERS", "AttachedEndpoint"]
+
+#: The jobs request topics of every thing (the answers, one level deeper, do not match).
+REQUEST_FILTERS = (
+    "$aws/things/+/jobs/get",
+    "$aws/things/+/jobs/start-next",
+    "$aws/things/+/jobs/+/get",
+    "$aws/things/+/jobs/+/update",
+)
+#: How long start() waits for the broker to accept the connection and the subscriptions.
+CONNECT_TIMEOUT = 10.0
+
+
+class AttachedEndpoint:
+    """The service's jobs topics on the MQTT broker at ``url`` (``mqtt://host:port``).
+
+    Parameters
+    ----------
+    backend
+        The service's backend.
+    url
+        The broker: ``mqtt://host[:port]`` (1883 when no port is given).
+    client_id
+        The service's client id on that broker.
+    admit
+        The quota and fault check of the jobs requests; None admits every request.
+    """
+
+    def __init__(
+        self,
+        backend: JobsBackend,
+        url: str,
+        client_id: str = "jobsnb-local-service",
+        admit: Admit | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "mqtt" or not parts.hostname:
+            raise InvalidParameterError("mqtt", "must be True, a port, or mqtt://host[:port]", url)
+        self.backend = backend
+        self.url = url
+        self.host = parts.hostname
+        try:
+            self.port = parts.port or 1883
+        except ValueError:
+            raise InvalidParameterError("mqtt", "has a port that is not 0-65535", url) from None
+        self.tls_port: int | None = None
+        self.jobs = JobsTopics(backend, admit)
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        self._client.on_message = self._request
+        self._files: tempfile.TemporaryDirectory[str] | None = None
+        self._notifications: JobNotifications | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM file of the service's CA, for the broker's ``cafile`` and the devices."""
+        if self._files is None:
+            raise ServiceStartError("The MQTT endpoint is not running.")
+        return Path(self._files.name) / "ca.pem"
+
+    @property
+    def notifications_sent(self) -> dict[str, int]:
+        """How many ``notify`` and ``notify-next`` messages were published so far."""
+        return dict(self._notifications.sent) if self._notifications is not None else {}
+
+    def start(self) -> AttachedEndpoint:
+        """Connect, subscribe to the request topics, and start publishing notifications."""
+        connected, subscribed = threading.Event(), threading.Event()
+        refused: list[str] = []
+
+        def on_connect(client: mqtt.Client, _: Any, __: Any, code: Any, ___: Any) -> None:
+            if code.is_failure:
+                refused.append(str(code))
+            connected.set()
+
+        def on_subscribe(client: mqtt.Client, _: Any, __: Any, codes: Any, ___: Any) -> None:
+            refused.extend(str(code) for code in codes if code.is_failure)
+            subscribed.set()
+
+        self._client.on_connect = on_connect
+        self._client.on_subscribe = on_subscribe
+        try:
+            self._client.connect(self.host, self.port)
+        except OSError as error:
+            raise ServiceStartError(
+                f"Cannot reach the MQTT broker at {self.url}: {error}"
+            ) from None
+        self._client.loop_start()
+        if not connected.wait(CONNECT_TIMEOUT) or refused:
+            self._client.loop_stop()
+            why = refused[0] if refused else f"no CONNACK in {CONNECT_TIMEOUT:g} s"
+            raise ServiceStartError(f"The MQTT broker at {self.url} refused the service: {why}")
+        self._client.subscribe([(topic, 1) for topic in REQUEST_FILTERS])
+        if not subscribed.wait(CONNECT_TIMEOUT) or refused:
+            self.stop()
+            why = refused[0] if refused else f"no SUBACK in {CONNECT_TIMEOUT:g} s"
+            raise ServiceStartError(
+                f"The MQTT broker at {self.url} refused the jobs request topics: {why}"
+            )
+        self._files = tempfile.TemporaryDirectory(prefix="jobsnb-mqtt-")
+        self.ca_file.write_text(self.backend.authority.ca_pem)
+        self._notifications = JobNotifications(self.backend, self.send)
+        return self
+
+    def _request(self, client: mqtt.Client, _: Any, message: mqtt.MQTTMessage) -> None:
+        reply_topic, payload = self.jobs.answer(message.topic, bytes(message.payload))
+        client.publish(reply_topic, payload, qos=1)
+
+    def send(self, topic: str, payload: bytes) -> None:
+        """Publish ``payload`` on ``topic`` (any thread; paho keeps the order)."""
+        self._client.publish(topic, payload, qos=1)
+
+    def stop(self) -> None:
+        """Stop publishing, unsubscribe and disconnect."""
+        if self._notifications is not None:
+            self._notifications.close()
+            self._notifications = None
+        self._client.disconnect()
+        self._client.loop_stop()
+        if self._files is not None:
+            self._files.cleanup()
+            self._files = None
