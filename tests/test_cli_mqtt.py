@@ -15,7 +15,7 @@ import pytest
 from jobsnb.cli import main, mqtt
 from jobsnb.cli.main import _parser
 from jobsnb.service import JobsBackend
-from tests.helpers import MODULE, MqttThing, Server, assert_clean_exit, serve
+from tests.helpers import MODULE, MqttThing, Server, assert_clean_exit, running_mosquitto, serve
 
 PLAIN = re.compile(r"mqtt://127\.0\.0\.1:(\d+) ")
 TLS = re.compile(r"mqtts://127\.0\.0\.1:(\d+) ")
@@ -31,6 +31,18 @@ def plain_port(server: Server) -> int:
     found = PLAIN.search(line)
     assert found, line
     return int(found.group(1))
+
+
+def job_started_over_mqtt(iot, device: MqttThing, thing_arn: str, job_id: str) -> dict:
+    """Create ``job_id`` on the thing over HTTPS; the device starts it over MQTT: its answer."""
+    thing = thing_arn.rsplit("/", 1)[1]
+    device.subscribe(f"$aws/things/{thing}/jobs/start-next/#")
+    iot.create_job(jobId=job_id, targets=[thing_arn], document='{"op":"mqtt"}')
+    topic, answer = device.request(f"$aws/things/{thing}/jobs/start-next", {"clientToken": "c1"})
+    assert topic.endswith("/accepted"), answer
+    assert answer["execution"]["jobId"] == job_id
+    assert answer["execution"]["jobDocument"] == {"op": "mqtt"}
+    return answer
 
 
 def test_a_device_gets_and_does_its_job_over_mqtt_and_boto3_sees_it(tmp_path):
@@ -121,6 +133,10 @@ def test_mqtt_listens_on_1883_and_aws_8883_unless_told_otherwise():
             ["--mqtt", "--mqtt-ca-file", "no-such-dir/ca.pem"],
             "argument --mqtt-ca-file: its directory must exist",
         ),
+        (["--mqtt-broker", "http://x"], "argument --mqtt-broker: must be mqtt://host[:port]"),
+        (["--mqtt-broker", "mqtt://x:70000"], "argument --mqtt-broker: must be mqtt://host"),
+        (["--mqtt-broker", "mqtt://x", "--mqtt-port", "0"], "--mqtt-port: not allowed with"),
+        (["--mqtt-broker", "mqtt://x", "--no-mqtt-tls"], "--no-mqtt-tls: not allowed with"),
     ],
 )
 def test_a_bad_mqtt_flag_is_a_usage_error_naming_it(capsys, flags, message):
@@ -173,15 +189,31 @@ def test_a_device_connects_over_mutual_tls_trusting_the_ca_file_copy(tmp_path):
         device = MqttThing(port, "dev-tls", tls=(ca, cert, key))
         try:
             assert device.reason == "Success"
-            device.subscribe("$aws/things/dev-tls/jobs/#")
-            iot.create_job(jobId="tls-job", targets=[arn], document='{"op":"tls"}')
-            topic, answer = device.request("$aws/things/dev-tls/jobs/start-next", {})
-            assert topic.endswith("/accepted"), answer
-            assert answer["execution"]["jobId"] == "tls-job"
+            job_started_over_mqtt(iot, device, arn, "tls-job")
         finally:
             device.close()
         # The certificate is attached to dev-tls alone: another client id is refused.
         stranger = MqttThing(port, "someone-else", tls=(ca, cert, key))
         stranger.close()
         assert stranger.reason != "Success"
+        assert_clean_exit(server, server.stop())
+
+
+def test_serve_attached_to_mosquitto_answers_a_device_there(tmp_path):
+    ca = tmp_path / "ca.pem"
+    with (
+        running_mosquitto(tmp_path) as url,
+        serve(tmp_path, "--mqtt-broker", url, "--mqtt-ca-file", str(ca)) as server,
+    ):
+        broker_line, ca_line = server.next_lines(2)
+        assert broker_line == f"jobsnb MQTT jobs topics on the broker at {url}"
+        assert ca_line.endswith(str(ca.resolve()))
+        assert ca.read_text().startswith("-----BEGIN CERTIFICATE-----")
+        iot = server.client("iot")
+        arn = iot.create_thing(thingName="dev-m")["thingArn"]
+        device = MqttThing(int(url.rsplit(":", 1)[1]), "dev-m")
+        try:
+            job_started_over_mqtt(iot, device, arn, "on-mosquitto")
+        finally:
+            device.close()
         assert_clean_exit(server, server.stop())

@@ -2,8 +2,10 @@
 
 ``--mqtt`` adds the service's MQTT endpoint (:class:`~jobsnb.service.mqtt.MqttEndpoint`): plain
 TCP on 1883 (any client id, for quick tests) and mutual TLS on AWS's 8883 (client id = thing
-name, a certificate the service issued attached to that thing). What the flags combine to is
-checked before anything starts, so a bad combination is a usage error naming the flag.
+name, a certificate the service issued attached to that thing). ``--mqtt-broker URL`` instead
+attaches the service to a broker a team runs (Mosquitto;
+:class:`~jobsnb.service.mqtt.AttachedEndpoint`). What the flags combine to is checked before
+anything starts, so a bad combination is a usage error naming the flag.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ _MQTT_ONLY = {
     "--no-mqtt-tls": "no_mqtt_tls",
     "--mqtt-ca-file": "mqtt_ca_file",
 }
+# The embedded broker's listeners, which an attached broker does not have.
+_LISTENER_FLAGS = {"--mqtt-port": "mqtt_port", "--mqtt-tls-port": "mqtt_tls_port"}
+_LISTENER_FLAGS["--no-mqtt-tls"] = "no_mqtt_tls"
+
+
+def _given(args: argparse.Namespace, attribute: str) -> bool:
+    # Not `in (None, False)`: `--mqtt-port 0` is 0, and 0 == False.
+    value = getattr(args, attribute)
+    return value is not None and value is not False
 
 
 def add_arguments(serve: argparse.ArgumentParser) -> None:
@@ -64,6 +75,14 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     )
     tls.add_argument("--no-mqtt-tls", action="store_true", help="no TLS listener, plain TCP only")
     group.add_argument(
+        "--mqtt-broker",
+        metavar="URL",
+        help=(
+            "instead of the embedded broker, serve the jobs topics on the broker a team runs at "
+            "URL (mqtt://host[:port], e.g. Mosquitto), as one of its clients"
+        ),
+    )
+    group.add_argument(
         "--mqtt-ca-file",
         type=Path,
         metavar="PATH",
@@ -75,16 +94,22 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def listeners(args: argparse.Namespace) -> tuple[bool | int, int | None]:
+def listeners(args: argparse.Namespace) -> tuple[bool | int | str, int | None]:
     """``LocalJobsService``'s ``mqtt=`` and ``mqtt_tls_port=`` from the flags, once checked.
 
     A combination that cannot work is a usage error naming the flag (``args.usage_error``).
     """
+    if args.mqtt_broker is not None:
+        for flag, attribute in _LISTENER_FLAGS.items():
+            if _given(args, attribute):
+                args.usage_error(f"argument {flag}: not allowed with --mqtt-broker")
+        if args.mqtt_ca_file is not None:
+            _check_ca_file(args)
+        return args.mqtt_broker, None
     if not args.mqtt:
         for flag, attribute in _MQTT_ONLY.items():
-            # Not `in (None, False)`: `--mqtt-port 0` is 0, and 0 == False.
-            if getattr(args, attribute) is not None and getattr(args, attribute) is not False:
-                args.usage_error(f"argument {flag}: needs --mqtt")
+            if _given(args, attribute):
+                args.usage_error(f"argument {flag}: needs --mqtt (or --mqtt-broker)")
         return False, None
     port = PORT if args.mqtt_port is None else args.mqtt_port
     tls_port = args.mqtt_tls_port if args.mqtt_tls_port is not None else TLS_PORT
@@ -127,7 +152,7 @@ def start(service: LocalJobsService, args: argparse.Namespace) -> None:
     try:
         service.start()
     except ServiceStartError as error:
-        if service.mqtt is None or "MQTT" not in str(error):
+        if service.mqtt is None or "MQTT" not in str(error) or args.mqtt_broker is not None:
             raise
         raise ServiceStartError(
             f"{error} (--mqtt-port {service.mqtt.port}, --mqtt-tls-port "
@@ -148,6 +173,12 @@ def describe(service: LocalJobsService, args: argparse.Namespace) -> list[str]:
     endpoint = service.mqtt
     if endpoint is None:
         return []
+    if args.mqtt_broker is not None:
+        ca_file = args.mqtt_ca_file.resolve() if args.mqtt_ca_file else endpoint.ca_file
+        return [
+            f"jobsnb MQTT jobs topics on the broker at {args.mqtt_broker}",
+            f"jobsnb MQTT CA certificate, for the broker's cafile and the devices: {ca_file}",
+        ]
     host = f"[{service.host}]" if ":" in service.host else service.host
     lines = [f"jobsnb MQTT listening on mqtt://{host}:{endpoint.port} (plain TCP, any client id)"]
     if endpoint.tls_port is not None:

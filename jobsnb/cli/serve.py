@@ -12,6 +12,7 @@ import signal
 from types import FrameType
 
 from jobsnb.cli import mqtt, values
+from jobsnb.exceptions import InvalidParameterError
 
 __all__ = ["add_parser", "run"]
 
@@ -94,20 +95,26 @@ def run(args: argparse.Namespace) -> int:
     mqtt_port, mqtt_tls_port = mqtt.listeners(args)
     # The fleet drives a manual clock from the current time at --fleet-speed (1: real time).
     clock = ManualClock(time.time()) if args.fleet else None
-    service = LocalJobsService(
-        args.host,
-        args.port,
-        latency_ms=args.latency_ms,
-        throttle_rps=args.throttle_rps,
-        fault_rate=args.fault_rate,
-        seed=args.seed,
-        region=args.region,
-        account_id=args.account_id,
-        clock=clock,
-        allow_origins=args.allow_origin,
-        mqtt=mqtt_port,
-        mqtt_tls_port=mqtt_tls_port,
-    )
+    try:
+        service = LocalJobsService(
+            args.host,
+            args.port,
+            latency_ms=args.latency_ms,
+            throttle_rps=args.throttle_rps,
+            fault_rate=args.fault_rate,
+            seed=args.seed,
+            region=args.region,
+            account_id=args.account_id,
+            clock=clock,
+            allow_origins=args.allow_origin,
+            mqtt=mqtt_port,
+            mqtt_tls_port=mqtt_tls_port,
+        )
+    except InvalidParameterError as error:
+        if error.field != "mqtt":
+            raise
+        rule = "must be mqtt://host[:port], the port 0 to 65535"
+        args.usage_error(f"argument --mqtt-broker: {rule} (got {error.value!r})")
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
