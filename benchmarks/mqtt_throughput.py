@@ -315,7 +315,7 @@ def run(settings: Settings) -> int:
 def _report(
     settings: Settings, mqtt_: Transport, https: Transport, notify: dict[str, list[float]]
 ) -> None:
-    width, column = 26, 46
+    width, column = 32, 46
     rule = "-" * (width + column * len(OPERATIONS))
     print()
     print(
