@@ -8,7 +8,10 @@ What it measures, in one process (the way a notebook runs ``jobsnb.sandbox``):
 * **rollout**: ``advance_until_settled()``: simulated time advanced until every job is done as far
   as the plan goes (SNAPSHOT jobs COMPLETED or CANCELED, nothing QUEUED or IN_PROGRESS, no
   operator action left), with every device call an HTTP request to the service (pipelined: the
-  devices due in the same simulated second send their calls in one batch);
+  devices due in the same simulated second send their calls in one batch), and every device
+  woken by a ``jobs/notify-next`` message over MQTT (the fleet's one wildcard subscription);
+* the notify-next messages the fleet received (and the service sent), and ``notify`` messages
+  the broker handled with no subscriber;
 * HTTP requests answered in each phase, calls/s, the simulated time covered, the CPU seconds the
   process used (steadier than wall time on a shared machine), and the final executions per
   status (attempts, as AWS's job counters count them);
@@ -76,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settled = sb.fleet.settled()
         simulated = sb.elapsed
         things = len(sb.things)
+        received, notified = sb.fleet.notices.received, dict(sb.service.mqtt.notifications_sent)
         baseline = boto3_loop(sb.url, sb.things)
 
     populate_s, rollout_s = populated - began, finished - populated
@@ -92,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  rollout   {rollout_s:6.1f} s  {rollout_calls:>8,} HTTP calls  "
         f"{rollout_calls / rollout_s:7,.0f} calls/s  ({simulated} simulated, "
         f"{simulated.total_seconds() / rollout_s:,.0f}x real time)"
+    )
+    print(
+        f"  mqtt      {received:>8,} notify-next received of {notified['notify-next']:,} sent "
+        f"({received / rollout_s:,.0f}/s over the rollout), {notified['notify']:,} notify"
     )
     print(f"  total     {total:6.1f} s  ({cpu:.1f} s of CPU; target <= {TARGET_SECONDS:.0f} s)")
     print(

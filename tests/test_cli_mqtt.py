@@ -98,6 +98,7 @@ def test_mqtt_listens_on_1883_and_aws_8883_unless_told_otherwise():
         return mqtt.listeners(args)
 
     assert ports() == (False, None)
+    assert ports("--fleet", "5") == (0, None)  # the fleet's devices hear notify-next on it
     assert ports("--mqtt") == (1883, 8883)
     assert ports("--mqtt", "--mqtt-port", "0", "--mqtt-tls-port", "0") == (0, 0)
     assert ports("--mqtt", "--no-mqtt-tls") == (1883, None)

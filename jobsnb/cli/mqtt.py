@@ -110,7 +110,8 @@ def listeners(args: argparse.Namespace) -> tuple[bool | int | str, int | None]:
         for flag, attribute in _MQTT_ONLY.items():
             if _given(args, attribute):
                 args.usage_error(f"argument {flag}: needs --mqtt (or --mqtt-broker)")
-        return False, None
+        # The fleet's devices learn of their jobs from notify-next on a plain-TCP MQTT listener.
+        return (0, None) if args.fleet else (False, None)
     port = PORT if args.mqtt_port is None else args.mqtt_port
     tls_port = args.mqtt_tls_port if args.mqtt_tls_port is not None else TLS_PORT
     if args.no_mqtt_tls:

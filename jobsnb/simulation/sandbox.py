@@ -14,10 +14,12 @@ a group per region and per hardware model) and runs the seeded plan of
 :mod:`jobsnb.simulation.plan`: firmware updates with rollout rates, timeouts and retries, a
 CONTINUOUS certificate rotation, a reboot, a risky config push with an abort config, and a hotfix
 the operator cancels, creating the jobs over HTTP. Devices act only through the data plane, over
-HTTP (:mod:`jobsnb.simulation.scheduler`): 100,000 of them roll the whole plan out in about a
-minute (``benchmarks/sandbox.py``). The command registry holds ``reboot`` and ``collect-logs``
-(:mod:`jobsnb.simulation.commands`), which the operator runs on a few devices 20 to 90 minutes
-in; the devices answer them, and any command started on them, after seeded delays.
+HTTP (:mod:`jobsnb.simulation.scheduler`), and learn of new jobs from ``jobs/notify-next`` on
+the service's MQTT endpoint, as devices do from AWS IoT: 100,000 of them roll the whole plan out
+in about a minute (``benchmarks/sandbox.py``). The command registry holds ``reboot`` and
+``collect-logs`` (:mod:`jobsnb.simulation.commands`), which the operator runs on a few devices
+20 to 90 minutes in; the devices answer them, and any command started on them, after seeded
+delays.
 """
 
 from __future__ import annotations
@@ -332,7 +334,9 @@ def sandbox(
     start
         Simulated start time (datetime or epoch seconds); fixed by default for reproducibility.
     port, latency_ms, service_options
-        Passed to :class:`~jobsnb.service.LocalJobsService`.
+        Passed to :class:`~jobsnb.service.LocalJobsService`. Its MQTT endpoint runs on a free
+        port (``sb.service.mqtt.port``; no TLS listener unless ``mqtt_tls_port`` says so): the
+        devices learn of their jobs from ``jobs/notify-next`` there, and so can yours.
 
     Returns
     -------
@@ -367,6 +371,8 @@ def sandbox(
         epoch = float(start)
     else:
         raise InvalidParameterError("start", "must be a datetime or epoch seconds", start)
+    service_options.setdefault("mqtt", True)
+    service_options.setdefault("mqtt_tls_port", None)
     service = LocalJobsService(
         port=port, latency_ms=latency_ms, clock=ManualClock(epoch), **service_options
     )

@@ -8,15 +8,16 @@ A :class:`Fleet` carries out a :class:`~jobsnb.simulation.plan.FleetPlan` agains
 * each **device** (:class:`~jobsnb.simulation.devices.DeviceAgent`) acts only through the data
   plane: StartNext, progress and outcome reports, or silence until the service times it out.
 
-How devices learn of new jobs: AWS pushes ``jobs/notify-next`` over MQTT when a job reaches a
-thing. The local service has no MQTT, so the scheduler stands in for it: it listens to the
-backend's ``on_queued`` hook, which records every execution the service queues (job creation,
-rollout release, retry, a thing joining a CONTINUOUS job's group) in queue order, and after a
-clock move or an operator action it wakes the idle devices those executions are for, after a
-seeded notification delay. A busy device is not woken: it asks ``has_pending`` when it finishes.
-Every change of state of a job is an HTTP request to the service. Commands, which AWS sends and
-devices answer over MQTT only, go through the backend's ``on_command`` hook and
-``update_command_execution`` (:class:`~jobsnb.simulation.commands.CommandAnswers`).
+How devices learn of new jobs: as with AWS, from ``jobs/notify-next`` over MQTT. The service
+runs its MQTT endpoint and the fleet holds one client subscribed to every thing's notify-next
+(:class:`~jobsnb.simulation.notices.NextNotices`, standing in for the devices' own
+subscriptions). After a clock move or an operator action, once every notify-next the service
+has sent so far has arrived, it wakes the idle devices whose message carries an execution, after
+a seeded notification delay from its ``queuedAt``. A busy device is not woken: it asks
+``has_pending`` when it finishes. Every change of state of a job is an HTTP request to the
+service. Commands, which AWS sends and devices answer over MQTT only, go through the backend's
+``on_command`` hook and ``update_command_execution``
+(:class:`~jobsnb.simulation.commands.CommandAnswers`).
 
 The scheduler keeps a heap of (simulated time, action) and moves the clock from one due step to
 the next on an absolute grid of ``config.step_seconds`` (10 s): the devices' actions due within
@@ -34,7 +35,8 @@ Examples
 --------
 >>> from jobsnb.service import LocalJobsService, ManualClock
 >>> from jobsnb.simulation.plan import plan_fleet
->>> with LocalJobsService(clock=ManualClock(1_700_000_000)) as service:
+>>> clock = ManualClock(1_700_000_000)
+>>> with LocalJobsService(clock=clock, mqtt=True, mqtt_tls_port=None) as service:
 ...     fleet = Fleet(service, plan_fleet(30, seed=3))
 ...     fleet.populate()
 ...     fleet.advance(3 * 3600)
@@ -52,7 +54,6 @@ import itertools
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 
 from botocore.exceptions import ClientError
@@ -61,6 +62,7 @@ from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service import LocalJobsService, ManualClock
 from jobsnb.simulation.commands import CommandAnswers
 from jobsnb.simulation.devices import ABSENT, IDLE, WAKE, DeviceAgent
+from jobsnb.simulation.notices import NextNotices
 from jobsnb.simulation.operator import FleetOperator
 from jobsnb.simulation.plan import FleetEvent, FleetPlan
 from jobsnb.simulation.wire import DeviceDataPlane
@@ -111,7 +113,8 @@ class Fleet:
     Parameters
     ----------
     service
-        A started local service whose clock is a ManualClock.
+        A started local service whose clock is a ManualClock, with MQTT
+        (``mqtt=True, mqtt_tls_port=None``): its devices learn of jobs from notify-next.
     plan
         The seeded plan (:func:`~jobsnb.simulation.plan.plan_fleet`).
 
@@ -123,12 +126,15 @@ class Fleet:
         Device calls the service refused, per AWS error code (throttling, faults, conflicts).
     errors, moved
         Operator actions the service refused, and the devices the operator moved to quarantine.
+    notices
+        The fleet's notify-next subscription (``notices.received``: messages so far).
 
     Examples
     --------
     >>> from jobsnb.service import LocalJobsService, ManualClock
     >>> from jobsnb.simulation.plan import plan_fleet
-    >>> with LocalJobsService(clock=ManualClock(1_700_000_000)) as service:
+    >>> clock = ManualClock(1_700_000_000)
+    >>> with LocalJobsService(clock=clock, mqtt=True, mqtt_tls_port=None) as service:
     ...     fleet = Fleet(service, plan_fleet(10, seed=1))
     ...     fleet.populate()
     ...     fleet.advance(240)  # four minutes: the first two jobs are out
@@ -161,8 +167,6 @@ class Fleet:
         self.errors: list[str] = []
         self._heap: list[tuple[float, int, int, str]] = []
         self._seq = itertools.count()
-        self._inbox: deque[tuple[int, str, float]] = deque()
-        self._received = 0
         self._events_left = len(plan.events)
         self._lock = threading.RLock()
         self._live: threading.Thread | None = None
@@ -174,10 +178,8 @@ class Fleet:
         self.commands = CommandAnswers(
             plan.seed, plan.config, set(self.agents), backend.update_command_execution
         )
-        self._stop_listening = (
-            backend.on_queued(self._queued),
-            backend.on_command(self.commands.received),
-        )
+        self.notices = NextNotices(service)
+        self._stop_listening = (backend.on_command(self.commands.received), self.notices.close)
 
     # ----------------------------------------------------------------- set-up
     def populate(self) -> None:
@@ -338,15 +340,13 @@ class Fleet:
         heapq.heappush(self._heap, (at, next(self._seq), kind, key))
 
     # ----------------------------------------------------------------- notifications
-    def _queued(self, job_id: str, thing_name: str, queued_at: float) -> None:
-        """The backend's on_queued hook: called under its lock, so it only records."""
-        self._received += 1
-        self._inbox.append((self._received, thing_name, queued_at))
-
     def _notify(self, now: float) -> None:
-        """Wake the idle devices the service has queued executions for (notify-next)."""
-        while self._inbox:
-            notice, name, queued_at = self._inbox.popleft()
+        """Wake the idle devices that notify-next told of an execution, once all have arrived."""
+        notices = self.notices
+        notices.catch_up()
+        inbox = notices.inbox
+        while inbox:
+            notice, name, queued_at = inbox.popleft()
             agent = self.agents.get(name)
             # A busy device is not woken: it asks has_pending when it is done.
             if agent is not None and agent.state == IDLE and notice > agent.looked:
@@ -357,9 +357,9 @@ class Fleet:
         """The devices' calls of ``batch``, pipelined in order, then each device's next action."""
         if not batch:
             return
-        # Counted before the calls: a notice that arrives during them (another client creating
-        # a job) may be about work a device did not see, so it must still wake the device.
-        seen = self._received
+        # Counted before the calls: a notice sent during them (another client creating a job)
+        # may be about work a device did not see, so it must still wake the device.
+        seen = self.notices.sent
         agents = [self.agents[key] for key, _ in batch]
         calls = [agent.call(kind, now) for agent, (_, kind) in zip(agents, batch, strict=True)]
         replies = self.data.exchange(calls)

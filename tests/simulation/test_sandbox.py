@@ -299,7 +299,7 @@ def test_a_device_asks_for_work_queued_before_the_fleet_started() -> None:
     plan = plan_fleet(8, seed=1, config=FleetConfig(enroll_share=0, regroup_share=0))
     # A device that no planned job reaches in the first minute (the first job is for one model).
     device = next(d for d in plan.devices if f"model-{d.model}" not in plan.jobs[0].target_groups)
-    with LocalJobsService(clock=ManualClock(START)) as service:
+    with LocalJobsService(clock=ManualClock(START), mqtt=True, mqtt_tls_port=None) as service:
         iot = boto3.client(
             "iot", endpoint_url=service.url, region_name=REGION, config=NO_RETRIES, **CREDENTIALS
         )
