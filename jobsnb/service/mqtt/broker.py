@@ -15,8 +15,9 @@ amqtt is a maintained pure-Python broker (pip alone installs it). Three of its m
 * ``_topic_filtering``: over TLS a device subscribes to its own thing's ``$aws/things/...``
   topics (and the events), as the usual AWS policy allows.
 
-They are amqtt's private methods: ``pyproject.toml`` pins amqtt to the minor version they were
-read from, and the tests drive each rule through a real client.
+They are amqtt's private methods, as are the broadcast queue the notifications go into and the
+subscriptions :meth:`JobsBroker.has_subscriber` reads: ``pyproject.toml`` pins amqtt to the
+minor version they were read from, and the tests drive each through a real client.
 """
 
 from __future__ import annotations
@@ -74,11 +75,26 @@ class JobsBroker(Broker):  # type: ignore[misc]
         sockets = self._servers[listener].instance.sockets
         return int(sockets[0].getsockname()[1])
 
-    def broadcast_soon(self, topic: str, payload: bytes) -> None:
-        """Queue ``payload`` for ``topic``'s subscribers (on the broker's loop; order kept)."""
-        task = asyncio.ensure_future(self.internal_message_broadcast(topic, payload))
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
+    def has_subscriber(self, topic: str) -> bool:
+        """Whether a subscription (a connected or a persistent session's) matches ``topic``.
+
+        Safe from any thread: the filters are copied in one step under the GIL. At fleet scale
+        most notifications have no subscriber (a sandbox listens to notify-next only), and
+        neither making nor routing them is then the cheapest way.
+        """
+        return any(
+            self._matches(topic, topic_filter) for topic_filter in tuple(self._subscriptions)
+        )
+
+    def broadcast_now(self, messages: list[tuple[str, bytes]]) -> None:
+        """Queue each (topic, payload) for its subscribers, in order (on the broker's loop).
+
+        What ``internal_message_broadcast`` does, without a task per message: at fleet scale
+        the notifications are most of the broker's work.
+        """
+        queue = self._broadcast_queue
+        for topic, payload in messages:
+            queue.put_nowait({"session": None, "topic": topic, "data": payload})
 
     # ----------------------------------------------------------------- identity
     async def _authenticate(self, session: Session, listener: ListenerConfig) -> bool:

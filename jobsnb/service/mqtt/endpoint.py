@@ -79,6 +79,8 @@ class MqttEndpoint:
         self._thread: threading.Thread | None = None
         self._files: tempfile.TemporaryDirectory[str] | None = None
         self._notifications: JobNotifications | None = None
+        self._outbox: list[tuple[str, bytes]] = []
+        self._outbox_lock = threading.Lock()
 
     @property
     def ca_file(self) -> Path:
@@ -149,7 +151,7 @@ class MqttEndpoint:
         self.port = broker.listening_port("default")
         if self.tls_port is not None:
             self.tls_port = broker.listening_port("tls")
-        self._notifications = JobNotifications(self.backend, self.send)
+        self._notifications = JobNotifications(self.backend, self.send, broker.has_subscriber)
         return self
 
     def _tls_files(self, folder: Path) -> dict[str, str]:
@@ -167,12 +169,25 @@ class MqttEndpoint:
         return paths
 
     def send(self, topic: str, payload: bytes) -> None:
-        """Broadcast ``payload`` on ``topic`` to its subscribers (any thread; order kept)."""
-        loop, broker = self._loop, self._broker
-        if loop is None or broker is None:
+        """Broadcast ``payload`` on ``topic`` to its subscribers (any thread; order kept).
+
+        Messages wait in one outbox that the broker's loop drains: one wake-up of the loop
+        carries every message sent since it last ran, not one each.
+        """
+        loop = self._loop
+        if loop is None:
             return
-        # Callbacks run in the order they were made, and so do the tasks they create.
-        loop.call_soon_threadsafe(broker.broadcast_soon, topic, payload)
+        with self._outbox_lock:
+            self._outbox.append((topic, payload))
+            wake = len(self._outbox) == 1
+        if wake:
+            loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._outbox_lock:
+            messages, self._outbox = self._outbox, []
+        if self._broker is not None:
+            self._broker.broadcast_now(messages)
 
     def stop(self) -> None:
         """Close every connection and stop the broker's thread."""

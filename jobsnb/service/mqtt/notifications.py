@@ -27,10 +27,16 @@ from jobsnb.service.mqtt.payloads import encode, execution_data
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
 
-__all__ = ["JobNotifications", "Send"]
+__all__ = ["JobNotifications", "Send", "Wants"]
 
 #: Hands a message (topic, payload) to the broker; called under the backend's lock, in order.
 Send = Callable[[str, bytes], None]
+#: Whether a topic has a subscriber (a message nobody would receive is neither made nor sent).
+Wants = Callable[[str], bool]
+
+
+def _everything(topic: str) -> bool:
+    return True
 
 
 class JobNotifications:
@@ -42,11 +48,15 @@ class JobNotifications:
         The service's backend.
     send
         Where messages go (the broker's outbox); it must not block or call the backend.
+    wants
+        Whether a topic has a subscriber now; None: every topic (a broker the service cannot
+        see into). ``sent`` counts what was sent.
     """
 
-    def __init__(self, backend: JobsBackend, send: Send) -> None:
+    def __init__(self, backend: JobsBackend, send: Send, wants: Wants | None = None) -> None:
         self.backend = backend
         self.send = send
+        self.wants = wants or _everything
         self.sent = {"notify": 0, "notify-next": 0}
         # The execution each thing was last told is its next (compared by identity: a retry is
         # a new Execution); a thing told that nothing is next has no entry.
@@ -54,30 +64,33 @@ class JobNotifications:
         self.close = backend.on_changes(self._changed)
 
     def _changed(self, things: list[str], events: list[Event]) -> None:
-        backend = self.backend
+        backend, wants = self.backend, self.wants
         now = backend.clock.now()
         queues, nexts = backend.by_thing, self._nexts
         for thing in things:
+            queue = queues.get(thing)
             # The engine names a thing only when an execution of it was queued, changed status
             # or left its pending list: each is a ListNotification.
-            in_progress, queued = pending_lists(queues.get(thing))
-            self._notify(thing, in_progress, queued, now)
-            pending = in_progress or queued
-            first = pending[0] if pending else None
+            topic = f"$aws/things/{thing}/jobs/notify"
+            if wants(topic):
+                self._notify(topic, *pending_lists(queue), now)
+            first = queue.next_pending() if queue is not None else None
             if first is not nexts.get(thing):
                 if first is None:
                     del nexts[thing]
                 else:
                     nexts[thing] = first
-                self._notify_next(thing, first, now)
+                topic = f"$aws/things/{thing}/jobs/notify-next"
+                if wants(topic):
+                    self._notify_next(topic, first, now)
         for kind, operation, subject, status in events:
             event = event_message(backend, kind, operation, subject, status, now)
-            if event is not None:
+            if event is not None and wants(event[0]):
                 self.sent[kind] = self.sent.get(kind, 0) + 1
                 self.send(event[0], encode(event[1]))
 
     def _notify(
-        self, thing: str, in_progress: list[Execution], queued: list[Execution], now: float
+        self, topic: str, in_progress: list[Execution], queued: list[Execution], now: float
     ) -> None:
         jobs: dict[str, list[dict[str, object]]] = {}
         if in_progress:
@@ -85,11 +98,11 @@ class JobNotifications:
         if queued:
             jobs["QUEUED"] = [ex.data_summary() for ex in queued]
         self.sent["notify"] += 1
-        self.send(f"$aws/things/{thing}/jobs/notify", encode({"timestamp": int(now), "jobs": jobs}))
+        self.send(topic, encode({"timestamp": int(now), "jobs": jobs}))
 
-    def _notify_next(self, thing: str, first: Execution | None, now: float) -> None:
+    def _notify_next(self, topic: str, first: Execution | None, now: float) -> None:
         message: dict[str, Any] = {"timestamp": int(now)}
         if first is not None:
             message["execution"] = execution_data(first, now)
         self.sent["notify-next"] += 1
-        self.send(f"$aws/things/{thing}/jobs/notify-next", encode(message))
+        self.send(topic, encode(message))
