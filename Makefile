@@ -86,6 +86,7 @@ test-fast: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/service_throughput.py
+	$(BIN)/python benchmarks/mqtt_throughput.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/frames.py
 	$(BIN)/python benchmarks/charts_scale.py

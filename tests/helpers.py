@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import _thread
 import http.client
+import json
+import os
+import queue
 import re
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -338,6 +342,15 @@ class Server:
         self.proc.send_signal(sig)
         return self.proc.wait(timeout=15)
 
+    def next_lines(self, count: int) -> list[str]:
+        """The next ``count`` lines it prints (the startup lines after the URL's)."""
+        assert self.proc.stdout is not None
+        stdout, lines = self.proc.stdout, queue.Queue[str]()
+        threading.Thread(
+            target=lambda: [lines.put(stdout.readline()) for _ in range(count)], daemon=True
+        ).start()
+        return [lines.get(timeout=STARTUP_SECONDS).rstrip("\n") for _ in range(count)]
+
 
 def first_line(proc: subprocess.Popen[str]) -> str:
     assert proc.stdout is not None
@@ -414,3 +427,106 @@ class RefusingProxy(LossyProxy):
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
+
+
+# --- MQTT devices ---------------------------------------------------------------------------------
+
+#: How long a test waits for an MQTT message or connection (a bound on a hang, not an assertion).
+MQTT_WAIT = 20.0
+
+
+class MqttThing:
+    """A paho client acting as a device on the service's MQTT endpoint, its messages in a queue.
+
+    ``tls``: (CA file, certificate file, key file) for the mutual-TLS listener; None for plain
+    TCP. ``connected`` is paho's CONNACK reason (``"Success"`` once accepted).
+    """
+
+    def __init__(
+        self, port: int, client_id: str, tls: tuple[Path, Path, Path] | None = None
+    ) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, reconnect_on_failure=False
+        )
+        if tls is not None:
+            ca, cert, key = tls
+            self.client.tls_set(ca_certs=str(ca), certfile=str(cert), keyfile=str(key))
+        answered, self.reason = threading.Event(), "no answer"
+        self.closed = threading.Event()
+
+        def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+            self.reason = str(reason)
+            answered.set()
+
+        def on_message(client: Any, userdata: Any, message: Any) -> None:
+            self.messages.put((message.topic, json.loads(message.payload)))
+
+        self.client.on_connect = on_connect
+        self.client.on_message = on_message
+        self.client.on_disconnect = lambda *_: (self.closed.set(), answered.set())
+        self.client.connect("localhost", port)
+        self.client.loop_start()
+        answered.wait(MQTT_WAIT)
+
+    def subscribe(self, topic_filter: str) -> None:
+        """Subscribe at QoS 1 and wait for the SUBACK."""
+        acked = threading.Event()
+        self.client.on_subscribe = lambda *_: acked.set()
+        self.client.subscribe(topic_filter, 1)
+        assert acked.wait(MQTT_WAIT), f"no SUBACK for {topic_filter}"
+
+    def next(self) -> tuple[str, Any]:
+        """The next (topic, decoded payload) it received."""
+        return self.messages.get(timeout=MQTT_WAIT)
+
+    def request(self, topic: str, payload: dict[str, Any]) -> tuple[str, Any]:
+        """Publish a jobs request and return its answer, skipping notifications."""
+        self.client.publish(topic, json.dumps(payload), qos=1)
+        while True:
+            answer_topic, answer = self.next()
+            if answer_topic.startswith(f"{topic}/"):
+                return answer_topic, answer
+
+    def close(self) -> None:
+        """Disconnect and stop paho's network thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+@contextmanager
+def running_mosquitto(tmp_path: Path) -> Iterator[str]:
+    """A Mosquitto broker on 127.0.0.1 taking anonymous clients; yields its mqtt:// URL.
+
+    Skips without Debian's ``mosquitto`` (``make test`` installs it as root), except under
+    ``CI=true``, where it fails.
+    """
+    if not os.access(MOSQUITTO, os.X_OK):
+        reason = "mosquitto is not installed (apt-get install mosquitto)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    port = closed_port()
+    config = tmp_path / "mosquitto.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    broker = subprocess.Popen([MOSQUITTO, "-c", str(config)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + MQTT_WAIT  # a bound on a hang, not a time assertion
+        while not _listening(port):
+            assert broker.poll() is None, broker.stderr.read() if broker.stderr else ""
+            assert time.monotonic() < deadline, "mosquitto did not listen"
+            time.sleep(0.05)
+        yield f"mqtt://127.0.0.1:{port}"
+    finally:
+        broker.terminate()
+        broker.wait(timeout=10)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0

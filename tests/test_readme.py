@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from jobsnb.schema import schema_markdown
 
@@ -79,3 +81,60 @@ def test_readme_fleet_client_and_charts_blocks_run_against_the_sandbox() -> None
         exec(compile("\n".join(runnable), "README.md", "exec"), namespace)
     finally:
         namespace["sb"].close()  # type: ignore[attr-defined]
+
+
+def test_readme_device_code_over_mqtt_commands_run(tmp_path: Path) -> None:
+    """`jobsnb serve --mqtt`, the AWS CLI provisioning and the paho device, as written."""
+    import queue
+    import re
+    import subprocess
+    import sys
+
+    from tests.helpers import MQTT_WAIT, assert_clean_exit, serve
+
+    section = README[
+        README.index("#### Over MQTT") : README.index("## The local IoT Jobs service in detail")
+    ]
+    start, provision = re.findall(r"```bash\n(.*?)\n```", section, re.S)
+    (device_code,) = re.findall(r"```python\n(.*?)\n```", section, re.S)
+    certs = f"{tmp_path}/certs/"
+    (tmp_path / "certs").mkdir()
+    serve_line = next(line for line in start.splitlines() if " serve " in line)
+    flags = serve_line.split(" serve ", 1)[1].replace("certs/", certs).split()
+    assert flags[:2] == ["--port", "8765"]
+    free_ports = ["--mqtt-port", "0", "--mqtt-tls-port", "0"]
+    with serve(tmp_path, *flags[2:], *free_ports) as server:
+        _, tls_line, ca_line = server.next_lines(3)
+        assert ca_line.endswith(f"{certs}jobsnb-ca.pem")
+        found = re.search(r"mqtts://127\.0\.0\.1:(\d+)", tls_line)
+        assert found, tls_line
+        script = provision.replace("http://127.0.0.1:8765", server.url).replace("certs/", certs)
+        path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            env={"PATH": path, "HOME": str(tmp_path)},
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        code = device_code.replace("certs/", certs).replace("8883", found.group(1))
+        code = code.replace("device.loop_forever()", "")
+        namespace: dict[str, Any] = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+        device, answers = namespace["device"], queue.Queue[tuple[str, bytes]]()
+        device.on_message = lambda client, userdata, message: answers.put(
+            (message.topic, message.payload)
+        )
+        device.loop_start()
+        try:
+            topic, payload = answers.get(timeout=MQTT_WAIT)
+            while topic != "$aws/things/gw-1/jobs/start-next/accepted":
+                topic, payload = answers.get(timeout=MQTT_WAIT)
+        finally:
+            device.disconnect()
+            device.loop_stop()
+        execution = json.loads(payload)["execution"]
+        assert (execution["jobId"], execution["status"]) == ("fw-1", "IN_PROGRESS")
+        assert execution["jobDocument"] == {"operation": "update", "version": "2.1"}
+        assert_clean_exit(server, server.stop())

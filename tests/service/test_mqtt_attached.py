@@ -7,11 +7,6 @@ skip, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,39 +16,15 @@ import pytest
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
 from jobsnb.service import LocalJobsService
-from tests.helpers import closed_port
-from tests.service.mqtt_clients import WAIT, Device
-
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+from tests.helpers import closed_port, running_mosquitto
+from tests.service.mqtt_clients import Device
 
 
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[str]:
     """A Mosquitto broker on 127.0.0.1 taking anonymous clients; yields its mqtt:// URL."""
-    if not os.access(MOSQUITTO, os.X_OK):
-        reason = "mosquitto is not installed (apt-get install mosquitto)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    port = closed_port()
-    config = tmp_path / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    broker = subprocess.Popen([MOSQUITTO, "-c", str(config)], stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + WAIT  # a bound on a hang, not a time assertion
-        while not _listening(port):
-            assert broker.poll() is None, broker.stderr.read() if broker.stderr else ""
-            assert time.monotonic() < deadline, "mosquitto did not listen"
-            time.sleep(0.05)
-        yield f"mqtt://127.0.0.1:{port}"
-    finally:
-        broker.terminate()
-        broker.wait(timeout=10)
+    with running_mosquitto(tmp_path) as url:
+        yield url
 
 
 def _client(service: LocalJobsService, name: str) -> Any:
