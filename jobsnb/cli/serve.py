@@ -134,7 +134,10 @@ def run(args: argparse.Namespace) -> int:
             suffix = f" (fleet: {args.fleet} things, seed {args.fleet_seed}, {args.fleet_speed:g}x)"
         lines = [f"jobsnb local IoT Jobs service listening on {service.url}{suffix}"]
         print("\n".join(lines + mqtt.describe(service, args)), flush=True)
-        service.serve_forever()
+        # Not service.serve_forever(), which stops the service as it returns: the fleet's
+        # devices stop first, so none is cut off in the middle of a request.
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:

@@ -253,7 +253,7 @@ class LocalJobsService:
             thread.join(timeout=5)
 
     def serve_forever(self) -> None:
-        """Block until interrupted (used by ``jobsnb serve``)."""
+        """Serve until interrupted (Ctrl-C), then stop."""
         self.start()
         try:
             while not self._stopping.wait(3600):
