@@ -11,9 +11,7 @@ and who may connect and publish what is the broker's configuration (Mosquitto's
 
 from __future__ import annotations
 
-import tempfile
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -21,7 +19,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
-from jobsnb.service.mqtt.notifications import JobNotifications
+from jobsnb.service.mqtt.shared import SharedEndpoint
 from jobsnb.service.mqtt.topics import Admit, JobsTopics
 
 if TYPE_CHECKING:
@@ -40,7 +38,7 @@ REQUEST_FILTERS = (
 CONNECT_TIMEOUT = 10.0
 
 
-class AttachedEndpoint:
+class AttachedEndpoint(SharedEndpoint):
     """The service's jobs topics on the MQTT broker at ``url`` (``mqtt://host:port``).
 
     Parameters
@@ -65,7 +63,7 @@ class AttachedEndpoint:
         parts = urlsplit(url)
         if parts.scheme != "mqtt" or not parts.hostname:
             raise InvalidParameterError("mqtt", "must be True, a port, or mqtt://host[:port]", url)
-        self.backend = backend
+        SharedEndpoint.__init__(self, backend)
         self.url = url
         self.host = parts.hostname
         try:
@@ -76,20 +74,6 @@ class AttachedEndpoint:
         self.jobs = JobsTopics(backend, admit)
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self._client.on_message = self._request
-        self._files: tempfile.TemporaryDirectory[str] | None = None
-        self._notifications: JobNotifications | None = None
-
-    @property
-    def ca_file(self) -> Path:
-        """The PEM file of the service's CA, for the broker's ``cafile`` and the devices."""
-        if self._files is None:
-            raise ServiceStartError("The MQTT endpoint is not running.")
-        return Path(self._files.name) / "ca.pem"
-
-    @property
-    def notifications_sent(self) -> dict[str, int]:
-        """How many ``notify`` and ``notify-next`` messages were published so far."""
-        return dict(self._notifications.sent) if self._notifications is not None else {}
 
     def start(self) -> AttachedEndpoint:
         """Connect, subscribe to the request topics, and start publishing notifications."""
@@ -125,9 +109,8 @@ class AttachedEndpoint:
             raise ServiceStartError(
                 f"The MQTT broker at {self.url} refused the jobs request topics: {why}"
             )
-        self._files = tempfile.TemporaryDirectory(prefix="jobsnb-mqtt-")
-        self.ca_file.write_text(self.backend.authority.ca_pem)
-        self._notifications = JobNotifications(self.backend, self.send)
+        self._write_files()
+        self._start_notifying(self.send)
         return self
 
     def _request(self, client: mqtt.Client, _: Any, message: mqtt.MQTTMessage) -> None:
@@ -140,11 +123,6 @@ class AttachedEndpoint:
 
     def stop(self) -> None:
         """Stop publishing, unsubscribe and disconnect."""
-        if self._notifications is not None:
-            self._notifications.close()
-            self._notifications = None
+        self._close_shared()
         self._client.disconnect()
         self._client.loop_stop()
-        if self._files is not None:
-            self._files.cleanup()
-            self._files = None

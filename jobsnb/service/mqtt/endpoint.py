@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import tempfile
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobsnb.exceptions import ServiceStartError
 from jobsnb.service.loops import new_event_loop
 from jobsnb.service.mqtt.broker import JobsBroker
-from jobsnb.service.mqtt.notifications import JobNotifications
+from jobsnb.service.mqtt.shared import SharedEndpoint
 from jobsnb.service.mqtt.topics import Admit
 
 if TYPE_CHECKING:
@@ -37,7 +35,7 @@ logging.getLogger("amqtt").addHandler(logging.NullHandler())
 logging.getLogger("transitions").addHandler(logging.NullHandler())
 
 
-class MqttEndpoint:
+class MqttEndpoint(SharedEndpoint):
     """An MQTT broker serving AWS IoT's jobs topics for ``backend``.
 
     Parameters
@@ -71,23 +69,14 @@ class MqttEndpoint:
         tls_port: int | None = 0,
         admit: Admit | None = None,
     ) -> None:
-        self.backend = backend
+        SharedEndpoint.__init__(self, backend)
         self.admit = admit
         self.host, self.port, self.tls_port = host, port, tls_port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broker: JobsBroker | None = None
         self._thread: threading.Thread | None = None
-        self._files: tempfile.TemporaryDirectory[str] | None = None
-        self._notifications: JobNotifications | None = None
         self._outbox: list[tuple[str, bytes]] = []
         self._outbox_lock = threading.Lock()
-
-    @property
-    def ca_file(self) -> Path:
-        """The PEM file of the service's CA: what a device trusts (AmazonRootCA1's part)."""
-        if self._files is None:
-            raise ServiceStartError("The MQTT endpoint is not running.")
-        return Path(self._files.name) / "ca.pem"
 
     @property
     def broker(self) -> JobsBroker:
@@ -96,16 +85,11 @@ class MqttEndpoint:
             raise ServiceStartError("The MQTT endpoint is not running.")
         return self._broker
 
-    @property
-    def notifications_sent(self) -> dict[str, int]:
-        """How many ``notify`` and ``notify-next`` messages went to the broker so far."""
-        return dict(self._notifications.sent) if self._notifications is not None else {}
-
     def start(self) -> MqttEndpoint:
         """Start the broker's thread and listeners; returns self once they accept connections."""
         if self._loop is not None:
             return self
-        self._files = tempfile.TemporaryDirectory(prefix="jobsnb-mqtt-")
+        files = self._write_files(**self._server_files())
         listeners: dict[str, Any] = {
             "default": {"type": "tcp", "bind": f"{self.host}:{self.port}"},
         }
@@ -114,7 +98,9 @@ class MqttEndpoint:
                 "type": "tcp",
                 "bind": f"{self.host}:{self.tls_port}",
                 "ssl": True,
-                **self._tls_files(Path(self._files.name)),
+                "cafile": files["ca.pem"],
+                "certfile": files["server.pem"],
+                "keyfile": files["server.key"],
             }
         loop = new_event_loop()
         made: list[JobsBroker] = []
@@ -144,29 +130,21 @@ class MqttEndpoint:
         self._thread.start()
         ready.wait()
         if started.done() and started.exception() is not None:
-            self._files.cleanup()
+            self._close_shared()
             raise ServiceStartError(f"Cannot start the MQTT broker: {started.exception()}")
         broker = made[0]
         self._loop, self._broker = loop, broker
         self.port = broker.listening_port("default")
         if self.tls_port is not None:
             self.tls_port = broker.listening_port("tls")
-        self._notifications = JobNotifications(self.backend, self.send, broker.has_subscriber)
+        self._start_notifying(self.send, broker.has_subscriber)
         return self
 
-    def _tls_files(self, folder: Path) -> dict[str, str]:
-        authority = self.backend.authority
-        cert_pem, key_pem = authority.server_credentials([self.host])
-        files = {"cafile": authority.ca_pem, "certfile": cert_pem, "keyfile": key_pem}
-        paths = {}
-        for name, text in files.items():
-            path = (
-                folder
-                / {"cafile": "ca.pem", "certfile": "server.pem", "keyfile": "server.key"}[name]
-            )
-            path.write_text(text)
-            paths[name] = str(path)
-        return paths
+    def _server_files(self) -> dict[str, str]:
+        if self.tls_port is None:
+            return {}
+        cert_pem, key_pem = self.backend.authority.server_credentials([self.host])
+        return {"server.pem": cert_pem, "server.key": key_pem}
 
     def send(self, topic: str, payload: bytes) -> None:
         """Broadcast ``payload`` on ``topic`` to its subscribers (any thread; order kept).
@@ -192,18 +170,13 @@ class MqttEndpoint:
     def stop(self) -> None:
         """Close every connection and stop the broker's thread."""
         loop, self._loop = self._loop, None
-        if self._notifications is not None:
-            self._notifications.close()
-            self._notifications = None
+        self._close_shared()
         if loop is not None:
             loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
         self._broker = None
-        if self._files is not None:
-            self._files.cleanup()
-            self._files = None
 
 
 def _log_quietly(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
