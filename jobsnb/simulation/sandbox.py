@@ -295,6 +295,10 @@ class Sandbox:
         things = f"{asked} things" + (f" + {joined} enrolled later" if joined else "")
         if later:
             things += f" ({later} more to enrol from {ENROL_MINUTES[0]:.0f} min on)"
+        mqtt = self.service.mqtt
+        if mqtt is not None:  # where device code under test joins the fleet
+            host = self.service.url.split("//", 1)[1].rsplit(":", 1)[0]
+            url += f" (MQTT mqtt://{host}:{mqtt.port})"
         return (
             f"<Sandbox {url} seed={self.seed}: {things}, "
             f"{len(backend.group_names())} groups, {len(backend.job_ids())} of "

@@ -331,6 +331,7 @@ def test_a_sandbox_has_exactly_the_things_asked_for_and_says_when_more_enrol() -
     with jobsnb.sandbox(things=20, seed=0, config=quiet, warm_up="3h") as sb:
         assert len(sb.things) == 20
         assert "20 things," in repr(sb)
+        assert f"(MQTT mqtt://127.0.0.1:{sb.service.mqtt.port})" in repr(sb)
 
 
 def test_the_garbage_collector_runs_less_often_only_while_the_fleet_runs() -> None:
