@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import _thread
 import http.client
-import json
 import os
 import queue
 import re
@@ -429,71 +428,10 @@ class RefusingProxy(LossyProxy):
         handler.wfile.write(body)
 
 
-# --- MQTT devices ---------------------------------------------------------------------------------
+# --- MQTT (the devices are tests.service.mqtt_clients.Device) -------------------------------------
 
 #: How long a test waits for an MQTT message or connection (a bound on a hang, not an assertion).
 MQTT_WAIT = 20.0
-
-
-class MqttThing:
-    """A paho client acting as a device on the service's MQTT endpoint, its messages in a queue.
-
-    ``tls``: (CA file, certificate file, key file) for the mutual-TLS listener; None for plain
-    TCP. ``connected`` is paho's CONNACK reason (``"Success"`` once accepted).
-    """
-
-    def __init__(
-        self, port: int, client_id: str, tls: tuple[Path, Path, Path] | None = None
-    ) -> None:
-        import paho.mqtt.client as mqtt
-
-        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, reconnect_on_failure=False
-        )
-        if tls is not None:
-            ca, cert, key = tls
-            self.client.tls_set(ca_certs=str(ca), certfile=str(cert), keyfile=str(key))
-        answered, self.reason = threading.Event(), "no answer"
-        self.closed = threading.Event()
-
-        def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-            self.reason = str(reason)
-            answered.set()
-
-        def on_message(client: Any, userdata: Any, message: Any) -> None:
-            self.messages.put((message.topic, json.loads(message.payload)))
-
-        self.client.on_connect = on_connect
-        self.client.on_message = on_message
-        self.client.on_disconnect = lambda *_: (self.closed.set(), answered.set())
-        self.client.connect("localhost", port)
-        self.client.loop_start()
-        answered.wait(MQTT_WAIT)
-
-    def subscribe(self, topic_filter: str) -> None:
-        """Subscribe at QoS 1 and wait for the SUBACK."""
-        acked = threading.Event()
-        self.client.on_subscribe = lambda *_: acked.set()
-        self.client.subscribe(topic_filter, 1)
-        assert acked.wait(MQTT_WAIT), f"no SUBACK for {topic_filter}"
-
-    def next(self) -> tuple[str, Any]:
-        """The next (topic, decoded payload) it received."""
-        return self.messages.get(timeout=MQTT_WAIT)
-
-    def request(self, topic: str, payload: dict[str, Any]) -> tuple[str, Any]:
-        """Publish a jobs request and return its answer, skipping notifications."""
-        self.client.publish(topic, json.dumps(payload), qos=1)
-        while True:
-            answer_topic, answer = self.next()
-            if answer_topic.startswith(f"{topic}/"):
-                return answer_topic, answer
-
-    def close(self) -> None:
-        """Disconnect and stop paho's network thread."""
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

@@ -6,6 +6,7 @@ assertion about time.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -15,7 +16,8 @@ import pytest
 from jobsnb.cli import main, mqtt
 from jobsnb.cli.main import _parser
 from jobsnb.service import JobsBackend
-from tests.helpers import MODULE, MqttThing, Server, assert_clean_exit, running_mosquitto, serve
+from tests.helpers import MODULE, Server, assert_clean_exit, running_mosquitto, serve
+from tests.service.mqtt_clients import Device, jobs_topic
 
 PLAIN = re.compile(r"mqtt://127\.0\.0\.1:(\d+) ")
 TLS = re.compile(r"mqtts://127\.0\.0\.1:(\d+) ")
@@ -33,13 +35,10 @@ def plain_port(server: Server) -> int:
     return int(found.group(1))
 
 
-def job_started_over_mqtt(iot, device: MqttThing, thing_arn: str, job_id: str) -> dict:
+def job_started_over_mqtt(iot, device: Device, thing_arn: str, job_id: str) -> dict:
     """Create ``job_id`` on the thing over HTTPS; the device starts it over MQTT: its answer."""
-    thing = thing_arn.rsplit("/", 1)[1]
-    device.subscribe(f"$aws/things/{thing}/jobs/start-next/#")
     iot.create_job(jobId=job_id, targets=[thing_arn], document='{"op":"mqtt"}')
-    topic, answer = device.request(f"$aws/things/{thing}/jobs/start-next", {"clientToken": "c1"})
-    assert topic.endswith("/accepted"), answer
+    answer = device.accepted("start-next", {"clientToken": "c1"})
     assert answer["execution"]["jobId"] == job_id
     assert answer["execution"]["jobDocument"] == {"op": "mqtt"}
     return answer
@@ -50,23 +49,20 @@ def test_a_device_gets_and_does_its_job_over_mqtt_and_boto3_sees_it(tmp_path):
         port = plain_port(server)
         iot = server.client("iot")
         arn = iot.create_thing(thingName="dev-1")["thingArn"]
-        device = MqttThing(port, "dev-1")
+        device = Device(port, "dev-1")  # connected (else it raises), on its jobs topics
         try:
-            assert device.reason == "Success"
-            device.subscribe("$aws/things/dev-1/jobs/#")
             iot.create_job(jobId="j1", targets=[arn], document='{"op":"reboot"}')
-            topics = {device.next()[0] for _ in range(2)}
-            assert topics == {"$aws/things/dev-1/jobs/notify", "$aws/things/dev-1/jobs/notify-next"}
-            topic, answer = device.request(
-                "$aws/things/dev-1/jobs/start-next", {"clientToken": "c1"}
-            )
-            assert topic.endswith("/accepted"), answer
+            device.next("notify")
+            device.next("notify-next")
+            # The job's two notifications, each once, and nothing else before the device asks.
+            assert sorted(topic for topic, _ in device.received) == [
+                jobs_topic("dev-1", "notify"),
+                jobs_topic("dev-1", "notify-next"),
+            ]
+            answer = device.accepted("start-next", {"clientToken": "c1"})
             assert answer["execution"]["jobDocument"] == {"op": "reboot"}
             assert answer["clientToken"] == "c1"
-            topic, answer = device.request(
-                "$aws/things/dev-1/jobs/j1/update", {"status": "SUCCEEDED", "expectedVersion": 2}
-            )
-            assert topic.endswith("/accepted"), answer
+            device.accepted("j1/update", {"status": "SUCCEEDED", "expectedVersion": 2})
         finally:
             device.close()
         assert iot.describe_job(jobId="j1")["job"]["status"] == "COMPLETED"
@@ -79,14 +75,13 @@ def test_the_fleet_and_mqtt_share_one_service(tmp_path):
         port = plain_port(server)
         iot = server.client("iot")
         thing = iot.list_things()["things"][0]
-        watcher = MqttThing(port, "watcher")
+        watcher = Device(port, "watcher", subscribe=("$aws/things/+/jobs/notify-next",))
         try:
-            watcher.subscribe("$aws/things/+/jobs/notify-next")
             iot.create_job(jobId="mqtt-check", targets=[thing["thingArn"]], document="{}")
-            topic, message = watcher.next()
+            notify_next = jobs_topic(thing["thingName"], "notify-next")
+            message = json.loads(watcher.raw(notify_next))
             while message.get("execution", {}).get("jobId") != "mqtt-check":
-                topic, message = watcher.next()  # the fleet's own jobs' notifications
-            assert topic == f"$aws/things/{thing['thingName']}/jobs/notify-next"
+                message = json.loads(watcher.raw(notify_next))  # the fleet's own jobs'
         finally:
             watcher.close()
         assert_clean_exit(server, server.stop())
@@ -187,16 +182,16 @@ def test_a_device_connects_over_mutual_tls_trusting_the_ca_file_copy(tmp_path):
         cert.write_text(keys["certificatePem"])
         key.write_text(keys["keyPair"]["PrivateKey"])
         iot.attach_thing_principal(thingName="dev-tls", principal=keys["certificateArn"])
-        device = MqttThing(port, "dev-tls", tls=(ca, cert, key))
+        # As a device would: by name, so the server certificate's "localhost" is checked.
+        tls = (str(ca), str(cert), str(key))
+        device = Device(port, "dev-tls", tls=tls, host="localhost")
         try:
-            assert device.reason == "Success"
             job_started_over_mqtt(iot, device, arn, "tls-job")
         finally:
             device.close()
         # The certificate is attached to dev-tls alone: another client id is refused.
-        stranger = MqttThing(port, "someone-else", tls=(ca, cert, key))
-        stranger.close()
-        assert stranger.reason != "Success"
+        with pytest.raises(ConnectionRefusedError, match="Not authorized"):
+            Device(port, "someone-else", tls=tls, host="localhost")
         assert_clean_exit(server, server.stop())
 
 
@@ -212,7 +207,7 @@ def test_serve_attached_to_mosquitto_answers_a_device_there(tmp_path):
         assert ca.read_text().startswith("-----BEGIN CERTIFICATE-----")
         iot = server.client("iot")
         arn = iot.create_thing(thingName="dev-m")["thingArn"]
-        device = MqttThing(int(url.rsplit(":", 1)[1]), "dev-m")
+        device = Device(int(url.rsplit(":", 1)[1]), "dev-m")
         try:
             job_started_over_mqtt(iot, device, arn, "on-mosquitto")
         finally:

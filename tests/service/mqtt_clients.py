@@ -1,10 +1,11 @@
 """MQTT devices for the tests of the service's jobs topics: paho clients that act as things.
 
-A :class:`Device` connects to the service's plain-TCP MQTT listener with its thing name as
-client id, subscribes to its jobs topics and keeps every message it receives, per topic, in
-arrival order. Tests wait on messages with a timeout (a bound on a hang, never an assertion
-about time); a message that must *not* come is proven absent by the order of the ones that do,
-since the service sends a thing's messages in the order it made them.
+A :class:`Device` connects to an MQTT listener (the service's plain-TCP or mutual-TLS one, or
+a broker ``jobsnb serve --mqtt-broker`` is attached to) with its thing name as client id,
+subscribes to its jobs topics and keeps every message it receives, per topic, in arrival order.
+Tests wait on messages with a timeout (a bound on a hang, never an assertion about time); a
+message that must *not* come is proven absent by the order of the ones that do, since the
+service sends a thing's messages in the order it made them.
 """
 
 from __future__ import annotations
@@ -34,18 +35,22 @@ class Device:
     Parameters
     ----------
     port
-        The service's plain-TCP MQTT port.
+        The MQTT port: the service's plain-TCP one, or its mutual-TLS one with ``tls``.
     thing
         The thing name, also the client id unless ``client_id`` says otherwise.
     subscribe
         Topic filters to subscribe to at QoS 1 (default: everything under the thing's jobs).
     tls
         For the mutual-TLS port: the CA file the device trusts, its certificate and key files.
+    host
+        The host to connect to; with ``tls``, also the name the server certificate must carry.
 
     Raises
     ------
     ConnectionRefusedError
         When the broker's CONNACK refuses the device (the message is its reason).
+    AssertionError
+        When no CONNACK comes: the connection is closed first, or none comes in :data:`WAIT`.
     """
 
     def __init__(
@@ -56,6 +61,7 @@ class Device:
         client_id: str | None = None,
         subscribe: tuple[str, ...] | None = None,
         tls: tuple[str, str, str] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.thing = thing
         self._lock = threading.Condition()
@@ -73,21 +79,27 @@ class Device:
         connack: list[Any] = []
         self.client.on_message = self._on_message
         self.client.on_connect = lambda *args: (connack.append(args[3]), connected.set())
-        self.client.on_disconnect = lambda *_: self.closed.set()
+        # A close before any CONNACK ends the wait for it too (then connack stays empty).
+        self.client.on_disconnect = lambda *_: (self.closed.set(), connected.set())
         if tls is not None:
             ca_file, cert_file, key_file = tls
             self.client.tls_set(ca_certs=ca_file, certfile=cert_file, keyfile=key_file)
-        self.client.connect("127.0.0.1", port, keepalive=60)
+        self.client.connect(host, port, keepalive=60)
         self.client.loop_start()
-        if not connected.wait(WAIT):
-            raise AssertionError(f"{thing} did not connect")
-        if connack[0].is_failure:
-            self.close()
-            raise ConnectionRefusedError(str(connack[0]))
-        filters = subscribe if subscribe is not None else (jobs_topic(thing, "#"),)
-        for topic_filter in filters:
-            if not self.subscribe(topic_filter):
-                raise AssertionError(f"{thing} may not subscribe to {topic_filter}")
+        try:
+            if not connected.wait(WAIT):
+                raise AssertionError(f"{thing} did not connect")
+            if not connack:
+                raise AssertionError(f"{thing} was disconnected before any CONNACK")
+            if connack[0].is_failure:
+                raise ConnectionRefusedError(str(connack[0]))
+            filters = subscribe if subscribe is not None else (jobs_topic(thing, "#"),)
+            for topic_filter in filters:
+                if not self.subscribe(topic_filter):
+                    raise AssertionError(f"{thing} may not subscribe to {topic_filter}")
+        except BaseException:
+            self.close()  # no paho network thread outlives a device that failed to set up
+            raise
 
     def subscribe(self, topic_filter: str, qos: int = 1) -> bool:
         """Subscribe and wait for the broker's SUBACK; False when it refused the filter."""
