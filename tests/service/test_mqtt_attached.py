@@ -7,17 +7,20 @@ skip, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
+import paho.mqtt.client as mqtt
 import pytest
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
 from jobsnb.service import LocalJobsService
 from tests.helpers import closed_port, running_mosquitto
-from tests.service.mqtt_clients import Device
+from tests.service.mqtt_clients import WAIT, Device
 
 
 @pytest.fixture
@@ -85,3 +88,64 @@ def test_attaching_to_a_broker_that_is_not_there_is_a_clear_error() -> None:
 def test_a_broker_url_that_is_not_mqtt_host_port_is_refused(url: str) -> None:
     with pytest.raises(InvalidParameterError, match=r"mqtt"):
         LocalJobsService(mqtt=url)
+
+
+class _Mqtt5Device:
+    """A paho client speaking MQTT 5, as the AWS IoT Device SDK v2's mqtt5 client does."""
+
+    def __init__(self, port: int, thing: str) -> None:
+        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.connack: list[str] = []
+        answered = threading.Event()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=thing, protocol=mqtt.MQTTv5,
+            reconnect_on_failure=False,
+        )  # fmt: skip
+        self.client.on_connect = lambda *args: (self.connack.append(str(args[3])), answered.set())
+        self.client.on_message = lambda _c, _u, m: self.messages.put(
+            (m.topic, json.loads(m.payload))
+        )
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert answered.wait(WAIT), "no CONNACK"
+
+    def request(self, topic: str, payload: dict[str, Any]) -> tuple[str, Any]:
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.subscribe(f"{topic}/+", qos=1)
+        assert subscribed.wait(WAIT)
+        self.client.publish(topic, json.dumps(payload), qos=1)
+        return self.messages.get(timeout=WAIT)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_an_mqtt5_device_runs_its_jobs_through_mosquitto(mosquitto: str) -> None:
+    """The embedded broker speaks MQTT 3.1.1 only; MQTT 5 devices go through a team's broker."""
+    with LocalJobsService(mqtt=mosquitto) as service:
+        assert service.mqtt is not None
+        iot = _client(service, "iot")
+        arn = iot.create_thing(thingName="dev-5")["thingArn"]
+        iot.create_job(jobId="fw-5", targets=[arn], document='{"v": 5}')
+        device = _Mqtt5Device(service.mqtt.port, "dev-5")
+        try:
+            assert device.connack == ["Success"]
+            topic, answer = device.request(
+                "$aws/things/dev-5/jobs/start-next", {"clientToken": "5"}
+            )
+            assert topic == "$aws/things/dev-5/jobs/start-next/accepted"
+            assert (answer["execution"]["jobId"], answer["clientToken"]) == ("fw-5", "5")
+        finally:
+            device.close()
+
+
+def test_the_embedded_broker_refuses_mqtt5_with_its_connack() -> None:
+    with LocalJobsService(mqtt=True, mqtt_tls_port=None) as service:
+        assert service.mqtt is not None
+        device = _Mqtt5Device(service.mqtt.port, "dev-5")
+        try:
+            assert device.connack == ["Unsupported protocol version"]
+        finally:
+            device.close()
