@@ -5,9 +5,9 @@ Methods are named like the boto3 operations they serve and return model objects;
 itself and first applies what fell due (:mod:`jobsnb.service.locking`), so the backend is safe to
 call from any thread while the service runs: bulk-loading a fleet through ``service.backend`` is
 as safe as a request. The read-only views (``status_counts``, ``group_members``, ...) and the
-:meth:`~jobsnb.service.engine.Engine.on_queued` and
+:meth:`~jobsnb.service.listeners.Listeners.on_changes` and
 :meth:`~jobsnb.service.command_executions.CommandExecutions.on_command` hooks are what code
-outside the service may use; the attributes behind them are the service's own.
+outside the backend may use; the attributes behind them are the service's own.
 """
 
 from __future__ import annotations

@@ -7,12 +7,10 @@ window, end) wait in one heap ordered by due time (the commands keep a heap of t
 ``next_due``); :meth:`Engine.tick` applies everything that is due, in time order and at the time it
 was due, before each operation (the lazy part) and from the server's sweep thread.
 
-Whoever must learn of new executions registers with :meth:`Engine.on_queued`: the engine calls
-it for every execution it queues. Whoever must learn of every change to a thing's pending
-executions (MQTT's ``jobs/notify`` and ``jobs/notify-next``) registers with
-:meth:`Engine.on_changes`: it hears of each such thing once the operation that changed it
-is done, while the lock is still held, so it sees every state in the order the service went
-through them.
+Whoever must learn of every change to a thing's pending executions (MQTT's ``jobs/notify`` and
+``jobs/notify-next``) registers with :meth:`Engine.on_changes`: it hears of each such thing once
+the operation that changed it is done, while the lock is still held, so it sees every state in
+the order the service went through them.
 """
 
 from __future__ import annotations
@@ -139,7 +137,7 @@ class Engine(Listeners):
 
     # ----------------------------------------------------------------- executions
     def queue(self, job: Job, thing_name: str, at: float, retry_attempt: int = 0) -> Execution:
-        """Queue a new execution of ``job`` on the thing at ``at``, tell the listeners, return it.
+        """Queue a new execution of ``job`` on the thing at ``at`` and return it.
 
         Its execution number is one more than the thing's latest for the job (1 for the first).
         """
@@ -160,8 +158,6 @@ class Engine(Listeners):
         else:
             queue.add(execution)
         self._touch(thing_name)
-        for listener in self._listeners:
-            listener(job.job_id, thing_name, at)
         return execution
 
     def _move(self, execution: Execution, status: str, at: float) -> None:

@@ -1,10 +1,9 @@
-"""Who hears of the engine's changes: the hooks code outside the state machine may register.
+"""Who hears of the engine's changes: the hook code outside the state machine may register.
 
-:meth:`Listeners.on_queued` hears of every execution queued; :meth:`Listeners.on_changes` of
-every thing whose pending executions changed and of the jobs events (an execution ending, a job
-completing, canceled or deleted), once the operation that made them is done (MQTT's
-``jobs/notify``, ``jobs/notify-next`` and ``$aws/events`` come from it). Both are called under
-the backend's lock, in the order the service went through its states.
+:meth:`Listeners.on_changes` hears of every thing whose pending executions changed and of the
+jobs events (an execution ending, a job completing, canceled or deleted), once the operation that
+made them is done (MQTT's ``jobs/notify``, ``jobs/notify-next`` and ``$aws/events`` come from
+it), under the backend's lock, in the order the service went through its states.
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ if TYPE_CHECKING:
     from jobsnb.service.executions import Execution
     from jobsnb.service.jobs import Job
 
-__all__ = ["ChangeListener", "Event", "Listeners", "QueuedListener"]
+__all__ = ["ChangeListener", "Event", "Listeners"]
 
-#: Called with (job id, thing name, queuedAt) for every execution queued, under the lock.
-QueuedListener = Callable[[str, str, float], None]
 #: A jobs event: ("job" or "jobExecution", AWS's operation name, the Job or the Execution, and
 #: its status when the event happened).
 Event = tuple[str, str, object, str]
@@ -29,35 +26,17 @@ ChangeListener = Callable[[list[str], list[Event]], None]
 
 
 class Listeners:
-    """The engine's listener lists and the set of things changed since they last heard."""
+    """The engine's change listeners, and what changed since they last heard."""
 
     lock: threading.RLock
 
     def __init__(self) -> None:
-        self._listeners: list[QueuedListener] = []
         self._change_listeners: list[ChangeListener] = []
         # Things whose pending executions changed since the last publish_changes (an ordered
         # set) and the events since; None while nobody listens, so a fleet without MQTT pays
         # one test per change.
         self._changed: dict[str, None] | None = None
         self._jobs_events: list[Event] | None = None
-
-    def on_queued(self, listener: QueuedListener) -> Callable[[], None]:
-        """Call ``listener(job_id, thing_name, queued_at)`` for every execution queued from now on.
-
-        Calls come in queue order (job creation, rollout release, retry, a thing joining a
-        CONTINUOUS job's group) while the lock is held, so a listener only records what it is
-        told; it must not call the backend. Returns a function that removes the listener.
-        """
-        with self.lock:
-            self._listeners.append(listener)
-
-        def remove() -> None:
-            with self.lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return remove
 
     def on_changes(self, listener: ChangeListener) -> Callable[[], None]:
         """Call ``listener(thing_names, events)`` after each operation that changed something.
