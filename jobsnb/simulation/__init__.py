@@ -3,8 +3,9 @@
 Nothing here reaches into the service's state. The devices talk to it over the data plane and
 the operator over the control plane, through boto3 and HTTP, like real device code and a real
 operator, and the devices learn of their jobs from ``jobs/notify-next`` over MQTT
-(:mod:`~jobsnb.simulation.notices`); besides these the scheduler uses only the service's clock,
-the backend's public views and its ``on_command`` hook (Commands, until they go over MQTT).
+(:mod:`~jobsnb.simulation.notices`) and receive and answer their commands over MQTT
+(:mod:`~jobsnb.simulation.answers`); besides these the scheduler uses only the service's clock
+and the backend's public views.
 
 * :mod:`~jobsnb.simulation.plan`: everything a seed decides, with no service in sight, drawn
   from the distributions of :mod:`~jobsnb.simulation.config` and the job catalogue of

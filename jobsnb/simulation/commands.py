@@ -5,14 +5,14 @@ registry (``reboot``, static JSON; ``collect-logs``, a payload template with ``l
 ``since`` parameters) and when it runs them on which devices. Its generator is its own, so the
 jobs' plan is the one a seed gave before commands existed.
 
-:class:`CommandAnswers` is the devices' side. AWS pushes a command to its device over MQTT and
-the device answers on the response topic; the local service has neither, so the answers listen
-to the backend's ``on_command`` hook (the request topic) and report through its
-``update_command_execution`` (the response topic). Every execution a fleet device is sent, by
-the plan's operator or by anyone else, gets answers drawn from a generator seeded by (seed,
-thing, command, the moment it was created): most SUCCEEDED with a ``result``, some FAILED or
-REJECTED with a ``statusReason``, some silent so that the cloud times them out, a few late,
-after the cloud's TIMED_OUT (which AWS lets a device override). ``collect-logs`` reports
+:class:`~jobsnb.simulation.answers.CommandAnswers` is the devices' side. As with AWS, the
+service publishes each command on its device's MQTT request topic and the device answers on its
+response topic: one paho client stands in for the fleet's devices on both. Every execution a
+fleet device is sent, by the plan's operator or by anyone else, gets answers drawn from a
+generator seeded by (seed, thing, command, the moment it arrived): most SUCCEEDED with a
+``result``, some FAILED or REJECTED with a ``statusReason``, some silent so that the cloud
+times them out, a few late, after the cloud's TIMED_OUT (which AWS lets a device override).
+``collect-logs`` reports
 IN_PROGRESS first.
 
 Examples
@@ -27,19 +27,15 @@ Examples
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import json
-import math
 import random
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobsnb.simulation.config import FleetConfig
 
-__all__ = ["COMMANDS", "CommandAnswers", "CommandRun", "PlannedCommand", "plan_commands"]
+__all__ = ["COMMANDS", "CommandRun", "PlannedCommand", "plan_commands"]
 
 _MINUTE = 60.0
 _PARAMETER = "${aws:iot:commandexecution::parameter:%s}"
@@ -166,102 +162,3 @@ def plan_commands(
             CommandRun(at, command.command_id, targets, command.timeout_seconds, parameters)
         )
     return COMMANDS, tuple(runs)
-
-
-#: A report: (thing, execution id, status, statusReason, result).
-Report = tuple[str, str, str, dict[str, str] | None, dict[str, Any] | None]
-_FAILURES = (
-    ("LOW_BATTERY", "Battery below 10%: command deferred"),
-    ("DISK_FULL", "No space left to stage the command"),
-)
-
-
-class CommandAnswers:
-    """The fleet's devices answering the commands the service sends them.
-
-    Parameters
-    ----------
-    seed, config
-        The plan's seed and distributions.
-    devices
-        The names of the fleet's devices: only they answer.
-    update
-        The backend's ``update_command_execution``: the response topic, in-process.
-    """
-
-    def __init__(
-        self,
-        seed: int,
-        config: FleetConfig,
-        devices: set[str],
-        update: Callable[..., Any],
-    ) -> None:
-        self._seed, self._config, self._devices, self._update = seed, config, devices, update
-        self._heap: list[tuple[float, int, Report]] = []
-        self._seq = itertools.count()
-        self._lock = threading.Lock()
-        self.errors: list[str] = []
-        self._works = {command.command_id: command.work_seconds for command in COMMANDS}
-
-    def received(self, request: Any) -> None:
-        """The backend's ``on_command`` hook: draw the device's answers (no backend call)."""
-        if request.thing_name not in self._devices:
-            return
-        for at, report in self._answers(request):
-            with self._lock:
-                heapq.heappush(self._heap, (at, next(self._seq), report))
-
-    def _answers(self, request: Any) -> list[tuple[float, Report]]:
-        config, thing, execution_id = self._config, request.thing_name, request.execution_id
-        # Not the execution id: a fan-out's calls number their executions in whatever order its
-        # threads ran, and the same seed must give each device the same answer.
-        moment = f"{request.command_id}/{request.created_at!r}"
-        rng = random.Random(f"{self._seed}/{thing}/command/{moment}")
-        created, timeout = request.created_at, request.execution_timeout_seconds
-        work = self._works.get(request.command_id, 15.0) * rng.lognormvariate(0.0, 0.5)
-        draw = rng.random()
-        answers: list[tuple[float, Report]] = []
-        if request.command_id == "collect-logs":
-            started = created + min(work / 3, timeout / 2)
-            answers.append((started, (thing, execution_id, "IN_PROGRESS", None, None)))
-        if draw < config.command_silence_rate:
-            return answers  # gone quiet: the cloud times it out
-        draw -= config.command_silence_rate
-        at = created + min(work, timeout * 0.9)
-        if draw < config.command_failure_rate:
-            code, text = rng.choice(_FAILURES)
-            reason = {"reasonCode": code, "reasonDescription": text}
-            answers.append((at, (thing, execution_id, "FAILED", reason, None)))
-        elif draw < config.command_failure_rate + config.command_rejection_rate:
-            reason = {"reasonCode": "BUSY", "reasonDescription": "Another command is running"}
-            answers.append((at, (thing, execution_id, "REJECTED", reason, None)))
-        else:
-            if draw > 1 - config.command_silence_rate - config.command_late_rate:
-                at = created + timeout + work  # after the cloud's TIMED_OUT
-            result: dict[str, Any] = {"uptime_seconds": {"s": str(rng.randrange(60, 3_000_000))}}
-            if request.command_id == "collect-logs":
-                lines = request.parameters.get("lines", {}).get("I", 500)
-                result["archive"] = {"s": f"s3://fleet-logs/{thing}/{execution_id}.gz"}
-                result["lines"] = {"s": str(rng.randrange(1, lines + 1))}
-            else:
-                result["clean_shutdown"] = {"b": rng.random() < 0.95}
-            reason = {"reasonCode": "OK", "reasonDescription": "Done"}
-            answers.append((at, (thing, execution_id, "SUCCEEDED", reason, result)))
-        return answers
-
-    def next_due(self) -> float:
-        """When the next answer is due (infinity when none is)."""
-        with self._lock:
-            return self._heap[0][0] if self._heap else math.inf
-
-    def answer_due(self, now: float) -> None:
-        """Report every answer due by ``now``, in time order."""
-        while True:
-            with self._lock:
-                if not self._heap or self._heap[0][0] > now:
-                    return
-                _, _, (thing, execution_id, status, reason, result) = heapq.heappop(self._heap)
-            try:
-                self._update(thing, execution_id, status, status_reason=reason, result=result)
-            except Exception as error:  # deleted meanwhile, say: the device's message is lost
-                self.errors.append(f"{thing} {execution_id} {status}: {error}")

@@ -15,9 +15,10 @@ subscriptions). After a clock move or an operator action, once every notify-next
 has sent so far has arrived, it wakes the idle devices whose message carries an execution, after
 a seeded notification delay from its ``queuedAt``. A busy device is not woken: it asks
 ``has_pending`` when it finishes. Every change of state of a job is an HTTP request to the
-service. Commands, which AWS sends and devices answer over MQTT only, go through the backend's
-``on_command`` hook and ``update_command_execution``
-(:class:`~jobsnb.simulation.commands.CommandAnswers`).
+service. Commands, which AWS sends and devices answer over MQTT only, arrive on the devices'
+request topics and are answered on their response topics through one more MQTT client
+(:class:`~jobsnb.simulation.answers.CommandAnswers`); a command request is read once every one
+the service sent has arrived, at the time of the step.
 
 The scheduler keeps a heap of (simulated time, action) and moves the clock from one due step to
 the next on an absolute grid of ``config.step_seconds`` (10 s): the devices' actions due within
@@ -60,7 +61,7 @@ from botocore.exceptions import ClientError
 
 from jobsnb.exceptions import InvalidParameterError
 from jobsnb.service import LocalJobsService, ManualClock
-from jobsnb.simulation.commands import CommandAnswers
+from jobsnb.simulation.answers import CommandAnswers
 from jobsnb.simulation.devices import ABSENT, IDLE, WAKE, DeviceAgent
 from jobsnb.simulation.notices import NextNotices
 from jobsnb.simulation.operator import FleetOperator
@@ -175,11 +176,9 @@ class Fleet:
             self._push(self.start + event.at, _EVENT, str(index))
         for index, run in enumerate(plan.command_runs):
             self._push(self.start + run.at, _COMMAND, str(index))
-        self.commands = CommandAnswers(
-            plan.seed, plan.config, set(self.agents), backend.update_command_execution
-        )
         self.notices = NextNotices(service)
-        self._stop_listening = (backend.on_command(self.commands.received), self.notices.close)
+        self.commands = CommandAnswers(service, plan.seed, plan.config, set(self.agents))
+        self._stop_listening = (self.commands.close, self.notices.close)
 
     # ----------------------------------------------------------------- set-up
     def populate(self) -> None:
@@ -232,6 +231,7 @@ class Fleet:
         with self._lock, fewer_collections():
             self._notify(self.clock.now())
             while True:
+                self.commands.catch_up(self.clock.now())
                 due_action = self._heap[0][0] if self._heap else math.inf
                 due_action = min(due_action, self.commands.next_due())
                 due_service = backend.next_due()

@@ -126,6 +126,14 @@ class Device:
                 raise AssertionError(f"no message on {topic}; got {self.topics()}")
             return self._messages[topic].popleft()
 
+    def first_of(self, *topics: str, timeout: float = WAIT) -> tuple[str, bytes]:
+        """The oldest unread message on the first of ``topics`` that has one (waits for one)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: any(self._messages[t] for t in topics), timeout):
+                raise AssertionError(f"no message on {topics}; got {self.topics()}")
+            topic = next(t for t in topics if self._messages[t])
+            return topic, self._messages[topic].popleft()
+
     def next(self, *levels: str) -> Any:
         """The oldest unread message on the thing's jobs topic ``levels``, decoded."""
         return json.loads(self.raw(jobs_topic(self.thing, *levels)))

@@ -148,3 +148,17 @@ def test_a_seed_gives_each_device_the_same_answer_whatever_order_a_fan_out_ran_i
     forward, backward = outcomes(slice(None)), outcomes(slice(None, None, -1))
     assert forward == backward
     assert len(set(forward.values())) > 1, forward  # not all alike: the draws differ per device
+
+
+def test_the_devices_receive_and_answer_commands_over_mqtt() -> None:
+    """Every request reached the fleet's MQTT client as the service sent it, and every answer
+    went back on a response topic: the service counts both."""
+    with jobsnb.sandbox(things=300, seed=9, warm_up="2h") as sb:
+        endpoint = sb.service.mqtt
+        assert endpoint is not None
+        executions = command_history(sb)
+        answered = dict(endpoint.broker.commands.counts)
+        sent = endpoint.notifications_sent["commands"]
+    assert sent == len(executions)
+    reported = [row for row in executions if row[3] not in ("CREATED", "TIMED_OUT")]
+    assert answered["accepted"] >= len(reported) > 0

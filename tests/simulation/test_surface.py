@@ -8,17 +8,16 @@ from pathlib import Path
 import jobsnb.simulation
 
 SIMULATION = Path(jobsnb.simulation.__file__).parent
-#: What the simulation may use of the backend besides HTTP and MQTT: the commands' hook (their
-#: request topic) and response topic, the views, and the control-plane operations that
-#: bulk-load the initial fleet. Not ``on_queued``: the devices learn of jobs from notify-next.
+#: What the simulation may use of the backend besides HTTP and MQTT: the views, and the
+#: control-plane operations that bulk-load the initial fleet. Not ``on_queued`` nor
+#: ``on_command``: the devices learn of jobs from notify-next and of commands from their
+#: request topics.
 BACKEND_MEMBERS = {
     "create_thing_group",
     "create_thing",
     "add_thing_to_thing_group",
     "tick",
     "next_due",
-    "on_command",
-    "update_command_execution",
     "command_status_counts",
     "status_counts",
     "group_members",
@@ -60,4 +59,4 @@ def test_the_simulation_reads_only_the_backends_public_members() -> None:
             ):
                 assert node.attr in BACKEND_MEMBERS, (name, node.attr, node.lineno)
                 used.add(node.attr)
-    assert {"on_command", "tick", "next_due", "has_pending"} <= used  # the check sees something
+    assert {"tick", "next_due", "has_pending"} <= used  # the check sees something

@@ -1,12 +1,13 @@
 """The jobs topics on a broker a team already runs (Mosquitto): the service as one of its clients.
 
 ``LocalJobsService(mqtt="mqtt://127.0.0.1:1883")`` starts no broker of its own: it connects to
-that one with paho-mqtt, subscribes to the four jobs request topics of every thing, answers each
-request on its ``/accepted`` or ``/rejected`` topic and publishes the notifications and events
-there. What changes against the embedded broker: the answers pass through the broker, so any
-client subscribed to a thing's answer topics sees them (AWS sends them to the requester alone),
-and who may connect and publish what is the broker's configuration (Mosquitto's
-``require_certificate`` and ``use_identity_as_username`` with the service's CA, :attr:`ca_file`).
+that one with paho-mqtt, subscribes to the four jobs request topics and the command response
+topic of every thing, answers each on its ``accepted`` or ``rejected`` topic and publishes the
+notifications, events and command requests there. What changes against the embedded broker:
+the answers pass through the broker, so any client subscribed to a thing's answer topics sees
+them (AWS sends them to the requester alone), and who may connect and publish what is the
+broker's configuration (Mosquitto's ``require_certificate`` and ``use_identity_as_username``
+with the service's CA, :attr:`ca_file`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
+from jobsnb.service.mqtt.commands import RESPONSE_FILTER, CommandTopics, response_target
 from jobsnb.service.mqtt.shared import SharedEndpoint
 from jobsnb.service.mqtt.topics import Admit, JobsTopics
 
@@ -27,12 +29,14 @@ if TYPE_CHECKING:
 
 __all__ = ["REQUEST_FILTERS", "AttachedEndpoint"]
 
-#: The jobs request topics of every thing (the answers, one level deeper, do not match).
+#: The jobs request topics and the command response topics of every thing (the answers, one
+#: level deeper, do not match).
 REQUEST_FILTERS = (
     "$aws/things/+/jobs/get",
     "$aws/things/+/jobs/start-next",
     "$aws/things/+/jobs/+/get",
     "$aws/things/+/jobs/+/update",
+    RESPONSE_FILTER,
 )
 #: How long start() waits for the broker to accept the connection and the subscriptions.
 CONNECT_TIMEOUT = 10.0
@@ -72,6 +76,7 @@ class AttachedEndpoint(SharedEndpoint):
             raise InvalidParameterError("mqtt", "has a port that is not 0-65535", url) from None
         self.tls_port: int | None = None
         self.jobs = JobsTopics(backend, admit)
+        self.commands = CommandTopics(backend)
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self._client.on_message = self._request
 
@@ -114,7 +119,11 @@ class AttachedEndpoint(SharedEndpoint):
         return self
 
     def _request(self, client: mqtt.Client, _: Any, message: mqtt.MQTTMessage) -> None:
-        reply_topic, payload = self.jobs.answer(message.topic, bytes(message.payload))
+        topic, body = message.topic, bytes(message.payload)
+        if response_target(topic) is not None:
+            reply_topic, payload = self.commands.answer(topic, body)
+        else:
+            reply_topic, payload = self.jobs.answer(topic, body)
         client.publish(reply_topic, payload, qos=1)
 
     def send(self, topic: str, payload: bytes) -> None:

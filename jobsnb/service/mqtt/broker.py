@@ -11,11 +11,13 @@ amqtt is a maintained pure-Python broker (pip alone installs it). Three of its m
   ``$`` topic (MQTT 3.1.1 §4.7.2 lets a server keep such topics to itself). AWS devices publish
   their jobs requests on ``$aws/things/{thing}/jobs/...``: those go to the jobs topics and the
   answer to the requesting client alone, as AWS sends it ("response messages ... don't pass
-  through the message broker"). Publishing on a topic only AWS publishes on (answers,
-  notifications, events), or on another thing's jobs topics over TLS, or a payload over AWS
-  IoT's 128 KB, closes the connection, as AWS does for a publish it refuses.
+  through the message broker"). A device's command response
+  (``$aws/commands/things/{thing}/executions/{id}/response/json``) is answered the same way
+  (:mod:`~jobsnb.service.mqtt.commands`). Publishing on a topic only AWS publishes on
+  (answers, notifications, events, command requests), or on another thing's topics over TLS, or
+  a payload over AWS IoT's 128 KB, closes the connection, as AWS does for a publish it refuses.
 * ``_topic_filtering``: over TLS a device subscribes to its own thing's ``$aws/things/...``
-  topics (and the events), as the usual AWS policy allows.
+  and ``$aws/commands/things/...`` topics (and the events), as the usual AWS policy allows.
 
 They are amqtt's private methods, as are the broadcast queue the notifications go into and the
 subscriptions :meth:`JobsBroker.has_subscriber` reads: ``pyproject.toml`` pins amqtt to the
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from amqtt.broker import Action, Broker
 
 from jobsnb.limits import MAX_MQTT_PAYLOAD_BYTES
+from jobsnb.service.mqtt.commands import CommandTopics, command_thing, response_target
 from jobsnb.service.mqtt.topics import Admit, JobsTopics, is_reserved, request_thing
 
 if TYPE_CHECKING:
@@ -71,6 +74,7 @@ class JobsBroker(Broker):  # type: ignore[misc]
         super().__init__(config, loop=loop)
         self.backend = backend
         self.jobs = JobsTopics(backend, admit)
+        self.commands = CommandTopics(backend)
         self.refused: list[str] = []
         self._answering: set[asyncio.Task[Any]] = set()
 
@@ -125,6 +129,8 @@ class JobsBroker(Broker):  # type: ignore[misc]
             return True
         if topic.startswith("$aws/things/"):
             return bool(topic.split("/")[2] == session.client_id)
+        if topic.startswith("$aws/commands/"):
+            return bool(command_thing(topic) == session.client_id)
         return not topic.startswith("$") or topic.startswith("$aws/events/")
 
     # ----------------------------------------------------------------- publishes
@@ -148,9 +154,13 @@ class JobsBroker(Broker):  # type: ignore[misc]
             return bool(
                 await super()._handle_message_delivery(client_session, handler, wait_deliver)
             )
-        thing = request_thing(topic)
+        response = response_target(topic)
+        if response is not None:
+            thing: str | None = response[0]
+        else:
+            thing = None if is_reserved(topic) else request_thing(topic)
         over_tls = client_session.ssl_object is not None
-        if thing is None or is_reserved(topic) or (over_tls and thing != client_session.client_id):
+        if thing is None or (over_tls and thing != client_session.client_id):
             self._refuse(client_session, f"may not publish on {topic}")
             await self._disconnect(handler)
             return True
@@ -161,7 +171,11 @@ class JobsBroker(Broker):  # type: ignore[misc]
             self._refuse(client_session, revoked)
             await self._disconnect(handler)
             return True
-        reply_topic, payload = self.jobs.answer(topic, bytes(message.data or b""))
+        data = bytes(message.data or b"")
+        if response is not None:
+            reply_topic, payload = self.commands.answer(topic, data)
+        else:
+            reply_topic, payload = self.jobs.answer(topic, data)
         task = asyncio.ensure_future(
             handler.mqtt_publish(
                 reply_topic, payload, self._qos_for(client_session, reply_topic), False

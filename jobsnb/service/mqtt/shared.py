@@ -1,4 +1,4 @@
-"""What both MQTT endpoints share: the CA file they hand out and the notifications they send."""
+"""What both MQTT endpoints share: the CA file, the notifications and the command requests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jobsnb.exceptions import ServiceStartError
+from jobsnb.service.mqtt.commands import CommandRequests
 from jobsnb.service.mqtt.notifications import JobNotifications, Send, Wants
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class SharedEndpoint:
         self.backend = backend
         self._files: tempfile.TemporaryDirectory[str] | None = None
         self._notifications: JobNotifications | None = None
+        self._command_requests: CommandRequests | None = None
 
     @property
     def ca_file(self) -> Path:
@@ -38,8 +40,11 @@ class SharedEndpoint:
 
     @property
     def notifications_sent(self) -> dict[str, int]:
-        """How many ``notify`` and ``notify-next`` messages (and events) were sent so far."""
-        return dict(self._notifications.sent) if self._notifications is not None else {}
+        """How many notify, notify-next, events and command requests (``commands``) were sent."""
+        sent = dict(self._notifications.sent) if self._notifications is not None else {}
+        if self._command_requests is not None:
+            sent["commands"] = self._command_requests.sent
+        return sent
 
     def _write_files(self, **others: str) -> dict[str, str]:
         """Write the CA (``ca.pem``) and ``others`` (file name → PEM) to a private folder."""
@@ -53,9 +58,13 @@ class SharedEndpoint:
 
     def _start_notifying(self, send: Send, wants: Wants | None = None) -> None:
         self._notifications = JobNotifications(self.backend, send, wants)
+        self._command_requests = CommandRequests(self.backend, send, wants)
 
     def _close_shared(self) -> None:
         """Stop notifying (first: nothing more is sent) and remove the files."""
+        if self._command_requests is not None:
+            self._command_requests.close()
+            self._command_requests = None
         if self._notifications is not None:
             self._notifications.close()
             self._notifications = None
