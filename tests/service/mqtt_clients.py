@@ -40,6 +40,9 @@ class Device:
         The thing name, also the client id unless ``client_id`` says otherwise.
     subscribe
         Topic filters to subscribe to at QoS 1 (default: everything under the thing's jobs).
+    clean_session
+        False for a persistent session: the broker keeps its subscriptions, and the QoS 1
+        messages they match while it is away, for its next connection.
     tls
         For the mutual-TLS port: the CA file the device trusts, its certificate and key files.
     host
@@ -62,6 +65,7 @@ class Device:
         subscribe: tuple[str, ...] | None = None,
         tls: tuple[str, str, str] | None = None,
         host: str = "127.0.0.1",
+        clean_session: bool = True,
     ) -> None:
         self.thing = thing
         self._lock = threading.Condition()
@@ -74,6 +78,7 @@ class Device:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or thing,
+            clean_session=clean_session,
             reconnect_on_failure=False,
         )
         connack: list[Any] = []

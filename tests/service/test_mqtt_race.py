@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import THING_ARN
-from tests.service.mqtt_clients import Device
+from tests.service.mqtt_clients import Device, jobs_topic
 
 pytestmark = pytest.mark.mqtt
 
@@ -100,3 +100,17 @@ def test_reconnected_device_catches_up_with_jobs_get(
         done.append(execution["jobId"])
     assert done == [f"j{n}" for n in range(6)]
     all_done(iot, data, dev, service, sent_before)
+
+
+def test_a_persistent_session_gets_the_notify_next_it_missed_while_away(
+    make_things: Any, make_job: Any, device: Callable[..., Device]
+) -> None:
+    """The "stuck after a reconnect" field bug: a device with a persistent session (clean
+    session off, QoS 1 subscriptions, as the Device SDK samples connect) that was offline when
+    its job was queued hears of it as it reconnects, before it asks for anything."""
+    make_things("t1")
+    first = device("t1", clean_session=False, subscribe=(jobs_topic("t1", "notify-next"),))
+    first.close()
+    make_job("j1", ["t1"])
+    again = device("t1", clean_session=False, subscribe=())
+    assert again.next("notify-next")["execution"]["jobId"] == "j1"
