@@ -97,3 +97,41 @@ def test_a_certificate_deactivated_or_detached_since_connecting_closes_at_the_ne
     dev.publish(jobs_topic("t1", "get"), b"{}")
     assert dev.closed.wait(WAIT)
     assert service.mqtt.broker.refused == [f"client 't1' refused: {reason}"]
+
+
+def test_a_persistent_session_is_not_resumed_with_another_things_certificate(
+    issue: Callable[..., Any], make_job: Any, device: Callable[..., Device], service: Any
+) -> None:
+    """amqtt resumes a persistent session with the earlier connection's TLS details: the
+    certificate checked must be the one this connection presents."""
+    owner = device("t1", tls=issue("t1"), clean_session=False)
+    owner.close()
+    make_job("j1", ["t1"])
+    with pytest.raises(ConnectionRefusedError, match="Not authorized"):
+        device("t1", tls=issue("t2"), clean_session=False, subscribe=())
+    assert service.mqtt.broker.refused == [
+        "client 't1' refused: certificate is not attached to thing t1"
+    ]
+
+
+def test_a_persistent_session_opened_in_plain_tcp_is_not_resumed_over_tls(
+    issue: Callable[..., Any], device: Callable[..., Device], service: Any
+) -> None:
+    plain = Device(service.mqtt.port, "t1", clean_session=False, subscribe=("$aws/things/#",))
+    plain.close()
+    with pytest.raises(ConnectionRefusedError, match="Not authorized"):
+        device("t1", tls=issue("t1"), clean_session=False, subscribe=())
+    assert service.mqtt.broker.refused == [
+        "client 't1' refused: its persistent session was opened on the other listener (TLS or not)"
+    ]
+
+
+def test_a_revoked_device_receives_nothing_more_and_is_disconnected(
+    iot: Any, issue: Callable[..., Any], make_job: Any, device: Callable[..., Device]
+) -> None:
+    files = issue("t1")
+    dev = device("t1", tls=files)
+    iot.update_certificate(certificateId=Path(files[1]).stem, newStatus="REVOKED")
+    make_job("j1", ["t1"], document={"secret": "for t1 only"})
+    assert dev.closed.wait(WAIT)
+    assert dev.received == []

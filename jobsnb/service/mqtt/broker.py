@@ -1,12 +1,12 @@
 """amqtt's broker, taught AWS IoT's rules for the reserved ``$aws`` topics and device identity.
 
-amqtt is a maintained pure-Python broker (pip alone installs it). Three of its methods change:
+amqtt is a maintained pure-Python broker (pip alone installs it). Four of its methods change:
 
-* ``_authenticate``: on the TLS listener the device presents a certificate the service's CA
-  issued; it must be ACTIVE and attached to the thing named by the client id (AWS's
-  ``iot:Connection.Thing.ThingName``), at connect and again at each request (a certificate
-  deactivated, revoked or detached since closes the connection). The plain-TCP listener takes
-  any client, for quick tests.
+* ``_handle_client_session`` and ``_authenticate``: on the TLS listener the device presents a
+  certificate the service's CA issued; it must be ACTIVE and attached to the thing named by the
+  client id (AWS's ``iot:Connection.Thing.ThingName``). A persistent session is resumed with
+  this connection's certificate (amqtt keeps the earlier one's), and only on the listener it
+  was opened on. The plain-TCP listener takes any client, for quick tests.
 * ``_handle_message_delivery``: amqtt closes the connection of any client that publishes on a
   ``$`` topic (MQTT 3.1.1 §4.7.2 lets a server keep such topics to itself). AWS devices publish
   their jobs requests on ``$aws/things/{thing}/jobs/...``: those go to the jobs topics and the
@@ -17,7 +17,10 @@ amqtt is a maintained pure-Python broker (pip alone installs it). Three of its m
   (answers, notifications, events, command requests), or on another thing's topics over TLS, or
   a payload over AWS IoT's 128 KB, closes the connection, as AWS does for a publish it refuses.
 * ``_topic_filtering``: over TLS a device subscribes to its own thing's ``$aws/things/...``
-  and ``$aws/commands/things/...`` topics (and the events), as the usual AWS policy allows.
+  and ``$aws/commands/things/...`` topics (and the events), as the usual AWS policy allows; and
+  before each subscription and each message delivered to it, and at each request, its
+  certificate is checked again: one deactivated, revoked or detached since it connected gets
+  nothing more, and its connection closes.
 
 They are amqtt's private methods, as are the broadcast queue the notifications go into and the
 subscriptions :meth:`JobsBroker.has_subscriber` reads: ``pyproject.toml`` pins amqtt to the
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
 __all__ = ["JobsBroker"]
 
 _log = logging.getLogger("jobsnb.service.mqtt")
+#: How many of the latest refusals ``JobsBroker.refused`` keeps.
+_REFUSALS_KEPT = 1000
 
 
 class JobsBroker(Broker):  # type: ignore[misc]
@@ -105,7 +110,35 @@ class JobsBroker(Broker):  # type: ignore[misc]
             queue.put_nowait({"session": None, "topic": topic, "data": payload})
 
     # ----------------------------------------------------------------- identity
+    async def _handle_client_session(
+        self,
+        reader: Any,
+        writer: Any,
+        client_session: Session,
+        handler: BrokerProtocolHandler,
+        server: Any,
+        listener_name: str,
+    ) -> None:
+        # amqtt resumes a persistent session (clean session off) with the Session object of the
+        # earlier connection, its TLS details included: identity must be this connection's, and
+        # a session opened on one listener is not resumed on the other (its subscriptions were
+        # checked, or not, by that listener's rules).
+        ssl_object = writer.get_ssl_info()
+        crossed = client_session.parent == 1 and (
+            (client_session.ssl_object is None) != (ssl_object is None)
+        )
+        client_session.jobsnb_crossed = crossed
+        if not crossed:
+            client_session.ssl_object = ssl_object
+        await super()._handle_client_session(
+            reader, writer, client_session, handler, server, listener_name
+        )
+
     async def _authenticate(self, session: Session, listener: ListenerConfig) -> bool:
+        if session.jobsnb_crossed:
+            return self._refuse(
+                session, "its persistent session was opened on the other listener (TLS or not)"
+            )
         if session.ssl_object is None:
             return True
         reason = self._identity_problem(session)
@@ -121,11 +154,24 @@ class JobsBroker(Broker):  # type: ignore[misc]
     def _refuse(self, session: Session, reason: str) -> bool:
         message = f"client {session.client_id!r} refused: {reason}"
         self.refused.append(message)
+        if len(self.refused) > _REFUSALS_KEPT:  # a device refused in a loop must not grow it
+            del self.refused[0]
         _log.info(message)
         return False
 
     async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
-        if action != Action.SUBSCRIBE or session.ssl_object is None:
+        if session.ssl_object is None or action == Action.PUBLISH:
+            return True
+        # A certificate deactivated, revoked or detached since the device connected: nothing
+        # more reaches it, and its connection closes (AWS disconnects such devices).
+        revoked = self._identity_problem(session)
+        if revoked is not None:
+            self._refuse(session, revoked)
+            handler = self._get_handler(session)
+            if handler is not None:
+                await self._disconnect(handler)
+            return False
+        if action != Action.SUBSCRIBE:
             return True
         if topic.startswith("$aws/things/"):
             return bool(topic.split("/")[2] == session.client_id)
