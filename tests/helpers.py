@@ -438,8 +438,9 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
 @contextmanager
-def running_mosquitto(tmp_path: Path) -> Iterator[str]:
-    """A Mosquitto broker on 127.0.0.1 taking anonymous clients; yields its mqtt:// URL.
+def running_mosquitto(tmp_path: Path, port: int | None = None) -> Iterator[str]:
+    """A Mosquitto broker on 127.0.0.1 (on ``port``, or a free one) taking anonymous clients;
+    yields its mqtt:// URL.
 
     Skips without Debian's ``mosquitto`` (``make test`` installs it as root), except under
     ``CI=true``, where it fails.
@@ -449,7 +450,7 @@ def running_mosquitto(tmp_path: Path) -> Iterator[str]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true: {reason}")
         pytest.skip(reason)
-    port = closed_port()
+    port = port or closed_port()
     config = tmp_path / "mosquitto.conf"
     config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     broker = subprocess.Popen([MOSQUITTO, "-c", str(config)], stderr=subprocess.PIPE)

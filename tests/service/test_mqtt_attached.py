@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,28 @@ def test_the_embedded_broker_refuses_mqtt5_with_its_connack() -> None:
             assert device.connack == ["Unsupported protocol version"]
         finally:
             device.close()
+
+
+def test_the_attached_service_answers_again_after_its_broker_restarts(tmp_path: Path) -> None:
+    """paho reconnects by itself, with a clean session: the service subscribes again."""
+    port = closed_port()
+    with running_mosquitto(tmp_path, port) as url:
+        service = LocalJobsService(mqtt=url).start()
+    try:
+        with running_mosquitto(tmp_path, port):
+            device = Device(port, "dev-1")
+            try:
+                # The first request may come before the service has reconnected and
+                # subscribed: a device retries a request that got no answer, as this does.
+                deadline = time.monotonic() + WAIT  # a bound on a hang, not a time assertion
+                while True:
+                    device.publish("$aws/things/dev-1/jobs/get", b"{}")
+                    try:
+                        device.raw("$aws/things/dev-1/jobs/get/accepted", timeout=0.5)
+                        break
+                    except AssertionError:
+                        assert time.monotonic() < deadline, "no answer after the restart"
+            finally:
+                device.close()
+    finally:
+        service.stop()

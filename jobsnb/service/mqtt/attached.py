@@ -13,6 +13,7 @@ with the service's CA, :attr:`ca_file`).
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -52,7 +53,9 @@ class AttachedEndpoint(SharedEndpoint):
     url
         The broker: ``mqtt://host[:port]`` (1883 when no port is given).
     client_id
-        The service's client id on that broker.
+        The service's client id on that broker; None: ``jobsnb-local-service-`` and a random
+        suffix, so that two services on one broker do not take each other's connection (each
+        then answers every request: attach one service per broker).
     admit
         The quota and fault check of the jobs requests; None admits every request.
     """
@@ -61,7 +64,7 @@ class AttachedEndpoint(SharedEndpoint):
         self,
         backend: JobsBackend,
         url: str,
-        client_id: str = "jobsnb-local-service",
+        client_id: str | None = None,
         admit: Admit | None = None,
     ) -> None:
         parts = urlsplit(url)
@@ -77,6 +80,7 @@ class AttachedEndpoint(SharedEndpoint):
         self.tls_port: int | None = None
         self.jobs = JobsTopics(backend, admit)
         self.commands = CommandTopics(backend)
+        client_id = client_id or f"jobsnb-local-service-{uuid.uuid4().hex[:8]}"
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self._client.on_message = self._request
 
@@ -88,6 +92,10 @@ class AttachedEndpoint(SharedEndpoint):
         def on_connect(client: mqtt.Client, _: Any, __: Any, code: Any, ___: Any) -> None:
             if code.is_failure:
                 refused.append(str(code))
+            else:
+                # On every connect: paho reconnects by itself after the broker restarts, with
+                # a clean session, and the request topics must be subscribed to again.
+                client.subscribe([(topic, 1) for topic in REQUEST_FILTERS])
             connected.set()
 
         def on_subscribe(client: mqtt.Client, _: Any, __: Any, codes: Any, ___: Any) -> None:
@@ -104,10 +112,10 @@ class AttachedEndpoint(SharedEndpoint):
             ) from None
         self._client.loop_start()
         if not connected.wait(CONNECT_TIMEOUT) or refused:
+            self._client.disconnect()
             self._client.loop_stop()
             why = refused[0] if refused else f"no CONNACK in {CONNECT_TIMEOUT:g} s"
             raise ServiceStartError(f"The MQTT broker at {self.url} refused the service: {why}")
-        self._client.subscribe([(topic, 1) for topic in REQUEST_FILTERS])
         if not subscribed.wait(CONNECT_TIMEOUT) or refused:
             self.stop()
             why = refused[0] if refused else f"no SUBACK in {CONNECT_TIMEOUT:g} s"
