@@ -128,13 +128,12 @@ class LocalJobsService:
         if isinstance(mqtt, str):
             self.mqtt = AttachedEndpoint(self.backend, mqtt, admit=self.app.admit)
         elif mqtt is not False:
-            for name, value in {"mqtt": mqtt, "mqtt_tls_port": mqtt_tls_port}.items():
-                if (
-                    value is not True
-                    and value is not None
-                    and not (type(value) is int and 0 <= value <= 65535)
-                ):
-                    raise InvalidParameterError(name, "must be a port number 0-65535", value)
+            if mqtt is not True and not _is_port(mqtt):
+                rule = "must be True, a port number 0-65535 or mqtt://host[:port]"
+                raise InvalidParameterError("mqtt", rule, mqtt)
+            if mqtt_tls_port is not None and not _is_port(mqtt_tls_port):
+                rule = "must be a port number 0-65535 or None"
+                raise InvalidParameterError("mqtt_tls_port", rule, mqtt_tls_port)
             port = 0 if mqtt is True else int(mqtt)
             self.mqtt = MqttEndpoint(self.backend, host, port, mqtt_tls_port, self.app.admit)
         self.sweep_interval = sweep_interval
@@ -298,3 +297,7 @@ class LocalJobsService:
     @faults.setter
     def faults(self, injector: FaultInjector) -> None:
         self.app.faults = injector
+
+
+def _is_port(value: object) -> bool:
+    return type(value) is int and 0 <= value <= 65535

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,11 @@ class MqttEndpoint(SharedEndpoint):
                 loop.run_until_complete(made[0].start())
             except Exception as error:
                 started.set_exception(error)
+                # A listener may be bound already (the TLS one failed after the plain one).
+                if made:
+                    with contextlib.suppress(Exception):
+                        loop.run_until_complete(made[0].shutdown())
+                loop.close()
                 return
             finally:
                 ready.set()
@@ -143,7 +149,7 @@ class MqttEndpoint(SharedEndpoint):
     def _server_files(self) -> dict[str, str]:
         if self.tls_port is None:
             return {}
-        cert_pem, key_pem = self.backend.authority.server_credentials([self.host])
+        cert_pem, key_pem = self.backend.authority.server_credentials(_server_names(self.host))
         return {"server.pem": cert_pem, "server.key": key_pem}
 
     def send(self, topic: str, payload: bytes) -> None:
@@ -188,3 +194,19 @@ def _log_quietly(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> No
     _log.debug(
         "MQTT connection error: %s", context.get("message"), exc_info=context.get("exception")
     )
+
+
+def _server_names(host: str) -> list[str]:
+    """The names the TLS server certificate answers to besides localhost and the loopbacks.
+
+    On a wildcard bind (``0.0.0.0``, ``::``) devices on the network reach the machine by its
+    name or one of its addresses: the certificate names them all, as the HTTP side's Host check
+    accepts them.
+    """
+    if host not in ("0.0.0.0", "::", ""):
+        return [host]
+    names = {socket.gethostname(), socket.getfqdn()}
+    with contextlib.suppress(OSError):
+        for *_, address in socket.getaddrinfo(socket.gethostname(), None):
+            names.add(str(address[0]))
+    return sorted(names)

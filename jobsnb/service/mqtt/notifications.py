@@ -61,7 +61,14 @@ class JobNotifications:
         # The execution each thing was last told is its next (compared by identity: a retry is
         # a new Execution); a thing told that nothing is next has no entry.
         self._nexts: dict[str, Execution] = {}
-        self.close = backend.on_changes(self._changed)
+        with backend.lock:
+            # A service loaded before MQTT started: its things were never told, but their next
+            # is what it is; only a change of it is a NextNotification.
+            for thing, queue in backend.by_thing.items():
+                first = queue.next_pending()
+                if first is not None:
+                    self._nexts[thing] = first
+            self.close = backend.on_changes(self._changed)
 
     def _changed(self, things: list[str], events: list[Event]) -> None:
         backend, wants = self.backend, self.wants

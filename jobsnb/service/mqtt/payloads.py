@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jobsnb.service.engine import ThingQueue
-from jobsnb.service.execution_operations import pending_lists
 from jobsnb.service.executions import Execution
 
 __all__ = ["encode", "execution_data"]
@@ -31,11 +29,3 @@ def execution_data(
     if isinstance(document, str):
         shape["jobDocument"] = json.loads(document)  # CreateJob took only JSON objects
     return shape
-
-
-def pending_jobs(
-    queue: ThingQueue | None,
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The thing's IN_PROGRESS and QUEUED JobExecutionSummary lists, as GetPending answers them."""
-    in_progress, queued = pending_lists(queue)
-    return [ex.data_summary() for ex in in_progress], [ex.data_summary() for ex in queued]
