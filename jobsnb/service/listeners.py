@@ -32,6 +32,9 @@ class Listeners:
 
     def __init__(self) -> None:
         self._change_listeners: list[ChangeListener] = []
+        #: Operations under way on this thread (the lock is re-entrant): changes are published
+        #: when the outermost one is done (:func:`~jobsnb.service.locking.operation`).
+        self.operation_depth = 0
         # Things whose pending executions changed since the last publish_changes (an ordered
         # set) and the events since; None while nobody listens, so a fleet without MQTT pays
         # one test per change.
@@ -62,7 +65,12 @@ class Listeners:
         return remove
 
     def publish_changes(self) -> None:
-        """Tell the change listeners what changed since the last call (under the lock)."""
+        """Tell the change listeners what changed since the last call (under the lock).
+
+        Inside an operation this waits for the outermost one to finish.
+        """
+        if self.operation_depth:
+            return
         changed, events = self._changed, self._jobs_events
         if changed or events:
             self._changed, self._jobs_events = {}, []

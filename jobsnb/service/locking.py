@@ -32,6 +32,8 @@ S = TypeVar("S")
 class _Guarded(Protocol):
     lock: AbstractContextManager[Any]
 
+    operation_depth: int
+
     def tick(self) -> float: ...
 
     def publish_changes(self) -> None: ...
@@ -44,13 +46,18 @@ def operation(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S,
     def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         owner = cast("_Guarded", self)
         with owner.lock:
-            owner.tick()
+            # Operations call one another (DeleteThing leaves its groups): the listeners hear
+            # of the changes once, when the outermost one is done.
+            owner.operation_depth += 1
             try:
+                owner.tick()
                 return method(self, *args, **kwargs)
             except InvalidParameterError as error:
                 raise InvalidRequestException(str(error)) from None
             finally:
-                owner.publish_changes()
+                owner.operation_depth -= 1
+                if not owner.operation_depth:
+                    owner.publish_changes()
 
     return run
 
