@@ -21,7 +21,7 @@ from jobsnb.service.engine import Engine
 from jobsnb.service.errors import InvalidRequestException
 from jobsnb.service.locking import locked, operation
 
-__all__ = ["EVENT_TYPES", "EventConfigurations"]
+__all__ = ["EVENT_TYPES", "PUBLISHED_EVENT_TYPES", "EventConfigurations"]
 
 #: The model's EventType enumeration.
 EVENT_TYPES = (
@@ -37,6 +37,9 @@ EVENT_TYPES = (
     "CERTIFICATE",
     "CA_CERTIFICATE",
 )
+#: The types whose events the local service publishes (on its MQTT endpoint); enabling another
+#: is refused, disabling any is accepted.
+PUBLISHED_EVENT_TYPES = ("JOB", "JOB_EXECUTION")
 
 
 class EventConfigurations(Engine):
@@ -84,6 +87,12 @@ class EventConfigurations(Engine):
             if not isinstance(enabled, bool):
                 raise InvalidRequestException(
                     f"eventConfigurations.{event_type}.Enabled must be a boolean."
+                )
+            if enabled and event_type not in PUBLISHED_EVENT_TYPES:
+                # Accepting it would promise events nobody will ever receive.
+                raise InvalidRequestException(
+                    f"eventConfigurations.{event_type}: the local service does not support "
+                    f"{event_type} events (only {' and '.join(PUBLISHED_EVENT_TYPES)})."
                 )
             changes[event_type] = enabled
         if any(self._events[name] != value for name, value in changes.items()):

@@ -379,6 +379,13 @@ def test_event_configurations_start_disabled_and_update(
     assert code == "InvalidRequestException"
     assert "Enabled" in message
     assert service.backend.events_enabled("JOB")  # a refused update changes nothing
+    code, message, _ = error_of(
+        iot_unchecked.update_event_configurations,
+        eventConfigurations={"THING": {"Enabled": True}},
+    )
+    assert code == "InvalidRequestException"
+    assert "does not support THING events" in message
+    iot.update_event_configurations(eventConfigurations={"THING": {"Enabled": False}})
     with pytest.raises(ValueError, match="event_type"):
         service.backend.events_enabled("JOBS")
 
