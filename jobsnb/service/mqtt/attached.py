@@ -23,22 +23,16 @@ from paho.mqtt.enums import CallbackAPIVersion
 from jobsnb.exceptions import InvalidParameterError, ServiceStartError
 from jobsnb.service.mqtt.commands import RESPONSE_FILTER, CommandTopics, response_target
 from jobsnb.service.mqtt.shared import SharedEndpoint
-from jobsnb.service.mqtt.topics import Admit, JobsTopics
+from jobsnb.service.mqtt.topics import REQUEST_FILTERS, Admit, JobsTopics
 
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
 
-__all__ = ["REQUEST_FILTERS", "AttachedEndpoint"]
+__all__ = ["SUBSCRIPTIONS", "AttachedEndpoint"]
 
 #: The jobs request topics and the command response topics of every thing (the answers, one
 #: level deeper, do not match).
-REQUEST_FILTERS = (
-    "$aws/things/+/jobs/get",
-    "$aws/things/+/jobs/start-next",
-    "$aws/things/+/jobs/+/get",
-    "$aws/things/+/jobs/+/update",
-    RESPONSE_FILTER,
-)
+SUBSCRIPTIONS = (*REQUEST_FILTERS, RESPONSE_FILTER)
 #: How long start() waits for the broker to accept the connection and the subscriptions.
 CONNECT_TIMEOUT = 10.0
 
@@ -95,7 +89,7 @@ class AttachedEndpoint(SharedEndpoint):
             else:
                 # On every connect: paho reconnects by itself after the broker restarts, with
                 # a clean session, and the request topics must be subscribed to again.
-                client.subscribe([(topic, 1) for topic in REQUEST_FILTERS])
+                client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
             connected.set()
 
         def on_subscribe(client: mqtt.Client, _: Any, __: Any, codes: Any, ___: Any) -> None:

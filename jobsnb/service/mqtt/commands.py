@@ -38,7 +38,6 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jobsnb.service.errors import (
@@ -46,8 +45,9 @@ from jobsnb.service.errors import (
     InvalidStateTransitionException,
     ResourceNotFoundException,
 )
+from jobsnb.service.mqtt.notifications import Send, Wants
 from jobsnb.service.mqtt.payloads import encode
-from jobsnb.service.strict_json import JsonRefused, loads
+from jobsnb.service.mqtt.refusals import ANSWERS, Refused, json_object
 
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
@@ -64,7 +64,6 @@ __all__ = [
 #: Every thing's response topics (the answers, one level deeper, do not match).
 RESPONSE_FILTER = "$aws/commands/things/+/executions/+/response/+"
 _PREFIX = ["$aws", "commands", "things"]
-_ANSWERS = ("accepted", "rejected")
 _MEMBERS = {"status", "statusReason", "result"}
 
 _log = logging.getLogger("jobsnb.service.mqtt")
@@ -88,17 +87,11 @@ def response_target(topic: str) -> tuple[str, str, str] | None:
         or levels[:3] != _PREFIX
         or levels[4] != "executions"
         or levels[6] != "response"
-        or levels[7] in _ANSWERS
+        or levels[7] in ANSWERS
         or not all(levels[3:8])
     ):
         return None
     return levels[3], levels[5], levels[7]
-
-
-class _Rejected(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 class CommandTopics:
@@ -123,7 +116,7 @@ class CommandTopics:
         answer: dict[str, Any] = {"executionId": execution_id}
         try:
             if form != "json":
-                raise _Rejected(
+                raise Refused(
                     "InvalidRequest",
                     f"The local service reads command responses in JSON only: publish on "
                     f"{base}/json, not {base}/{form}.",
@@ -131,7 +124,7 @@ class CommandTopics:
             body = _body(payload)
             status = body.get("status")
             if not isinstance(status, str):
-                raise _Rejected("InvalidRequest", "status is required and must be a string.")
+                raise Refused("InvalidRequest", "status is required and must be a string.")
             # As over HTTPS, the answer is made under the lock its operation took.
             with self.backend.lock:
                 execution = self.backend.update_command_execution(
@@ -142,19 +135,19 @@ class CommandTopics:
                     result=body.get("result"),
                 )
                 answer.update(status=execution.status, timestamp=int(self.backend.now()))
-        except _Rejected as refusal:
+        except Refused as refusal:
             return self._rejected(base, answer, refusal)
         except AwsError as error:
             return self._rejected(base, answer, _refusal(error))
         except Exception as error:  # a bug of ours answers InternalError, as AWS's would
             _log.exception("command response on %s failed", topic)
             return self._rejected(
-                base, answer, _Rejected("InternalError", f"Internal error: {type(error).__name__}")
+                base, answer, Refused("InternalError", f"Internal error: {type(error).__name__}")
             )
         self.counts["accepted"] += 1
         return f"{base}/accepted/json", encode(answer)
 
-    def _rejected(self, base: str, answer: dict[str, Any], refusal: _Rejected) -> tuple[str, bytes]:
+    def _rejected(self, base: str, answer: dict[str, Any], refusal: Refused) -> tuple[str, bytes]:
         self.counts["rejected"] += 1
         answer.update(
             error=refusal.code, errorMessage=refusal.message, timestamp=int(self.backend.now())
@@ -163,15 +156,10 @@ class CommandTopics:
 
 
 def _body(payload: bytes) -> dict[str, Any]:
-    try:
-        body = loads(payload)
-    except JsonRefused as error:
-        raise _Rejected("InvalidJson", f"The response payload is not accepted: {error}") from None
-    if not isinstance(body, dict):
-        raise _Rejected("InvalidJson", "The response payload must be a JSON object.")
+    body = json_object(payload, "response")
     unknown = sorted(set(body) - _MEMBERS)
     if unknown:
-        raise _Rejected(
+        raise Refused(
             "InvalidRequest",
             f"The response has unknown member {unknown[0]!r}: it takes status, statusReason "
             "and result.",
@@ -179,18 +167,16 @@ def _body(payload: bytes) -> dict[str, Any]:
     return body
 
 
-def _refusal(error: AwsError) -> _Rejected:
+def _refusal(error: AwsError) -> Refused:
     if isinstance(error, ResourceNotFoundException):
-        return _Rejected("ResourceNotFound", error.message)
+        return Refused("ResourceNotFound", error.message)
     if isinstance(error, InvalidStateTransitionException):
-        return _Rejected("InvalidStateTransition", error.message)
-    return _Rejected("InvalidRequest", error.message)  # ValidationException: the members
+        return Refused("InvalidStateTransition", error.message)
+    return Refused("InvalidRequest", error.message)  # ValidationException: the members
 
 
 #: Hands a message (topic, payload) to the broker's outbox; Wants: whether a topic has a
 #: subscriber (as for the notifications).
-Send = Callable[[str, bytes], None]
-Wants = Callable[[str], bool]
 
 
 class CommandRequests:

@@ -36,16 +36,15 @@ from jobsnb.service.errors import (
     ThrottlingException,
 )
 from jobsnb.service.mqtt.payloads import encode, execution_data
+from jobsnb.service.mqtt.refusals import ANSWERS, Refused, json_object
 from jobsnb.service.requests import Request
-from jobsnb.service.strict_json import JsonRefused, loads
 
 if TYPE_CHECKING:
     from jobsnb.service.backend import JobsBackend
 
-__all__ = ["Admit", "JobsTopics", "is_reserved", "request_thing"]
+__all__ = ["REQUEST_FILTERS", "Admit", "JobsTopics", "is_reserved", "request_thing"]
 
 #: What a device may not publish on: AWS's answers and notifications.
-_ANSWERS = ("accepted", "rejected")
 _NOTIFICATIONS = ("notify", "notify-next")
 
 Reply = tuple[str, bytes]
@@ -68,13 +67,7 @@ def is_reserved(topic: str) -> bool:
         return True
     if request_thing(topic) is None:
         return False
-    return levels[-1] in _ANSWERS or levels[4:] in (["notify"], ["notify-next"])
-
-
-class _Rejected(Exception):
-    def __init__(self, code: str, message: str, state: dict[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.state = code, message, state
+    return levels[-1] in ANSWERS or levels[4:] in (["notify"], ["notify-next"])
 
 
 #: Admits one request of a quota group ("read" or "write") or raises the AWS error that refuses
@@ -97,7 +90,6 @@ class JobsTopics:
     def __init__(self, backend: JobsBackend, admit: Admit | None = None) -> None:
         self.backend = backend
         self.admit = admit
-        self.counts: dict[str, int] = {}
 
     def answer(self, topic: str, payload: bytes) -> Reply:
         """The reply topic and payload for a device's request on ``topic``."""
@@ -106,19 +98,19 @@ class JobsTopics:
         action = topic.split("/")[4:]
         token: object = None
         try:
-            body = _body(payload)
+            body = json_object(payload, "request", empty_is_empty=True)
             token = body.get("clientToken")
             if token is not None and not (
                 isinstance(token, str) and 0 < len(token) <= MAX_MQTT_CLIENT_TOKEN
             ):
                 token = None
-                raise _Rejected(
+                raise Refused(
                     "InvalidRequest",
                     f"clientToken must be a string of 1 to {MAX_MQTT_CLIENT_TOKEN} characters.",
                 )
-            handler = _handler(action)
+            handler, quota = _request(action)
             if self.admit is not None:
-                self.admit(_QUOTAS[handler.__name__])
+                self.admit(quota)
             request = Request("MQTT", {"thingName": thing}, {}, payload)
             # As over HTTPS, the answer is made under the lock its operation took.
             with self.backend.lock:
@@ -127,14 +119,13 @@ class JobsTopics:
                 if token is not None:
                     answer["clientToken"] = token
                 reply = f"{topic}/accepted", encode(answer)
-            self.counts[handler.__name__] = self.counts.get(handler.__name__, 0) + 1
-        except _Rejected as refusal:
+        except Refused as refusal:
             return _rejected(topic, refusal, token, self.backend.now())
         except AwsError as error:
             return _rejected(topic, _refusal(error), token, self.backend.now())
         except Exception as error:  # a bug of ours answers InternalError, as AWS's would
             _log.exception("jobs request on %s failed", topic)
-            failure = _Rejected("InternalError", f"Internal error: {type(error).__name__}")
+            failure = Refused("InternalError", f"Internal error: {type(error).__name__}")
             return _rejected(topic, failure, token, self.backend.now())
         return reply
 
@@ -197,40 +188,28 @@ class JobsTopics:
 
 
 _Handler = Callable[[JobsTopics, Request, str, list[str]], dict[str, Any]]
-#: Each request's AWS quota group, as its HTTPS twin's.
-_QUOTAS = {
-    "get_pending_job_executions": "read",
-    "describe_job_execution": "read",
-    "start_next_pending_job_execution": "write",
-    "update_job_execution": "write",
+#: Each request by the levels after ``$aws/things/{thing}/jobs/`` (``+``: a job id or
+#: ``$next``): its handler and its AWS quota group, as its HTTPS twin's.
+_REQUESTS: dict[tuple[str, ...], tuple[_Handler, str]] = {
+    ("get",): (JobsTopics.get_pending_job_executions, "read"),
+    ("start-next",): (JobsTopics.start_next_pending_job_execution, "write"),
+    ("+", "get"): (JobsTopics.describe_job_execution, "read"),
+    ("+", "update"): (JobsTopics.update_job_execution, "write"),
 }
+#: The jobs request topics of every thing, as topic filters (the answers, a level deeper, do
+#: not match them): what the service subscribes to on a team's broker.
+REQUEST_FILTERS = tuple("/".join(("$aws/things/+/jobs", *levels)) for levels in _REQUESTS)
 
 
-def _handler(action: list[str]) -> _Handler:
-    if action == ["get"]:
-        return JobsTopics.get_pending_job_executions
-    if action == ["start-next"]:
-        return JobsTopics.start_next_pending_job_execution
-    if len(action) == 2 and action[1] == "get":
-        return JobsTopics.describe_job_execution
-    if len(action) == 2 and action[1] == "update":
-        return JobsTopics.update_job_execution
-    raise _Rejected("InvalidTopic", f"{'/'.join(action)} is not a jobs request topic.")
+def _request(action: list[str]) -> tuple[_Handler, str]:
+    shape = ("+", action[1]) if len(action) == 2 else tuple(action)
+    found = _REQUESTS.get(shape)
+    if found is None:
+        raise Refused("InvalidTopic", f"{'/'.join(action)} is not a jobs request topic.")
+    return found
 
 
-def _body(payload: bytes) -> dict[str, Any]:
-    if not payload.strip():
-        return {}
-    try:
-        body = loads(payload)
-    except JsonRefused as error:
-        raise _Rejected("InvalidJson", f"The request payload is not accepted: {error}") from None
-    if not isinstance(body, dict):
-        raise _Rejected("InvalidJson", "The request payload must be a JSON object.")
-    return body
-
-
-def _refusal(error: AwsError) -> _Rejected:
+def _refusal(error: AwsError) -> Refused:
     if isinstance(error, InvalidStateTransitionException):
         state = error.execution_state
         code = (
@@ -238,17 +217,17 @@ def _refusal(error: AwsError) -> _Rejected:
             if error.message.startswith(VERSION_MISMATCH)
             else "InvalidStateTransition"
         )
-        return _Rejected(code, error.message, dict(state) if state is not None else None)
+        return Refused(code, error.message, dict(state) if state is not None else None)
     if isinstance(error, ResourceNotFoundException):
-        return _Rejected("ResourceNotFound", error.message)
+        return Refused("ResourceNotFound", error.message)
     if isinstance(error, InvalidRequestException):
-        return _Rejected("InvalidRequest", error.message)
+        return Refused("InvalidRequest", error.message)
     if isinstance(error, ThrottlingException):
-        return _Rejected("RequestThrottled", error.message)
-    return _Rejected("InternalError", error.message)  # a simulated fault: a 503 over HTTPS
+        return Refused("RequestThrottled", error.message)
+    return Refused("InternalError", error.message)  # a simulated fault: a 503 over HTTPS
 
 
-def _rejected(topic: str, refusal: _Rejected, token: object, now: float) -> Reply:
+def _rejected(topic: str, refusal: Refused, token: object, now: float) -> Reply:
     answer: dict[str, Any] = {
         "code": refusal.code,
         "message": refusal.message,
