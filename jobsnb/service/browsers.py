@@ -26,10 +26,10 @@ True
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Iterable, Sequence
 
 from jobsnb.exceptions import InvalidParameterError
+from jobsnb.service.hosts import WILDCARD_HOSTS, machine_names
 
 __all__ = ["ANY_ORIGIN", "BrowserPolicy", "normalise_origin"]
 
@@ -39,7 +39,6 @@ _METHODS = b"GET, PUT, POST, PATCH, DELETE"
 # What a browser script may read of an answer beyond the safe-listed headers: the request id,
 # and the error shape AWS's JavaScript SDK reads.
 _EXPOSED = b"x-amzn-RequestId, x-amzn-ErrorType"
-_WILDCARDS = {"0.0.0.0", "::", ""}
 
 
 def normalise_origin(origin: str) -> str:
@@ -81,11 +80,11 @@ class BrowserPolicy:
     def serve_at(self, host: str, port: int) -> None:
         """Learn the address the service listens on: the Hosts it answers to."""
         names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
-        self._any_ip = host in _WILDCARDS
+        self._any_ip = host in WILDCARD_HOSTS
         if self._any_ip:
             # Listening on every interface is asking to be reached by address or by this
             # machine's name; an IP literal cannot be rebound, a name can.
-            names |= {socket.gethostname(), socket.getfqdn()}
+            names |= machine_names()
         self._names = frozenset(name.lower() for name in names)
         self._port = str(port)
 

@@ -51,6 +51,13 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     _body: dict[str, Any] | None = field(default=None, init=False)
 
+    @classmethod
+    def of_body(cls, path: dict[str, str], body: dict[str, Any]) -> Request:
+        """A request whose body is already parsed (an MQTT payload), with no query or headers."""
+        request = cls("MQTT", path, {}, b"")
+        request._body = body
+        return request
+
     def fail(self, message: str) -> AwsError:
         """The operation's validation error with ``message``, for the caller to raise."""
         return self.invalid(message)

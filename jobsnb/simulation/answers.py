@@ -15,18 +15,16 @@ import itertools
 import json
 import math
 import random
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
-from jobsnb.exceptions import InvalidParameterError, JobsnbError
+from jobsnb.exceptions import JobsnbError
 from jobsnb.service import LocalJobsService
 from jobsnb.simulation.commands import COMMANDS
 from jobsnb.simulation.config import FleetConfig
+from jobsnb.simulation.subscription import FleetClient
 
 __all__ = ["ANSWERS", "REQUESTS", "CommandAnswers", "CommandsLostError"]
 
@@ -42,7 +40,6 @@ REQUESTS = "$aws/commands/things/+/executions/+/request/#"
 ANSWERS = "$aws/commands/things/+/executions/+/response/+/json"
 #: AWS's default executionTimeoutSeconds: what a device assumes of a command it does not know.
 _DEFAULT_TIMEOUT = 10
-_client_ids = itertools.count(1)
 
 
 class CommandsLostError(JobsnbError):
@@ -96,12 +93,6 @@ class CommandAnswers:
         devices: set[str],
         timeout: float = 30.0,
     ) -> None:
-        endpoint = service.mqtt
-        if endpoint is None:
-            raise InvalidParameterError(
-                "service", "needs MQTT: devices receive commands over it", service
-            )
-        self._endpoint, self.timeout = endpoint, timeout
         self._seed, self._config, self._devices = seed, config, devices
         self._heap: list[tuple[float, int, Report]] = []
         self._seq = itertools.count()
@@ -111,62 +102,47 @@ class CommandAnswers:
             (command.payload or command.template or {}).get("operation"): command
             for command in COMMANDS
         }
-        self._arrived = threading.Condition()
         self._requests: list[tuple[str, bytes]] = []
         self._received = self._answered = self._published = 0
-        subscribed = threading.Event()
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"jobsnb-fleet-commands-{next(_client_ids)}"
+        self._client = FleetClient(
+            service, "commands", [REQUESTS, ANSWERS], self._message, CommandsLostError, timeout
         )
-        client.on_message = self._message
-        client.on_subscribe = lambda *_: subscribed.set()
-        client.connect(endpoint.host, endpoint.port)
-        client.loop_start()
-        self._client = client
-        client.subscribe([(REQUESTS, 0), (ANSWERS, 0)])
-        if not subscribed.wait(timeout):
-            self.close()
-            raise CommandsLostError(
-                f"The MQTT broker did not confirm the subscription to {REQUESTS}."
-            )
+        self._endpoint = self._client.endpoint
         # The broker keeps no request for a new subscriber: count from what was sent so far.
         self._baseline = self._sent()
+
+    @property
+    def timeout(self) -> float:
+        """Real seconds to wait for the next message before giving up."""
+        return self._client.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._client.timeout = seconds
 
     def _sent(self) -> int:
         return self._endpoint.notifications_sent.get("commands", 0)
 
-    def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _message(self, message: mqtt.MQTTMessage) -> None:
         # On paho's network thread: keep the request, or the answer's verdict.
         levels = message.topic.split("/")
-        with self._arrived:
-            if levels[6] == "request":
-                self._received += 1
-                self._requests.append((message.topic, bytes(message.payload)))
-            else:
-                self._answered += 1
-                if levels[7] == "rejected":
-                    answer = json.loads(message.payload)
-                    self.errors.append(
-                        f"{levels[3]} {levels[5]}: {answer.get('error')}: "
-                        f"{answer.get('errorMessage')}"
-                    )
-            self._arrived.notify_all()
-
-    def _wait(self, arrived: Callable[[], int], expected: int, what: str) -> None:
-        with self._arrived:
-            while arrived() < expected:
-                before = arrived()
-                self._arrived.wait(self.timeout)
-                if arrived() == before:
-                    raise CommandsLostError(
-                        f"{expected - arrived()} of the {expected} {what} have not reached the "
-                        f"fleet's MQTT client after {self.timeout:g} s without a message"
-                    )
+        if levels[6] == "request":
+            self._received += 1
+            self._requests.append((message.topic, bytes(message.payload)))
+        else:
+            self._answered += 1
+            if levels[7] == "rejected":
+                answer = json.loads(message.payload)
+                self.errors.append(
+                    f"{levels[3]} {levels[5]}: {answer.get('error')}: {answer.get('errorMessage')}"
+                )
 
     def catch_up(self, now: float) -> None:
         """Take in every command request the service has sent so far, received at ``now``."""
-        self._wait(lambda: self._received, self._sent() - self._baseline, "command requests")
-        with self._arrived:
+        self._client.wait_for(
+            lambda: self._received, self._sent() - self._baseline, "command requests"
+        )
+        with self._client.arrived:
             requests, self._requests = self._requests, []
         # By thing: a fan-out's threads start a run's executions in any order.
         for topic, payload in sorted(requests):
@@ -248,10 +224,11 @@ class CommandAnswers:
                 body["result"] = result
             topic = f"$aws/commands/things/{thing}/executions/{execution_id}/response/json"
             self._published += 1
-            self._client.publish(topic, json.dumps(body), qos=0)
-        self._wait(lambda: self._answered, self._published, "answers to the devices' responses")
+            self._client.client.publish(topic, json.dumps(body), qos=0)
+        self._client.wait_for(
+            lambda: self._answered, self._published, "answers to the devices' responses"
+        )
 
     def close(self) -> None:
         """Disconnect the client and stop its network thread."""
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._client.close()

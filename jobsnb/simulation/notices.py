@@ -31,24 +31,20 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
 from collections import deque
-from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
-from jobsnb.exceptions import InvalidParameterError, JobsnbError
+from jobsnb.exceptions import JobsnbError
 from jobsnb.service import LocalJobsService
+from jobsnb.simulation.subscription import FleetClient
 
 __all__ = ["NextNotices", "NoticesLostError"]
 
 #: The devices' subscription, all of them in one filter.
 TOPIC = "$aws/things/+/jobs/notify-next"
 _PREFIX, _SUFFIX = len("$aws/things/"), len("/jobs/notify-next")
-_client_ids = itertools.count(1)
 
 
 class NoticesLostError(JobsnbError):
@@ -76,45 +72,31 @@ class NextNotices:
     """
 
     def __init__(self, service: LocalJobsService, timeout: float = 30.0) -> None:
-        endpoint = service.mqtt
-        if endpoint is None:
-            raise InvalidParameterError(
-                "service",
-                "needs MQTT: the devices learn of jobs from notify-next "
-                "(LocalJobsService(mqtt=True, mqtt_tls_port=None))",
-                service,
-            )
-        self._endpoint = endpoint
-        self.timeout = timeout
         self.inbox: deque[tuple[int, str, float]] = deque()
         self.received = 0
-        self._arrived = threading.Condition()
-        self._subscribed = threading.Event()
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"jobsnb-fleet-{next(_client_ids)}"
+        self._client = FleetClient(
+            service, "notify-next", [TOPIC], self._message, NoticesLostError, timeout
         )
-        client.on_message = self._message
-        client.on_subscribe = lambda *_: self._subscribed.set()
-        client.connect(endpoint.host, endpoint.port)
-        client.loop_start()
-        self._client = client
-        client.subscribe(TOPIC, qos=0)
-        if not self._subscribed.wait(timeout):
-            self.close()
-            raise NoticesLostError(f"The MQTT broker did not confirm the subscription to {TOPIC}.")
+        self._endpoint = self._client.endpoint
         # The broker keeps no notify-next for a new subscriber: count from what was sent so far.
         self._baseline = self._sent_total()
 
-    def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _message(self, message: mqtt.MQTTMessage) -> None:
         # On paho's network thread: only the thing's name and the execution's queuedAt.
-        body = json.loads(message.payload)
-        with self._arrived:
-            self.received += 1
-            execution = body.get("execution")
-            if execution is not None:
-                topic = message.topic
-                self.inbox.append((self.received, topic[_PREFIX:-_SUFFIX], execution["queuedAt"]))
-            self._arrived.notify_all()
+        self.received += 1
+        execution = json.loads(message.payload).get("execution")
+        if execution is not None:
+            topic = message.topic
+            self.inbox.append((self.received, topic[_PREFIX:-_SUFFIX], execution["queuedAt"]))
+
+    @property
+    def timeout(self) -> float:
+        """Real seconds :meth:`catch_up` waits for the next message before it gives up."""
+        return self._client.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._client.timeout = seconds
 
     def _sent_total(self) -> int:
         return self._endpoint.notifications_sent.get("notify-next", 0)
@@ -132,19 +114,10 @@ class NextNotices:
         NoticesLostError
             No message arrived for :attr:`timeout` seconds while some were still missing.
         """
-        expected = self.sent
-        with self._arrived:
-            while self.received < expected:
-                before = self.received
-                self._arrived.wait(self.timeout)
-                if self.received == before:
-                    raise NoticesLostError(
-                        f"{expected - self.received} of the {expected} notify-next messages the "
-                        f"service sent have not reached the fleet's subscription to {TOPIC} "
-                        f"after {self.timeout:g} s without a message"
-                    )
+        self._client.wait_for(
+            lambda: self.received, self.sent, "notify-next messages the service sent"
+        )
 
     def close(self) -> None:
         """Disconnect the client and stop its network thread."""
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._client.close()

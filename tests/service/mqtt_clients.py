@@ -43,6 +43,8 @@ class Device:
     clean_session
         False for a persistent session: the broker keeps its subscriptions, and the QoS 1
         messages they match while it is away, for its next connection.
+    protocol
+        ``mqtt.MQTTv311`` (what the embedded broker speaks) or ``mqtt.MQTTv5``.
     tls
         For the mutual-TLS port: the CA file the device trusts, its certificate and key files.
     host
@@ -66,6 +68,7 @@ class Device:
         tls: tuple[str, str, str] | None = None,
         host: str = "127.0.0.1",
         clean_session: bool = True,
+        protocol: int = mqtt.MQTTv311,
     ) -> None:
         self.thing = thing
         self._lock = threading.Condition()
@@ -75,11 +78,14 @@ class Device:
         self.qos: list[tuple[str, int]] = []
         self.closed = threading.Event()
         connected = threading.Event()
+        # MQTT 5 has a clean start instead, which paho refuses to mix with clean_session.
+        session = {"clean_session": clean_session} if protocol != mqtt.MQTTv5 else {}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or thing,
-            clean_session=clean_session,
+            protocol=protocol,
             reconnect_on_failure=False,
+            **session,
         )
         connack: list[Any] = []
         self.client.on_message = self._on_message

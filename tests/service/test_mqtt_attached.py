@@ -7,8 +7,6 @@ skip, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,38 +89,6 @@ def test_a_broker_url_that_is_not_mqtt_host_port_is_refused(url: str) -> None:
         LocalJobsService(mqtt=url)
 
 
-class _Mqtt5Device:
-    """A paho client speaking MQTT 5, as the AWS IoT Device SDK v2's mqtt5 client does."""
-
-    def __init__(self, port: int, thing: str) -> None:
-        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.connack: list[str] = []
-        answered = threading.Event()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=thing, protocol=mqtt.MQTTv5,
-            reconnect_on_failure=False,
-        )  # fmt: skip
-        self.client.on_connect = lambda *args: (self.connack.append(str(args[3])), answered.set())
-        self.client.on_message = lambda _c, _u, m: self.messages.put(
-            (m.topic, json.loads(m.payload))
-        )
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-        assert answered.wait(WAIT), "no CONNACK"
-
-    def request(self, topic: str, payload: dict[str, Any]) -> tuple[str, Any]:
-        subscribed = threading.Event()
-        self.client.on_subscribe = lambda *_: subscribed.set()
-        self.client.subscribe(f"{topic}/+", qos=1)
-        assert subscribed.wait(WAIT)
-        self.client.publish(topic, json.dumps(payload), qos=1)
-        return self.messages.get(timeout=WAIT)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
 def test_an_mqtt5_device_runs_its_jobs_through_mosquitto(mosquitto: str) -> None:
     """The embedded broker speaks MQTT 3.1.1 only; MQTT 5 devices go through a team's broker."""
     with LocalJobsService(mqtt=mosquitto) as service:
@@ -130,13 +96,9 @@ def test_an_mqtt5_device_runs_its_jobs_through_mosquitto(mosquitto: str) -> None
         iot = _client(service, "iot")
         arn = iot.create_thing(thingName="dev-5")["thingArn"]
         iot.create_job(jobId="fw-5", targets=[arn], document='{"v": 5}')
-        device = _Mqtt5Device(service.mqtt.port, "dev-5")
+        device = Device(service.mqtt.port, "dev-5", protocol=mqtt.MQTTv5)
         try:
-            assert device.connack == ["Success"]
-            topic, answer = device.request(
-                "$aws/things/dev-5/jobs/start-next", {"clientToken": "5"}
-            )
-            assert topic == "$aws/things/dev-5/jobs/start-next/accepted"
+            answer = device.accepted("start-next", {"clientToken": "5"})  # on .../accepted
             assert (answer["execution"]["jobId"], answer["clientToken"]) == ("fw-5", "5")
         finally:
             device.close()
@@ -145,11 +107,8 @@ def test_an_mqtt5_device_runs_its_jobs_through_mosquitto(mosquitto: str) -> None
 def test_the_embedded_broker_refuses_mqtt5_with_its_connack() -> None:
     with LocalJobsService(mqtt=True, mqtt_tls_port=None) as service:
         assert service.mqtt is not None
-        device = _Mqtt5Device(service.mqtt.port, "dev-5")
-        try:
-            assert device.connack == ["Unsupported protocol version"]
-        finally:
-            device.close()
+        with pytest.raises(ConnectionRefusedError, match=r"^Unsupported protocol version$"):
+            Device(service.mqtt.port, "dev-5", protocol=mqtt.MQTTv5)
 
 
 def test_the_attached_service_answers_again_after_its_broker_restarts(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from jobsnb.exceptions import ServiceStartError
+from jobsnb.service.hosts import WILDCARD_HOSTS, machine_names
 from jobsnb.service.loops import new_event_loop
 from jobsnb.service.mqtt.broker import JobsBroker
 from jobsnb.service.mqtt.shared import SharedEndpoint
@@ -203,9 +204,9 @@ def _server_names(host: str) -> list[str]:
     name or one of its addresses: the certificate names them all, as the HTTP side's Host check
     accepts them.
     """
-    if host not in ("0.0.0.0", "::", ""):
+    if host not in WILDCARD_HOSTS:
         return [host]
-    names = {socket.gethostname(), socket.getfqdn()}
+    names = machine_names()
     with contextlib.suppress(OSError):
         for *_, address in socket.getaddrinfo(socket.gethostname(), None):
             names.add(str(address[0]))

@@ -111,7 +111,7 @@ class JobsTopics:
             handler, quota = _request(action)
             if self.admit is not None:
                 self.admit(quota)
-            request = Request("MQTT", {"thingName": thing}, {}, payload)
+            request = Request.of_body({"thingName": thing}, body)
             # As over HTTPS, the answer is made under the lock its operation took.
             with self.backend.lock:
                 answer = handler(self, request, thing, action)
